@@ -1,0 +1,33 @@
+# The two commands of the README's quick start. Each installs what is
+# missing (apt-get as root, a clear message otherwise), builds and runs.
+#   make demo   build, then measure a small CPU workload and print the report
+#   make check  the whole test suite, with AddressSanitizer and UBSan
+BUILD ?= build
+CHECK_BUILD ?= build-check
+MESON_FLAGS ?=
+
+.PHONY: all demo check bench clean deps
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	./scripts/deps.sh
+	meson setup $(BUILD) -Dtests=false $(MESON_FLAGS)
+
+demo: all
+	./scripts/demo.sh $(BUILD)/aipm
+
+check:
+	./scripts/deps.sh --integration
+	@[ -f $(CHECK_BUILD)/build.ninja ] || meson setup $(CHECK_BUILD) -Db_sanitize=address,undefined -Db_lundef=false $(MESON_FLAGS)
+	ninja -C $(CHECK_BUILD)
+	./scripts/check.sh $(CHECK_BUILD)
+
+bench: all
+	./scripts/deps.sh
+	ninja -C $(BUILD) bench/bench_sample bench/bench_nvml
+	./bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(CHECK_BUILD)

@@ -1,0 +1,34 @@
+/* common.h: what every subcommand shares: the one-line error format
+ * "aipm: <what>: <why>. <what to do>", exit codes, number parsing of flags. */
+#ifndef AIPM_CLI_COMMON_H
+#define AIPM_CLI_COMMON_H
+
+#include <stdbool.h>
+
+enum {
+	AIPM_EXIT_OK = 0,
+	AIPM_EXIT_FAIL = 1,   /* a runtime failure (I/O, recording unreadable) */
+	AIPM_EXIT_USAGE = 2,  /* the user asked for something malformed */
+	AIPM_EXIT_NOEXEC = 127,
+};
+
+/* Print "aipm: " + message + newline on stderr. Returns code. */
+int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print "aipm: <what>: <aipm_error_last()>" and return code. */
+int cli_fail_lib(int code, const char *what);
+/* Parse a positive number of seconds for flag `flag`; prints the error. */
+bool cli_parse_seconds(const char *flag, const char *arg, double *out);
+
+/* Subcommands: argc/argv start at the subcommand's name. */
+int cmd_run(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_model(int argc, char **argv);
+int cmd_mark(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+
+#endif

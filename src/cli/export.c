@@ -1,0 +1,9 @@
+/* export.c: placeholder until this subcommand lands. */
+#include "common.h"
+
+int cmd_export(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return cli_fail(AIPM_EXIT_FAIL, "'export' is not implemented in this build yet");
+}

@@ -1,0 +1,9 @@
+/* plot.c: placeholder until this subcommand lands. */
+#include "common.h"
+
+int cmd_plot(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return cli_fail(AIPM_EXIT_FAIL, "'plot' is not implemented in this build yet");
+}

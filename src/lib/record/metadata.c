@@ -1,0 +1,2 @@
+/* stub */
+#include "writer.h"

@@ -1,0 +1,58 @@
+/* util.h: small helpers shared by every stage: cheap re-reads of kernel
+ * files, number parsing without stdio, locale-independent number output,
+ * clocks. Nothing here allocates in the sampling path.
+ */
+#ifndef AIPM_UTIL_H
+#define AIPM_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define AIPM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* pread the whole (small) file behind fd from offset 0 into buf, NUL
+ * terminated. Returns bytes read or -errno. */
+long aipm_pread_all(int fd, char *buf, size_t size);
+/* Open path relative to dirfd read-only, O_CLOEXEC. -errno on failure. */
+int aipm_openat_ro(int dirfd, const char *path);
+/* Read a small file at dirfd/path into buf (open, read, close). */
+long aipm_read_file_at(int dirfd, const char *path, char *buf, size_t size);
+/* Parse an unsigned decimal at *p, advance *p past it. false if none. */
+bool aipm_parse_u64(const char **p, uint64_t *out);
+/* Trim trailing whitespace/newlines in place. */
+void aipm_chomp(char *s);
+
+/* The root standing for /sys: $AIPM_SYSFS_ROOT or "/sys". */
+const char *aipm_sysfs_root(void);
+/* The root standing for /proc: $AIPM_PROC_ROOT or "/proc" (tests only). */
+const char *aipm_proc_root(void);
+
+double aipm_ts_to_s(const struct timespec *t);
+double aipm_mono_s(void);
+/* CPU time of the calling thread, seconds. */
+double aipm_thread_cpu_s(void);
+
+/* Append a double to buf in the C locale whatever the process locale is
+ * (JSON and Prometheus must never read "1,5"). Non-finite values print as
+ * "null" for JSON; use aipm_fmt_double_prom for Prometheus. */
+int aipm_fmt_double(char *buf, size_t size, double v);
+
+/* A growable byte buffer for building lines without stdio. */
+struct aipm_buf {
+	char *data;
+	size_t len, cap;
+	bool oom;
+};
+void aipm_buf_reset(struct aipm_buf *b);
+void aipm_buf_free(struct aipm_buf *b);
+void aipm_buf_put(struct aipm_buf *b, const char *s, size_t n);
+void aipm_buf_puts(struct aipm_buf *b, const char *s);
+void aipm_buf_printf(struct aipm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void aipm_buf_double(struct aipm_buf *b, double v);
+void aipm_buf_u64(struct aipm_buf *b, uint64_t v);
+/* A JSON string literal with escapes, quotes included. */
+void aipm_buf_json_str(struct aipm_buf *b, const char *s);
+
+#endif
