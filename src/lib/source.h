@@ -77,6 +77,11 @@ extern const struct aipm_source_ops aipm_source_procfs;
 extern const struct aipm_source_ops aipm_source_nvml;
 extern const struct aipm_source_ops aipm_source_hwmon;
 
+/* nvml.c: true when aipm runs in a PID namespace other than the initial
+ * one, where NVML's host PIDs may not match /proc; `aipm probe` uses it to
+ * advise --gpu-all-processes. */
+bool aipm_nvml_in_pid_namespace(void);
+
 /* Helper for sources: fill reason/fix with printf formats. */
 void aipm_source_set(struct aipm_source *s, bool available, const char *fix,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
