@@ -1,3 +1,136 @@
-/* stub */
+/* attach.c: `aipm attach -p PID[,PID...] [OPTIONS]` measures processes that
+ * already run, and their descendants, until they all end, Ctrl-C, or
+ * --duration. aipm is not their parent, so it cannot reap them: CPU time of
+ * a descendant that ends reaches the total only through its parent's
+ * cutime when that parent is in the tree (said in the README). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aipm.h"
 #include "common.h"
-int cmd_attach(int argc, char **argv) { (void)argc; (void)argv; return cli_fail(1, "attach: not built yet"); }
+#include "record_opts.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: aipm attach -p PID[,PID...] [--duration S] [OPTIONS]\n\n"
+		   "Measure running processes and their descendants until they end, Ctrl-C,\n"
+		   "or the duration.\n\n"
+		   "  -p, --pid PID[,PID...] the processes to measure\n"
+		   "      --duration S       stop after S seconds\n");
+	record_opts_usage(f);
+}
+
+static int parse_pids(const char *arg, pid_t *pids, size_t max, size_t *n)
+{
+	const char *p = arg;
+	while (*p) {
+		char *end;
+		errno = 0;
+		long v = strtol(p, &end, 10);
+		if (end == p || errno || v <= 0 || v > 4194304 || (*end && *end != ','))
+			return cli_fail(AIPM_EXIT_USAGE, "attach: -p: '%s' is not a list of process ids. Give e.g. -p 1234,5678",
+					arg);
+		if (*n == max)
+			return cli_fail(AIPM_EXIT_USAGE, "attach: -p: at most %zu pids", max);
+		pids[(*n)++] = (pid_t)v;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	struct record_opts o;
+	record_opts_init(&o);
+	pid_t pids[256];
+	size_t npids = 0;
+	double duration = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(a, "-p") || !strcmp(a, "--pid")) {
+			if (i + 1 >= argc)
+				return cli_fail(AIPM_EXIT_USAGE, "attach: %s needs a list of pids", a);
+			if (parse_pids(argv[++i], pids, 256, &npids))
+				return AIPM_EXIT_USAGE;
+			continue;
+		}
+		if (!strcmp(a, "--duration")) {
+			if (i + 1 >= argc || !cli_parse_seconds(a, argv[i + 1], &duration))
+				return i + 1 >= argc ? cli_fail(AIPM_EXIT_USAGE, "attach: --duration needs seconds")
+						     : AIPM_EXIT_USAGE;
+			i++;
+			continue;
+		}
+		int r = record_opts_parse(&o, argc, argv, &i);
+		if (r < 0)
+			return AIPM_EXIT_USAGE;
+		if (r == 0)
+			return cli_fail(AIPM_EXIT_USAGE, "attach: unknown argument '%s'. See `aipm attach --help`", a);
+	}
+	if (!npids)
+		return cli_fail(AIPM_EXIT_USAGE, "attach: no process given. Usage: aipm attach -p PID[,PID...]");
+	for (size_t i = 0; i < npids; i++)
+		if (kill(pids[i], 0) < 0 && errno == ESRCH)
+			return cli_fail(AIPM_EXIT_USAGE, "attach: no process %d is running. Check the pid (e.g. with `pgrep`)",
+					(int)pids[i]);
+
+	struct aipm_recorder_config rc = {
+		.dir = o.dir,
+		.append = o.append,
+		.info = {.mode = "attach", .description = o.description, .pids = pids, .npids = npids,
+			 .interval_s = o.interval_s, .mem_interval_s = o.mem_interval_s,
+			 .gpu_all_processes = o.gpu_all_processes},
+	};
+	struct aipm_recorder *rec;
+	bool replaced = false;
+	if (aipm_recorder_open(&rec, &rc, &replaced) < 0)
+		return cli_fail_lib(AIPM_EXIT_USAGE, "attach");
+	if (replaced && !o.quiet)
+		cli_fail(0, "replacing the recording in %s (use --append to add a segment instead)", o.dir);
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	if (aipm_recorder_start(rec, pids, npids) < 0) {
+		int e = cli_fail_lib(AIPM_EXIT_FAIL, "attach");
+		aipm_recorder_close(rec);
+		return e;
+	}
+	record_opts_warn_sources(rec, o.quiet);
+	double t0 = aipm_mono_s();
+	const char *why = "the processes ended";
+	for (;;) {
+		struct timespec tick = {0, 50 * 1000 * 1000};
+		if (sigtimedwait(&set, NULL, &tick) > 0) {
+			why = "interrupted";
+			break;
+		}
+		if (!aipm_recorder_tree_alive(rec))
+			break;
+		if (duration > 0 && aipm_mono_s() - t0 >= duration) {
+			why = "duration reached";
+			break;
+		}
+	}
+	int werr = aipm_recorder_stop(rec, -1);
+	if (werr < 0)
+		cli_fail_lib(0, "attach: the recording may be incomplete");
+	aipm_recorder_close(rec);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (!o.quiet) {
+		fprintf(stderr, "aipm: stopped: %s\n", why);
+		record_opts_print_summary(o.dir);
+	}
+	return werr < 0 ? AIPM_EXIT_FAIL : 0;
+}

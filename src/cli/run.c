@@ -1,3 +1,214 @@
-/* stub */
+/* run.c: `aipm run [OPTIONS] -- CMD [ARGS...]`.
+ *
+ * Behaves like `time` or `perf stat`: the command keeps the terminal and
+ * stdin, aipm exits with its status (128+N when signal N ended it), and
+ * exit 127 when it cannot be started. aipm becomes a child subreaper, so a
+ * daemonising grandchild is reparented to aipm and stays in the tree, and
+ * its CPU time reaches the total through wait4's rusage when aipm reaps it.
+ *
+ * Signals are blocked in every thread and taken synchronously with
+ * sigwaitinfo in the main loop: SIGCHLD reaps, and SIGINT/SIGTERM/SIGHUP
+ * sent to aipm by a process are forwarded to the command. Those the
+ * terminal sends (si_code SI_KERNEL) already reach the command, which
+ * shares aipm's process group, so they are not sent twice.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "aipm.h"
 #include "common.h"
-int cmd_run(int argc, char **argv) { (void)argc; (void)argv; return cli_fail(1, "run: not built yet"); }
+#include "record_opts.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: aipm run [OPTIONS] [--] CMD [ARGS...]\n\n"
+		   "Run CMD and measure it and every process it starts: energy of each RAPL zone\n"
+		   "and GPU, the share due to CMD, CPU time, memory. Exits with CMD's status.\n\n");
+	record_opts_usage(f);
+	fprintf(f, "      --model FILE.onnx  store the model's parameters and MACs with the recording\n");
+}
+
+/* Is argv0 something execvp can run? Checked before anything is created,
+ * so a typo leaves no recording behind. */
+static bool resolvable(const char *argv0)
+{
+	if (strchr(argv0, '/'))
+		return access(argv0, X_OK) == 0;
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	char buf[4096];
+	for (const char *p = path;; p++) {
+		const char *end = strchr(p, ':');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		snprintf(buf, sizeof buf, "%.*s/%s", (int)n, n ? p : ".", argv0);
+		struct stat st;
+		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
+			return true;
+		if (!end)
+			return false;
+		p = end;
+	}
+}
+
+static int exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return AIPM_EXIT_FAIL;
+}
+
+/* Child: wait for the go (the first sample is taken), then exec. */
+static void child(char **cmd, int go_fd, int err_fd, const sigset_t *old)
+{
+	char c;
+	sigprocmask(SIG_SETMASK, old, NULL);
+	while (read(go_fd, &c, 1) < 0 && errno == EINTR)
+		;
+	close(go_fd);
+	execvp(cmd[0], cmd);
+	int e = errno;
+	if (write(err_fd, &e, sizeof e) < 0) { /* parent reports it */
+	}
+	_exit(AIPM_EXIT_NOEXEC);
+}
+
+struct wait_result {
+	int status;
+	bool done;
+};
+
+static void reap(struct aipm_recorder *rec, pid_t cmd, struct wait_result *w)
+{
+	int st;
+	struct rusage ru;
+	pid_t p;
+	while ((p = wait4(-1, &st, WNOHANG, &ru)) > 0) {
+		aipm_recorder_add_reaped(rec, &ru);
+		if (p == cmd) {
+			w->status = st;
+			w->done = true;
+		}
+	}
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct record_opts o;
+	record_opts_init(&o);
+	int i = 1;
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		int r = record_opts_parse(&o, argc, argv, &i);
+		if (r < 0)
+			return AIPM_EXIT_USAGE;
+		if (r == 0) {
+			if (argv[i][0] == '-')
+				return cli_fail(AIPM_EXIT_USAGE, "run: unknown option '%s'. See `aipm run --help`",
+						argv[i]);
+			break; /* the command starts here */
+		}
+	}
+	if (i >= argc)
+		return cli_fail(AIPM_EXIT_USAGE, "run: no command given. Usage: aipm run [OPTIONS] -- CMD [ARGS...]");
+	char **cmd = argv + i;
+	if (!resolvable(cmd[0]))
+		return cli_fail(AIPM_EXIT_NOEXEC, "run: cannot run '%s': command not found or not executable. "
+						  "Check the name and PATH", cmd[0]);
+
+	struct aipm_recorder_config rc = {
+		.dir = o.dir,
+		.append = o.append,
+		.info = {.mode = "run", .description = o.description, .command = cmd, .interval_s = o.interval_s,
+			 .mem_interval_s = o.mem_interval_s, .gpu_all_processes = o.gpu_all_processes},
+	};
+	struct aipm_recorder *rec;
+	bool replaced = false;
+	if (aipm_recorder_open(&rec, &rc, &replaced) < 0)
+		return cli_fail_lib(AIPM_EXIT_USAGE, "run");
+	if (replaced && !o.quiet)
+		cli_fail(0, "replacing the recording in %s (use --append to add a segment instead)", o.dir);
+
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+
+	int go[2], errp[2];
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		aipm_recorder_close(rec);
+		return cli_fail(AIPM_EXIT_FAIL, "run: pipe: %s", strerror(errno));
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		aipm_recorder_close(rec);
+		return cli_fail(AIPM_EXIT_FAIL, "run: fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		close(go[1]);
+		close(errp[0]);
+		child(cmd, go[0], errp[1], &old);
+	}
+	close(go[0]);
+	close(errp[1]);
+	if (aipm_recorder_start(rec, &pid, 1) < 0) {
+		int e = cli_fail_lib(AIPM_EXIT_FAIL, "run");
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		aipm_recorder_close(rec);
+		return e;
+	}
+	record_opts_warn_sources(rec, o.quiet);
+	if (write(go[1], "g", 1) < 0) { /* the child sees EOF and goes anyway */
+	}
+	close(go[1]);
+	int exec_errno = 0;
+	if (read(errp[0], &exec_errno, sizeof exec_errno) != sizeof exec_errno)
+		exec_errno = 0;
+	close(errp[0]);
+
+	struct wait_result w = {0};
+	while (!w.done) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si);
+		if (sig < 0)
+			continue;
+		if (sig == SIGCHLD)
+			reap(rec, pid, &w);
+		else if (si.si_code != SI_KERNEL)
+			kill(pid, sig);
+	}
+	reap(rec, pid, &w);
+	int werr = aipm_recorder_stop(rec, exit_code(w.status));
+	if (werr < 0)
+		cli_fail_lib(0, "run: the recording may be incomplete");
+	aipm_recorder_close(rec);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (exec_errno)
+		return cli_fail(AIPM_EXIT_NOEXEC, "run: cannot run '%s': %s", cmd[0], strerror(exec_errno));
+	if (!o.quiet)
+		record_opts_print_summary(o.dir);
+	return exit_code(w.status);
+}

@@ -1,19 +1,278 @@
-/* rapl.c: stub, being written. */
+/* rapl.c: CPU energy from RAPL through the powercap sysfs tree.
+ *
+ * Every zone of the `intel-rapl` control type (AMD's RAPL appears under the
+ * same driver) and of `intel-rapl-mmio` when present: package-N and its
+ * subzones core, uncore and dram, and the top-level psys. Zone directories
+ * are found once at open; each zone's energy_uj stays open and is re-read
+ * with pread, so a sample costs one syscall per zone.
+ *
+ * The hardware counter wraps at max_energy_range_uj (about 262 kJ on many
+ * Intel parts: 40 minutes at 100 W); the source unwraps it into a 64-bit
+ * cumulative count that never goes back. This assumes one sample per wrap
+ * period at least, which any sensible interval gives.
+ *
+ * Since Linux 5.10 (CVE-2020-8694) energy_uj is readable by root only; the
+ * source then reports itself unavailable with the fix. It never falls back
+ * to an estimate.
+ */
 #include "source.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-static int s_open(const struct aipm_source_config *cfg, struct aipm_source **out)
+#include "error.h"
+
+struct rapl_zone {
+	int fd;                 /* energy_uj, kept open */
+	char dir[64];           /* "intel-rapl:0:1" */
+	uint64_t max_range_uj;  /* 0 if unknown: a drop is then a reset */
+	uint64_t last_raw;
+	uint64_t cum_uj;
+	bool have_last;
+};
+
+struct rapl {
+	struct aipm_source base; /* first: the sampler sees only this */
+	size_t nzones;
+	struct aipm_zone meta[AIPM_MAX_ZONES]; /* name, kind, socket */
+	struct rapl_zone z[AIPM_MAX_ZONES];
+	char root[512];
+};
+
+static enum aipm_zone_kind kind_of(const char *name)
 {
-	(void)cfg;
-	struct aipm_source *s = calloc(1, sizeof *s);
-	if (!s)
-		return -ENOMEM;
-	aipm_source_set(s, false, "", "not built yet");
-	*out = s;
+	if (!strncmp(name, "package", 7))
+		return AIPM_ZONE_PACKAGE;
+	if (!strcmp(name, "core"))
+		return AIPM_ZONE_CORE;
+	if (!strcmp(name, "uncore"))
+		return AIPM_ZONE_UNCORE;
+	if (!strcmp(name, "dram"))
+		return AIPM_ZONE_DRAM;
+	if (!strcmp(name, "psys"))
+		return AIPM_ZONE_PSYS;
+	return AIPM_ZONE_OTHER;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The socket of a zone: its own "package-N", or its parent package's for
+ * subzones ("intel-rapl:0:2" belongs to "intel-rapl:0"). */
+static int socket_of(int pc, const char *dir, const char *name)
+{
+	if (!strncmp(name, "package-", 8))
+		return atoi(name + 8);
+	const char *first = strchr(dir, ':');
+	const char *second = first ? strchr(first + 1, ':') : NULL;
+	if (!second)
+		return -1;
+	char parent[64], pname[64], path[160];
+	snprintf(parent, sizeof parent, "%.*s", (int)(second - dir), dir);
+	snprintf(path, sizeof path, "%s/name", parent);
+	if (aipm_read_file_at(pc, path, pname, sizeof pname) <= 0)
+		return -1;
+	aipm_chomp(pname);
+	return !strncmp(pname, "package-", 8) ? atoi(pname + 8) : -1;
+}
+
+static void zone_name(char *out, size_t n, const char *dir, const char *name, int socket)
+{
+	bool mmio = !strncmp(dir, "intel-rapl-mmio", 15);
+	enum aipm_zone_kind k = kind_of(name);
+	if (k == AIPM_ZONE_PACKAGE || k == AIPM_ZONE_PSYS || socket < 0)
+		snprintf(out, n, "%s%s", mmio ? "mmio-" : "", name);
+	else
+		snprintf(out, n, "%s%s-%d", mmio ? "mmio-" : "", name, socket);
+}
+
+static int add_zone(struct rapl *r, int pc, const char *dir, int *unreadable, char *first_bad, size_t badlen)
+{
+	char path[160], name[64], buf[64];
+	snprintf(path, sizeof path, "%s/name", dir);
+	if (aipm_read_file_at(pc, path, name, sizeof name) <= 0)
+		return 0; /* a control-type directory, not a zone */
+	aipm_chomp(name);
+	snprintf(path, sizeof path, "%s/energy_uj", dir);
+	int fd = aipm_openat_ro(pc, path);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd >= 0 && aipm_pread_all(fd, buf, sizeof buf) < 0) {
+		close(fd);
+		fd = -EACCES;
+	}
+	if (fd < 0) {
+		if (!(*unreadable)++)
+			snprintf(first_bad, badlen, "%s", path);
+		return 0;
+	}
+	if (r->nzones == AIPM_MAX_ZONES) {
+		close(fd);
+		return 0;
+	}
+	struct rapl_zone *z = &r->z[r->nzones];
+	struct aipm_zone *m = &r->meta[r->nzones];
+	memset(z, 0, sizeof *z);
+	memset(m, 0, sizeof *m);
+	z->fd = fd;
+	snprintf(z->dir, sizeof z->dir, "%s", dir);
+	snprintf(path, sizeof path, "%s/max_energy_range_uj", dir);
+	if (aipm_read_file_at(pc, path, buf, sizeof buf) > 0) {
+		const char *p = buf;
+		aipm_parse_u64(&p, &z->max_range_uj);
+	}
+	m->kind = kind_of(name);
+	m->socket = socket_of(pc, dir, name);
+	/* MMIO exposes the same package counter a second time on some laptops:
+	 * keep it, but as "other" so it never adds into the package total. */
+	if (!strncmp(dir, "intel-rapl-mmio", 15))
+		m->kind = AIPM_ZONE_OTHER;
+	zone_name(m->name, sizeof m->name, dir, name, m->socket);
+	r->nzones++;
 	return 0;
 }
-static int s_sample(struct aipm_source *src, struct aipm_snapshot *snap) { (void)src; (void)snap; return 0; }
-static void s_close(struct aipm_source *src) { free(src); }
-const struct aipm_source_ops aipm_source_rapl = { .name = "rapl", .what = "rapl", .open = s_open, .sample = s_sample, .close = s_close };
+
+static const char fix_perm[] =
+	"run aipm as root, or make the counters readable until the next reboot with "
+	"`sudo chmod o+r /sys/class/powercap/intel-rapl*/energy_uj /sys/class/powercap/intel-rapl*/*/energy_uj` "
+	"(or a udev rule: SUBSYSTEM==\"powercap\", ACTION==\"add\", RUN+=\"/bin/chmod o+r /sys%p/energy_uj\")";
+
+static int rapl_open(const struct aipm_source_config *cfg, struct aipm_source **out)
+{
+	(void)cfg;
+	struct rapl *r = calloc(1, sizeof *r);
+	if (!r)
+		return aipm_err(-ENOMEM, "out of memory opening the RAPL source");
+	snprintf(r->root, sizeof r->root, "%s/class/powercap", aipm_sysfs_root());
+	*out = &r->base;
+	int pc = open(r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pc < 0) {
+		aipm_source_set(&r->base, false,
+				"RAPL needs an Intel (Sandy Bridge or later) or AMD (Zen or later) CPU on bare metal "
+				"with the intel_rapl_common/intel_rapl_msr modules loaded (`sudo modprobe intel_rapl_msr`); "
+				"virtual machines and most clouds do not expose it",
+				"no powercap tree at %s (%s): this machine exposes no RAPL energy counters", r->root,
+				strerror(errno));
+		return 0;
+	}
+	DIR *d = fdopendir(dup(pc));
+	char *names[256];
+	size_t n = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d)) && n < AIPM_ARRAY_SIZE(names))
+		if (!strncmp(e->d_name, "intel-rapl", 10) && strchr(e->d_name, ':'))
+			names[n++] = strdup(e->d_name);
+	if (d)
+		closedir(d);
+	qsort(names, n, sizeof names[0], cmp_str);
+	int unreadable = 0;
+	char bad[192] = "";
+	for (size_t i = 0; i < n; i++) {
+		if (names[i])
+			add_zone(r, pc, names[i], &unreadable, bad, sizeof bad);
+		free(names[i]);
+	}
+	close(pc);
+	if (unreadable) {
+		/* Partial data would look like a complete measurement: refuse. */
+		for (size_t i = 0; i < r->nzones; i++)
+			close(r->z[i].fd);
+		r->nzones = 0;
+		aipm_source_set(&r->base, false, fix_perm,
+				"%d RAPL energy counter(s) are not readable by this user (first: %s/%s): since Linux "
+				"5.10 energy_uj is readable by root only",
+				unreadable, r->root, bad);
+		return 0;
+	}
+	if (r->nzones == 0) {
+		aipm_source_set(&r->base, false,
+				"load the RAPL driver (`sudo modprobe intel_rapl_msr`) on a bare-metal Intel or AMD machine",
+				"%s has no intel-rapl zones with an energy_uj counter", r->root);
+		return 0;
+	}
+	char list[256] = "";
+	size_t len = 0;
+	for (size_t i = 0; i < r->nzones && len < sizeof list - 1; i++)
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", r->meta[i].name);
+	aipm_source_set(&r->base, true, "", "%zu RAPL zones under %s: %s", r->nzones, r->root, list);
+	return 0;
+}
+
+/* Add the counter's progress since the last read to the cumulative count.
+ * A drop is a wrap when the range is known, otherwise a reset (count from
+ * zero): either way the cumulative value only grows. */
+static void unwrap(struct rapl_zone *z, uint64_t raw)
+{
+	if (z->have_last) {
+		if (raw >= z->last_raw)
+			z->cum_uj += raw - z->last_raw;
+		else if (z->max_range_uj >= z->last_raw)
+			z->cum_uj += z->max_range_uj - z->last_raw + 1 + raw;
+		else
+			z->cum_uj += raw;
+	}
+	z->last_raw = raw;
+	z->have_last = true;
+}
+
+static int rapl_sample(struct aipm_source *src, struct aipm_snapshot *snap)
+{
+	struct rapl *r = (struct rapl *)src;
+	snap->nzones = r->nzones;
+	snap->rapl_valid = r->base.available && r->nzones > 0;
+	int ret = 0;
+	for (size_t i = 0; i < r->nzones; i++) {
+		struct rapl_zone *z = &r->z[i];
+		struct aipm_zone *out = &snap->zones[i];
+		char buf[32];
+		uint64_t raw;
+		const char *p = buf;
+		*out = r->meta[i];
+		out->valid = aipm_pread_all(z->fd, buf, sizeof buf) > 0 && aipm_parse_u64(&p, &raw);
+		if (out->valid)
+			unwrap(z, raw);
+		else
+			ret = -EIO;
+		out->energy_uj = z->cum_uj;
+	}
+	return ret;
+}
+
+static void rapl_close(struct aipm_source *src)
+{
+	struct rapl *r = (struct rapl *)src;
+	for (size_t i = 0; i < r->nzones; i++)
+		close(r->z[i].fd);
+	free(r);
+}
+
+static void rapl_describe(struct aipm_source *src, struct aipm_buf *b)
+{
+	struct rapl *r = (struct rapl *)src;
+	aipm_buf_puts(b, "{\"zones\": [");
+	for (size_t i = 0; i < r->nzones; i++) {
+		aipm_buf_puts(b, i ? ", {\"name\": " : "{\"name\": ");
+		aipm_buf_json_str(b, r->meta[i].name);
+		aipm_buf_puts(b, ", \"kind\": ");
+		aipm_buf_json_str(b, aipm_zone_kind_name(r->meta[i].kind));
+		aipm_buf_puts(b, ", \"path\": ");
+		aipm_buf_json_str(b, r->z[i].dir);
+		aipm_buf_puts(b, ", \"max_energy_range_uj\": ");
+		aipm_buf_u64(b, r->z[i].max_range_uj);
+		aipm_buf_puts(b, "}");
+	}
+	aipm_buf_puts(b, "]}");
+}
+
+const struct aipm_source_ops aipm_source_rapl = {
+	.name = "rapl",
+	.what = "CPU package, core, uncore, DRAM and psys energy (RAPL through powercap sysfs)",
+	.open = rapl_open,
+	.sample = rapl_sample,
+	.close = rapl_close,
+	.describe = rapl_describe,
+};

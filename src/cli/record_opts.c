@@ -1,0 +1,97 @@
+/* record_opts.c: see record_opts.h. */
+#include "record_opts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "aipm.h"
+#include "analysis/summary.h"
+#include "common.h"
+#include "sampler.h"
+
+void record_opts_init(struct record_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->dir = "aipm-run";
+	o->interval_s = 0.1;
+	o->mem_interval_s = 1.0;
+}
+
+void record_opts_usage(FILE *f)
+{
+	fprintf(f, "  -o, --output DIR       recording directory (default aipm-run; replaced unless --append)\n"
+		   "  -i, --interval S       sampling interval in seconds (default 0.1)\n"
+		   "      --mem-interval S   PSS/USS and temperature interval in seconds (default 1)\n"
+		   "  -d, --description TEXT what this run is, stored in metadata.json\n"
+		   "  -a, --append           add a new segment to an existing recording\n"
+		   "      --gpu-all-processes  attribute every GPU process to the experiment (containers)\n"
+		   "  -q, --quiet            no summary at the end\n");
+}
+
+static const char *value(int argc, char **argv, int *i, const char *flag)
+{
+	if (*i + 1 >= argc || !argv[*i + 1][0]) {
+		cli_fail(AIPM_EXIT_USAGE, "%s needs a value. See `aipm %s --help`", flag, argv[0]);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+int record_opts_parse(struct record_opts *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	const char *v;
+	if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+		if (!(v = value(argc, argv, i, a)))
+			return -1;
+		o->dir = v;
+	} else if (!strcmp(a, "-i") || !strcmp(a, "--interval")) {
+		if (!(v = value(argc, argv, i, a)) || !cli_parse_seconds(a, v, &o->interval_s))
+			return -1;
+	} else if (!strcmp(a, "--mem-interval")) {
+		if (!(v = value(argc, argv, i, a)) || !cli_parse_seconds(a, v, &o->mem_interval_s))
+			return -1;
+	} else if (!strcmp(a, "-d") || !strcmp(a, "--description")) {
+		if (!(v = value(argc, argv, i, a)))
+			return -1;
+		o->description = v;
+	} else if (!strcmp(a, "--model")) {
+		if (!(v = value(argc, argv, i, a)))
+			return -1;
+		o->model = v;
+	} else if (!strcmp(a, "-a") || !strcmp(a, "--append")) {
+		o->append = true;
+	} else if (!strcmp(a, "--gpu-all-processes")) {
+		o->gpu_all_processes = true;
+	} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+		o->quiet = true;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+void record_opts_warn_sources(struct aipm_recorder *r, bool quiet)
+{
+	struct aipm_sampler *s = aipm_recorder_sampler(r);
+	for (size_t i = 0; s && i < aipm_sampler_nsources(s); i++) {
+		const struct aipm_source *src = aipm_sampler_source(s, i);
+		if (!strcmp(src->ops->name, "rapl") && !src->available)
+			/* Always said, even with --quiet: a recording without CPU
+			 * energy must never pass for a complete one. */
+			cli_fail(0, "no CPU energy will be recorded: %s. To measure it: %s", src->reason, src->fix);
+		else if (!quiet && !src->available && !strcmp(src->ops->name, "nvml") && getenv("AIPM_NVML_LIB"))
+			cli_fail(0, "no GPU energy will be recorded: %s. %s", src->reason, src->fix);
+	}
+}
+
+void record_opts_print_summary(const char *dir)
+{
+	struct aipm_summary *s = NULL;
+	if (aipm_summary_load_dir(dir, true, &s) < 0) {
+		cli_fail(0, "cannot summarise %s: %s", dir, aipm_error_last());
+		return;
+	}
+	aipm_summary_print(s, stderr);
+	aipm_summary_free(s);
+}

@@ -1,0 +1,31 @@
+/* record_opts.h: the flags `aipm run` and `aipm attach` share, parsed in
+ * one place so they mean the same thing in both. */
+#ifndef AIPM_CLI_RECORD_OPTS_H
+#define AIPM_CLI_RECORD_OPTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "record/recorder.h"
+
+struct record_opts {
+	const char *dir;
+	const char *description;
+	const char *model;        /* --model FILE.onnx */
+	double interval_s, mem_interval_s;
+	bool append, gpu_all_processes, quiet;
+};
+
+/* Defaults: -o aipm-run, -i 0.1, --mem-interval 1. */
+void record_opts_init(struct record_opts *o);
+/* If argv[*i] is one of the shared flags, consume it (and its value) and
+ * return 1; 0 if it is not one of them; -1 after printing a usage error. */
+int record_opts_parse(struct record_opts *o, int argc, char **argv, int *i);
+void record_opts_usage(FILE *f);
+/* Tell the user, once, about sources that cannot measure here: RAPL
+ * missing is said plainly, with the fix, never silently skipped. */
+void record_opts_warn_sources(struct aipm_recorder *r, bool quiet);
+/* The end-of-run summary of the recording's last segment, on stderr. */
+void record_opts_print_summary(const char *dir);
+
+#endif

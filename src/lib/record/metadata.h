@@ -1,0 +1,33 @@
+/* metadata.h: metadata.json, the description of a recording: who made it,
+ * how, with which sources (available or not, and why) and its segments.
+ * Written at the start (so a killed run still says what it was) and
+ * completed at the end; replaced atomically by rename each time. */
+#ifndef AIPM_METADATA_H
+#define AIPM_METADATA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "source.h"
+
+struct aipm_run_info {
+	const char *mode;           /* "run", "attach", "library" */
+	const char *description;    /* may be NULL */
+	char *const *command;       /* NULL-terminated, may be NULL */
+	const pid_t *pids;          /* attach: the pids */
+	size_t npids;
+	double interval_s, mem_interval_s;
+	bool gpu_all_processes;
+};
+
+int aipm_metadata_begin(const char *dir, bool append, const struct aipm_run_info *info,
+			struct aipm_source *const *src, size_t nsrc, const struct timespec *start);
+/* exit_status < 0 when there is none (attach, library). */
+int aipm_metadata_end(const char *dir, const struct timespec *end, int exit_status, uint64_t samples,
+		      double aipm_cpu_s);
+/* "YYYY-MM-DD HH:MM:SS.ffffff" in local time, as AIPowerMeter writes dates. */
+void aipm_format_date(char *out, size_t n, const struct timespec *t);
+
+#endif
