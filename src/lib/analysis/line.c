@@ -1,0 +1,377 @@
+/* line.c: parse one power_metrics.json line (see line.h).
+ *
+ * Every line is a full cJSON parse: correctness first, and cJSON is the
+ * fastest DOM parser Debian ships. To stay fast we walk each object's
+ * children once and dispatch on the key, instead of calling
+ * cJSON_GetObjectItem per field (each call is a linear, case-insensitive
+ * scan). Unknown keys are counted, never an error: a newer aipm may add
+ * fields, and an older reader must still total what it knows.
+ */
+#include "line.h"
+#include "util.h"
+
+#include <cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const kind_names[AIPM_KIND_COUNT] = {"package", "core", "uncore", "dram", "psys", "other"};
+
+const char *aipm_kind_name(enum aipm_kind k) { return k < AIPM_KIND_COUNT ? kind_names[k] : "other"; }
+
+enum aipm_kind aipm_kind_of_zone(const char *zone)
+{
+	/* "package-0", "core-0", "uncore-0", "dram-0", "psys": the prefix up to
+	 * the socket suffix names the kind. */
+	for (int k = 0; k < AIPM_KIND_OTHER; k++) {
+		size_t n = strlen(kind_names[k]);
+		if (!strncmp(zone, kind_names[k], n) && (zone[n] == '\0' || zone[n] == '-'))
+			return (enum aipm_kind)k;
+	}
+	return AIPM_KIND_OTHER;
+}
+
+int aipm_zone_table_count(const struct aipm_zone_table *t) { return __atomic_load_n(&t->n, __ATOMIC_ACQUIRE); }
+
+static int zone_find(const struct aipm_zone_table *t, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(t->names[i], name))
+			return i;
+	return -1;
+}
+
+int aipm_zone_table_id(struct aipm_zone_table *t, const char *name)
+{
+	int n = aipm_zone_table_count(t);
+	int id = zone_find(t, n, name);
+	if (id >= 0)
+		return id;
+	if (strlen(name) >= AIPM_NAME_LEN)
+		return -1;
+	/* Rare (once per zone per scan): take the flag, re-check, publish. */
+	while (__atomic_exchange_n(&t->lock, 1, __ATOMIC_ACQUIRE))
+		;
+	n = t->n;
+	id = zone_find(t, n, name);
+	if (id < 0 && n < AIPM_MAX_ZONES) {
+		strcpy(t->names[n], name);
+		t->kinds[n] = aipm_kind_of_zone(name);
+		id = n;
+		__atomic_store_n(&t->n, n + 1, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&t->lock, 0, __ATOMIC_RELEASE);
+	return id;
+}
+
+static bool digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+bool aipm_date_parse(const char *s, struct aipm_date_cache *c, double *ts)
+{
+	int Y, M, D, h, m, sec;
+	if (strlen(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' ||
+	    s[16] != ':' || !digits(s, 4, &Y) || !digits(s + 5, 2, &M) || !digits(s + 8, 2, &D) ||
+	    !digits(s + 11, 2, &h) || !digits(s + 14, 2, &m) || !digits(s + 17, 2, &sec))
+		return false;
+	if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+		return false;
+	double frac = 0;
+	const char *p = s + 19;
+	if (*p == '.') {
+		double scale = 0.1;
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			frac += (*p - '0') * scale;
+	}
+	if (*p)
+		return false;
+	/* mktime once per hour of recording: it reads the time zone rules and
+	 * takes a lock, far too slow for every line of a large file. */
+	if (!c || memcmp(c->hour, s, 13) != 0) {
+		struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D, .tm_hour = h, .tm_isdst = -1};
+		time_t t = mktime(&tm);
+		if (t == (time_t)-1 && !(Y == 1969 || Y == 1970))
+			return false;
+		if (!c) {
+			*ts = (double)t + m * 60 + sec + frac;
+			return true;
+		}
+		memcpy(c->hour, s, 13);
+		c->hour[13] = '\0';
+		c->hour_ts = (double)t;
+	}
+	*ts = c->hour_ts + m * 60 + sec + frac;
+	return true;
+}
+
+static bool marker(const char *s, size_t n)
+{
+	static const char m[] = "END OF RECORDING SEGMENT";
+	const size_t ml = sizeof m - 1;
+	if (n == ml + 2 && s[0] == '"' && s[n - 1] == '"')
+		return !memcmp(s + 1, m, ml);
+	return n == ml && !memcmp(s, m, ml);
+}
+
+enum aipm_line_kind aipm_line_classify(const char *text, size_t len)
+{
+	while (len && (*text == ' ' || *text == '\t' || *text == '\r'))
+		text++, len--;
+	while (len && (text[len - 1] == ' ' || text[len - 1] == '\t' || text[len - 1] == '\r'))
+		len--;
+	if (!len)
+		return AIPM_LINE_BLANK;
+	if (marker(text, len))
+		return AIPM_LINE_SEGMENT_END;
+	return AIPM_LINE_SAMPLE;
+}
+
+static double num(const cJSON *j) { return cJSON_IsNumber(j) && isfinite(j->valuedouble) ? j->valuedouble : NAN; }
+
+/* Sum of the numbers of a one-level object, NAN when it holds none. */
+static double obj_sum(const cJSON *o)
+{
+	double s = NAN;
+	for (const cJSON *c = o ? o->child : NULL; c; c = c->next) {
+		double v = num(c);
+		if (!isnan(v))
+			s = isnan(s) ? v : s + v;
+	}
+	return s;
+}
+
+enum key {
+	K_UNKNOWN,
+	K_IGNORED, /* known, not needed for totals (per-pid detail) */
+	K_INTEL, K_CORE, K_UNCORE, K_DRAM, K_PSYS, K_REL_CPU,
+	K_ZONE_POWER, K_ZONE_ENERGY, K_ATTRIB, K_CPU_TIME, K_PSS, K_USS, K_PSS_PID, K_USS_PID,
+	K_NV_DRAW, K_NV_ATTR, K_G_ENERGY, K_G_ATTR_ENERGY, K_G_POWER, K_G_ATTR_POWER, K_G_USE, K_G_PCT,
+	K_G_MEM, K_G_INTEGRATED,
+};
+
+struct key_name {
+	const char *name;
+	enum key key;
+};
+
+static const struct key_name cpu_keys[] = {
+	{"intel_power", K_INTEL}, {"total_cpu_power", K_CORE}, {"uncore_power", K_UNCORE},
+	{"total_dram_power", K_DRAM}, {"psys_power", K_PSYS}, {"rel_intel_power", K_REL_CPU},
+	{"per_zone_power", K_ZONE_POWER}, {"per_zone_energy", K_ZONE_ENERGY}, {"attributed_energy", K_ATTRIB},
+	{"cpu_time", K_CPU_TIME}, {"experiment_mem_pss", K_PSS}, {"experiment_mem_uss", K_USS},
+	{"per_process_mem_use_abs", K_PSS_PID}, {"per_process_mem_use_uss", K_USS_PID},
+	{"per_process_cpu_power", K_IGNORED}, {"per_process_dram_power", K_IGNORED},
+	{"per_process_cpu_uses", K_IGNORED}, {"absolute_cpu_time_per_pid", K_IGNORED},
+	{"per_process_mem_use_percent", K_IGNORED}, {"total_mem_use", K_IGNORED},
+	{"per_process_cpu_time", K_IGNORED}, {"mem_use_abs", K_IGNORED}, {"mem_use_percent", K_IGNORED},
+	{"cpu_uses", K_IGNORED}, {"per_zone_energy_integrated", K_IGNORED},
+};
+
+static const struct key_name gpu_keys[] = {
+	{"nvidia_draw_absolute", K_NV_DRAW}, {"nvidia_attributable_power", K_NV_ATTR},
+	{"per_gpu_energy", K_G_ENERGY}, {"per_gpu_attributed_energy", K_G_ATTR_ENERGY},
+	{"per_gpu_power_draw", K_G_POWER}, {"per_gpu_attributable_power", K_G_ATTR_POWER},
+	{"per_gpu_use_rate", K_G_USE}, {"per_gpu_absolute_percent_usage", K_G_PCT},
+	{"per_gpu_memory", K_G_MEM}, {"per_gpu_energy_integrated", K_G_INTEGRATED},
+	{"per_gpu_attributable_mem_use", K_IGNORED}, {"per_gpu_per_pid_utilization_absolute", K_IGNORED},
+	{"per_gpu_estimated_attributable_utilization", K_IGNORED}, {"nvidia_power", K_IGNORED},
+	{"nvidia_memory", K_IGNORED}, {"nvidia_use_rate", K_IGNORED}, {"per_gpu_power", K_IGNORED},
+	{"per_gpu_memory_total", K_IGNORED}, {"per_gpu_temperature", K_IGNORED},
+	{"per_gpu_power_limit", K_IGNORED}, {"per_gpu_name", K_IGNORED}, {"per_gpu_uuid", K_IGNORED},
+};
+
+static enum key lookup(const struct key_name *t, size_t n, const char *s)
+{
+	if (!s)
+		return K_UNKNOWN;
+	for (size_t i = 0; i < n; i++)
+		if (t[i].name[0] == s[0] && !strcmp(t[i].name, s))
+			return t[i].key;
+	return K_UNKNOWN;
+}
+
+/* GPU index from an object key "0".."15"; -1 otherwise. */
+static int gpu_index(const char *s)
+{
+	if (!s || !*s || s[0] < '0' || s[0] > '9')
+		return -1;
+	char *end;
+	long v = strtol(s, &end, 10);
+	return *end || v < 0 || v >= AIPM_MAX_GPUS ? -1 : (int)v;
+}
+
+static void set_gpus(struct aipm_line *l, const cJSON *o, enum key k)
+{
+	for (const cJSON *c = o ? o->child : NULL; c; c = c->next) {
+		int g = gpu_index(c->string);
+		if (g < 0) {
+			l->unknown_fields++;
+			continue;
+		}
+		struct aipm_line_gpu *gp = &l->gpu[g];
+		if (k == K_G_INTEGRATED) {
+			gp->integrated = cJSON_IsTrue(c) || (cJSON_IsNumber(c) && c->valuedouble != 0);
+			continue;
+		}
+		double v = num(c);
+		if (isnan(v))
+			continue;
+		if (g >= l->ngpus)
+			l->ngpus = g + 1;
+		switch (k) {
+		case K_G_ENERGY: gp->energy_j = v; break;
+		case K_G_ATTR_ENERGY: gp->attributed_j = v; break;
+		case K_G_POWER: gp->power_w = v; break;
+		case K_G_ATTR_POWER: gp->attributable_power_w = v; break;
+		case K_G_USE: gp->sm_percent = v; break;
+		case K_G_PCT: if (isnan(gp->sm_percent)) gp->sm_percent = v; break;
+		case K_G_MEM: gp->mem_bytes = v; break;
+		default: break;
+		}
+	}
+}
+
+static void set_zones(struct aipm_line *l, const cJSON *o, struct aipm_zone_table *zt, bool energy)
+{
+	for (const cJSON *c = o ? o->child : NULL; c; c = c->next) {
+		double v = num(c);
+		if (isnan(v) || !c->string)
+			continue;
+		int id = aipm_zone_table_id(zt, c->string);
+		if (id < 0)
+			continue;
+		/* Ids of zones first seen in this line may exceed nzones: clear
+		 * the gap so nothing stale is read as a value. */
+		while (l->nzones <= id) {
+			l->zone_energy_j[l->nzones] = NAN;
+			l->zone_power_w[l->nzones++] = NAN;
+		}
+		(energy ? l->zone_energy_j : l->zone_power_w)[id] = v;
+	}
+}
+
+static void parse_cpu(struct aipm_line *l, const cJSON *cpu, struct aipm_zone_table *zt, double *pss_pid,
+		      double *uss_pid)
+{
+	for (const cJSON *c = cpu->child; c; c = c->next) {
+		enum key k = lookup(cpu_keys, AIPM_ARRAY_SIZE(cpu_keys), c->string);
+		switch (k) {
+		case K_UNKNOWN: l->unknown_fields++; break;
+		case K_INTEL: l->pw[AIPM_PW_INTEL] = num(c); break;
+		case K_CORE: l->pw[AIPM_PW_CORE] = num(c); break;
+		case K_UNCORE: l->pw[AIPM_PW_UNCORE] = num(c); break;
+		case K_DRAM: l->pw[AIPM_PW_DRAM] = num(c); break;
+		case K_PSYS: l->pw[AIPM_PW_PSYS] = num(c); break;
+		case K_REL_CPU: l->pw[AIPM_PW_REL_CPU] = num(c); break;
+		case K_ZONE_POWER: set_zones(l, c, zt, false); break;
+		case K_ZONE_ENERGY: set_zones(l, c, zt, true); break;
+		case K_ATTRIB:
+			for (const cJSON *a = c->child; a; a = a->next) {
+				if (a->string && !strcmp(a->string, "cpu"))
+					l->attributed_cpu_j = num(a);
+				else if (a->string && !strcmp(a->string, "dram"))
+					l->attributed_dram_j = num(a);
+			}
+			break;
+		case K_CPU_TIME: l->cpu_time_s = num(c); break;
+		case K_PSS: l->pss_bytes = num(c); break;
+		case K_USS: l->uss_bytes = num(c); break;
+		case K_PSS_PID: *pss_pid = obj_sum(c); break;
+		case K_USS_PID: *uss_pid = obj_sum(c); break;
+		default: break;
+		}
+	}
+}
+
+static void parse_gpu(struct aipm_line *l, const cJSON *gpu)
+{
+	for (const cJSON *c = gpu->child; c; c = c->next) {
+		enum key k = lookup(gpu_keys, AIPM_ARRAY_SIZE(gpu_keys), c->string);
+		switch (k) {
+		case K_UNKNOWN: l->unknown_fields++; break;
+		case K_IGNORED: break;
+		case K_NV_DRAW: l->pw[AIPM_PW_GPU] = num(c); break;
+		case K_NV_ATTR: l->pw[AIPM_PW_REL_GPU] = num(c); break;
+		default: set_gpus(l, c, k); break;
+		}
+	}
+}
+
+static void line_reset(struct aipm_line *l, int nzones)
+{
+	l->ts = NAN;
+	l->nzones = nzones;
+	for (int i = 0; i < nzones; i++)
+		l->zone_energy_j[i] = l->zone_power_w[i] = NAN;
+	l->attributed_cpu_j = l->attributed_dram_j = l->cpu_time_s = NAN;
+	for (int i = 0; i < AIPM_PW_COUNT; i++)
+		l->pw[i] = NAN;
+	l->pss_bytes = l->uss_bytes = NAN;
+	for (int g = 0; g < AIPM_MAX_GPUS; g++)
+		l->gpu[g] = (struct aipm_line_gpu){NAN, NAN, NAN, NAN, NAN, NAN, false};
+	l->ngpus = 0;
+	l->unknown_fields = 0;
+}
+
+enum aipm_line_kind aipm_line_parse(const char *text, size_t len, struct aipm_zone_table *zt,
+				    struct aipm_date_cache *dc, struct aipm_line *l)
+{
+	enum aipm_line_kind kind = aipm_line_classify(text, len);
+	if (kind != AIPM_LINE_SAMPLE)
+		return kind;
+	cJSON *root = cJSON_ParseWithLength(text, len);
+	if (!root)
+		return AIPM_LINE_CORRUPT;
+	kind = AIPM_LINE_CORRUPT;
+	if (!cJSON_IsObject(root))
+		goto out;
+	line_reset(l, aipm_zone_table_count(zt));
+	const cJSON *metrics = NULL, *date = NULL;
+	for (const cJSON *c = root->child; c; c = c->next) {
+		if (!c->string)
+			continue;
+		if (!strcmp(c->string, "timestamp"))
+			l->ts = num(c);
+		else if (!strcmp(c->string, "date"))
+			date = c;
+		else if (!strcmp(c->string, "metrics"))
+			metrics = c;
+		else
+			l->unknown_fields++;
+	}
+	/* aipm writes both; the Unix timestamp means the same in every time
+	 * zone, so the local date is only read when it is all there is. */
+	if (isnan(l->ts) && cJSON_IsString(date) && !aipm_date_parse(date->valuestring, dc, &l->ts))
+		l->ts = NAN;
+	if (isnan(l->ts) || !cJSON_IsObject(metrics))
+		goto out;
+	double pss_pid = NAN, uss_pid = NAN;
+	for (const cJSON *c = metrics->child; c; c = c->next) {
+		if (c->string && !strcmp(c->string, "cpu") && cJSON_IsObject(c))
+			parse_cpu(l, c, zt, &pss_pid, &uss_pid);
+		else if (c->string && !strcmp(c->string, "gpu") && cJSON_IsObject(c))
+			parse_gpu(l, c);
+		else if (!c->string || strcmp(c->string, "temperature"))
+			l->unknown_fields++;
+	}
+	/* The tree's PSS is written by aipm; AIPowerMeter only has the
+	 * per-process values, whose sum is the same quantity. */
+	if (isnan(l->pss_bytes))
+		l->pss_bytes = pss_pid;
+	if (isnan(l->uss_bytes))
+		l->uss_bytes = uss_pid;
+	kind = AIPM_LINE_SAMPLE;
+out:
+	cJSON_Delete(root);
+	return kind;
+}
