@@ -20,8 +20,11 @@
 
 #define BUF_START (1u << 20)
 #define LINE_MAX_BYTES (1ull << 30)
-/* Below this a second thread costs more than it saves. */
-#define PART_MIN_BYTES (4ll << 20)
+/* Below this a second thread costs more than it saves; tests lower it to
+ * put seams between every pair of lines. */
+static long long part_min_bytes = 4ll << 20;
+
+void aipm_scan_set_min_part_bytes(long long bytes) { part_min_bytes = bytes > 0 ? bytes : 4ll << 20; }
 
 int aipm_scan_parts(long long bytes, int threads)
 {
@@ -33,7 +36,7 @@ int aipm_scan_parts(long long bytes, int threads)
 	}
 	if (threads > 64)
 		threads = 64;
-	long long by_size = bytes / PART_MIN_BYTES + 1;
+	long long by_size = bytes / part_min_bytes + 1;
 	if (by_size < threads)
 		threads = (int)by_size;
 	return threads < 1 ? 1 : threads;

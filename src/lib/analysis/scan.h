@@ -23,6 +23,10 @@ typedef void (*aipm_scan_line_fn)(void *state, const char *text, size_t len, boo
  * asked for (0: all online CPUs, or $AIPM_THREADS). Small files get one. */
 int aipm_scan_parts(long long bytes, int threads);
 
+/* Smallest range worth a thread (default 4 MiB; <= 0 restores it). For
+ * tests, which split tiny files at every line to exercise the seams. */
+void aipm_scan_set_min_part_bytes(long long bytes);
+
 /* Scan path with `parts` threads (from aipm_scan_parts); states[i] is
  * handed to fn for range i. Returns 0 or -errno with the message set. */
 int aipm_scan_file(const char *path, int parts, aipm_scan_line_fn fn, void **states);
