@@ -117,10 +117,17 @@ static void derive_gpus(struct aipm_snapshot *cur, const struct aipm_snapshot *p
 		const struct aipm_gpu *p = prev && i < prev->ngpus ? &prev->gpus[i] : NULL;
 		g->energy_j = g->energy_mj >= f->energy_mj ? (double)(g->energy_mj - f->energy_mj) / 1e3 : 0;
 		double all = 0, mine = 0;
+		/* Without per-process SM use (MIG, pre-Maxwell GPUs answer
+		 * NOT_SUPPORTED) the processes' GPU memory is the best proxy
+		 * left; reading the missing SM use as 0 would attribute
+		 * nothing to an experiment that may own the whole GPU. */
+		bool by_mem = !(g->fields & AIPM_GPU_PROC_UTIL) && (g->fields & AIPM_GPU_PROC_MEM);
 		for (size_t k = 0; k < g->nprocs; k++) {
-			all += g->procs[k].sm_util;
+			double w = by_mem ? (g->procs[k].mem_valid ? (double)g->procs[k].mem_bytes : 0)
+					  : g->procs[k].sm_util;
+			all += w;
 			if (g->procs[k].in_experiment)
-				mine += g->procs[k].sm_util;
+				mine += w;
 		}
 		if (cur->gpu_all_processes)
 			g->exp_share = 1;

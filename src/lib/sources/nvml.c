@@ -345,8 +345,8 @@ static int nvml_open(const struct aipm_source_config *cfg, struct aipm_source **
 	if (!n)
 		return aipm_err(-ENOMEM, "nvml: out of memory");
 	n->all_procs = cfg && cfg->gpu_all_processes;
-	n->pbuf_cap = 64;
-	n->ubuf_cap = 64;
+	n->pbuf_cap = 8; /* grows on INSUFFICIENT_SIZE */
+	n->ubuf_cap = 8;
 	n->pbuf = malloc(n->pbuf_cap * 32);
 	n->ubuf = malloc(n->ubuf_cap * sizeof *n->ubuf);
 	if (!n->pbuf || !n->ubuf) {
@@ -356,6 +356,7 @@ static int nvml_open(const struct aipm_source_config *cfg, struct aipm_source **
 		return aipm_err(-ENOMEM, "nvml: out of memory");
 	}
 	*out = &n->base;
+	n->map_read_s = -1e18; /* the first unknown pid scans /proc */
 	n->in_pidns = aipm_nvml_in_pid_namespace();
 	{
 		char path[512];

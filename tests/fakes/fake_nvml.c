@@ -1,0 +1,470 @@
+/* fake_nvml.c: a libnvidia-ml stand-in, built by the test suite.
+ *
+ * aipm dlopens it through AIPM_NVML_LIB exactly as it would open the real
+ * library, so the product's loading, symbol resolution and parsing paths
+ * run unchanged. What it reports is scripted by the file named in
+ * AIPM_FAKE_NVML (read at nvmlInit_v2), one `key=value` per line:
+ *
+ *   count=2                GPUs GetCount reports (default 0)
+ *   init_rc=9              nvmlInit_v2 answers this code
+ *   v3_stride=32           bytes per record the _v3 process calls write
+ *   gpuN.name=Tesla V100   gpuN.uuid=GPU-...
+ *   gpuN.handle_rc=4       GetHandleByIndex answers this (NO_PERMISSION)
+ *   gpuN.energy=none       no total-energy counter (NOT_SUPPORTED)
+ *   gpuN.energy_start_mj=  gpuN.energy_step_mj=   counter = start + step*tick
+ *   gpuN.reset_at=K        driver reload at tick K: counter = step*(tick-K+1)
+ *   gpuN.power_mw=  gpuN.power_step_mw=           power = mw + step*(tick-1)
+ *   gpuN.lost_at=K         from tick K every call answers GPU_IS_LOST
+ *   gpuN.util=  gpuN.mem_total=  gpuN.mem_used=  gpuN.temp=  gpuN.limit_mw=
+ *   gpuN.mem2_rc=25        GetMemoryInfo_v2 answers this (plain call works)
+ *   gpuN.putil=0           GetProcessUtilization answers NOT_SUPPORTED
+ *   gpuN.util_every=K      a utilisation sample only every K ticks
+ *   gpuN.proc=PID SM MEM FROM TO   (repeatable) a process on the GPU from
+ *                          tick FROM to TO (0: forever) using SM percent and
+ *                          MEM bytes; PID "child" is the first child of the
+ *                          calling process, as the host's /proc numbers it.
+ *
+ * A GPU's tick is the number of GetPowerUsage calls made on it: the
+ * product reads power first on every GPU at every sample, so tick k is
+ * sample k. fake_nvml_calls() counts every NVML call (for the benchmark).
+ *
+ * Build variants: -DFAKE_NO_V2 drops the _v2 running-process symbols (so
+ * _v3 must be used), -DFAKE_NO_V2_V3 drops both (v1 only).
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../src/lib/sources/nvml_api.h"
+
+#define API __attribute__((visibility("default")))
+#define MAXG 8
+#define MAXP 128
+
+struct fproc {
+	long pid; /* -1: the caller's first child */
+	unsigned sm;
+	unsigned long long mem;
+	unsigned from, to;
+};
+
+struct fgpu {
+	char name[96], uuid[96];
+	int handle_rc, mem2_rc;
+	int energy; /* has a counter */
+	unsigned long long e_start, e_step;
+	unsigned reset_at, lost_at;
+	unsigned power_mw, power_step_mw;
+	unsigned util, temp, limit_mw;
+	unsigned long long mem_total, mem_used;
+	int putil;
+	unsigned util_every;
+	unsigned nprocs;
+	struct fproc procs[MAXP];
+	unsigned tick;
+};
+
+static struct {
+	unsigned count;
+	int init_rc;
+	unsigned v3_stride;
+	struct fgpu g[MAXG];
+	unsigned long calls;
+	int inited;
+} F;
+
+API unsigned long fake_nvml_calls(void) { return F.calls; }
+
+static void defaults(void)
+{
+	memset(&F.g, 0, sizeof F.g);
+	F.count = 0;
+	F.init_rc = 0;
+	F.v3_stride = 24;
+	for (int i = 0; i < MAXG; i++) {
+		struct fgpu *g = &F.g[i];
+		snprintf(g->name, sizeof g->name, "Fake GPU %d", i);
+		snprintf(g->uuid, sizeof g->uuid, "GPU-fake-%04d", i);
+		g->energy = 1;
+		g->e_step = 1000;
+		g->power_mw = 100000;
+		g->util = 50;
+		g->temp = 40;
+		g->limit_mw = 250000;
+		g->mem_total = 16ull << 30;
+		g->mem_used = 1ull << 30;
+		g->putil = 1;
+		g->util_every = 1;
+	}
+}
+
+static void set_gpu(struct fgpu *g, const char *k, const char *v)
+{
+	unsigned long long n = strtoull(v, NULL, 10);
+	if (!strcmp(k, "name"))
+		snprintf(g->name, sizeof g->name, "%s", v);
+	else if (!strcmp(k, "uuid"))
+		snprintf(g->uuid, sizeof g->uuid, "%s", v);
+	else if (!strcmp(k, "handle_rc"))
+		g->handle_rc = (int)n;
+	else if (!strcmp(k, "mem2_rc"))
+		g->mem2_rc = (int)n;
+	else if (!strcmp(k, "energy"))
+		g->energy = strcmp(v, "none") != 0;
+	else if (!strcmp(k, "energy_start_mj"))
+		g->e_start = n;
+	else if (!strcmp(k, "energy_step_mj"))
+		g->e_step = n;
+	else if (!strcmp(k, "reset_at"))
+		g->reset_at = (unsigned)n;
+	else if (!strcmp(k, "lost_at"))
+		g->lost_at = (unsigned)n;
+	else if (!strcmp(k, "power_mw"))
+		g->power_mw = (unsigned)n;
+	else if (!strcmp(k, "power_step_mw"))
+		g->power_step_mw = (unsigned)n;
+	else if (!strcmp(k, "util"))
+		g->util = (unsigned)n;
+	else if (!strcmp(k, "temp"))
+		g->temp = (unsigned)n;
+	else if (!strcmp(k, "limit_mw"))
+		g->limit_mw = (unsigned)n;
+	else if (!strcmp(k, "mem_total"))
+		g->mem_total = n;
+	else if (!strcmp(k, "mem_used"))
+		g->mem_used = n;
+	else if (!strcmp(k, "putil"))
+		g->putil = (int)n;
+	else if (!strcmp(k, "util_every"))
+		g->util_every = n ? (unsigned)n : 1;
+	else if (!strcmp(k, "proc") && g->nprocs < MAXP) {
+		struct fproc *p = &g->procs[g->nprocs++];
+		char pid[32] = "";
+		sscanf(v, "%31s %u %llu %u %u", pid, &p->sm, &p->mem, &p->from, &p->to);
+		p->pid = strcmp(pid, "child") ? strtol(pid, NULL, 10) : -1;
+	}
+}
+
+static void load(void)
+{
+	defaults();
+	const char *path = getenv("AIPM_FAKE_NVML");
+	FILE *f = path ? fopen(path, "r") : NULL;
+	if (!f)
+		return;
+	char line[512];
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		char *eq = strchr(line, '=');
+		if (line[0] == '#' || !eq)
+			continue;
+		*eq = '\0';
+		const char *k = line, *v = eq + 1;
+		unsigned idx;
+		char sub[64];
+		if (sscanf(k, "gpu%u.%63s", &idx, sub) == 2 && idx < MAXG)
+			set_gpu(&F.g[idx], sub, v);
+		else if (!strcmp(k, "count"))
+			F.count = (unsigned)atoi(v);
+		else if (!strcmp(k, "init_rc"))
+			F.init_rc = atoi(v);
+		else if (!strcmp(k, "v3_stride"))
+			F.v3_stride = (unsigned)atoi(v);
+	}
+	fclose(f);
+}
+
+/* The caller's first child, numbered as the /proc we see numbers it (the
+ * host's when the caller sits in a PID namespace under the host's /proc,
+ * which is what NVML would report). */
+static long first_child(void)
+{
+	char self[32] = "";
+	ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+	long me = n > 0 ? strtol(self, NULL, 10) : (long)getpid(), best = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char path[300], buf[512];
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		size_t len = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[len] = '\0';
+		char *rp = strrchr(buf, ')');
+		long ppid = 0;
+		if (rp && sscanf(rp + 2, "%*c %ld", &ppid) == 1 && ppid == me) {
+			long pid = strtol(e->d_name, NULL, 10);
+			if (!best || pid < best)
+				best = pid;
+		}
+	}
+	if (d)
+		closedir(d);
+	return best;
+}
+
+static struct fgpu *dev(nvmlDevice_t d) { return (struct fgpu *)d; }
+static int lost(struct fgpu *g) { return g->lost_at && g->tick >= g->lost_at; }
+static int active(const struct fproc *p, unsigned t) { return t >= p->from && (!p->to || t <= p->to); }
+
+#define ENTER(d)                                  \
+	F.calls++;                                \
+	if (!F.inited)                            \
+		return NVML_ERROR_UNINITIALIZED;  \
+	if (lost(dev(d)))                         \
+		return NVML_ERROR_GPU_IS_LOST
+
+API nvmlReturn_t nvmlInit_v2(void)
+{
+	F.calls++;
+	load();
+	F.inited = F.init_rc == 0;
+	return F.init_rc;
+}
+
+API nvmlReturn_t nvmlShutdown(void)
+{
+	F.calls++;
+	F.inited = 0;
+	return NVML_SUCCESS;
+}
+
+API const char *nvmlErrorString(nvmlReturn_t rc)
+{
+	switch (rc) {
+	case NVML_SUCCESS: return "Success";
+	case NVML_ERROR_NOT_SUPPORTED: return "Not Supported";
+	case NVML_ERROR_NO_PERMISSION: return "Insufficient Permissions";
+	case NVML_ERROR_DRIVER_NOT_LOADED: return "Driver Not Loaded";
+	case NVML_ERROR_GPU_IS_LOST: return "GPU is lost";
+	default: return "Unknown Error";
+	}
+}
+
+API nvmlReturn_t nvmlDeviceGetCount_v2(unsigned *count)
+{
+	F.calls++;
+	if (!F.inited)
+		return NVML_ERROR_UNINITIALIZED;
+	*count = F.count;
+	return NVML_SUCCESS;
+}
+
+API nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned i, nvmlDevice_t *out)
+{
+	F.calls++;
+	if (!F.inited)
+		return NVML_ERROR_UNINITIALIZED;
+	if (i >= F.count || i >= MAXG)
+		return NVML_ERROR_INVALID_ARGUMENT;
+	if (F.g[i].handle_rc)
+		return F.g[i].handle_rc;
+	*out = (nvmlDevice_t)&F.g[i];
+	return NVML_SUCCESS;
+}
+
+API nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t d, char *buf, unsigned len)
+{
+	ENTER(d);
+	if (strlen(dev(d)->name) >= len)
+		return NVML_ERROR_INSUFFICIENT_SIZE;
+	strcpy(buf, dev(d)->name);
+	return NVML_SUCCESS;
+}
+
+API nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t d, char *buf, unsigned len)
+{
+	ENTER(d);
+	if (strlen(dev(d)->uuid) >= len)
+		return NVML_ERROR_INSUFFICIENT_SIZE;
+	strcpy(buf, dev(d)->uuid);
+	return NVML_SUCCESS;
+}
+
+API nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t d, unsigned *mw)
+{
+	F.calls++;
+	if (!F.inited)
+		return NVML_ERROR_UNINITIALIZED;
+	struct fgpu *g = dev(d);
+	g->tick++;
+	if (lost(g))
+		return NVML_ERROR_GPU_IS_LOST;
+	*mw = g->power_mw + g->power_step_mw * (g->tick - 1);
+	return NVML_SUCCESS;
+}
+
+API nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t d, unsigned long long *mj)
+{
+	ENTER(d);
+	struct fgpu *g = dev(d);
+	if (!g->energy)
+		return NVML_ERROR_NOT_SUPPORTED;
+	if (g->reset_at && g->tick >= g->reset_at)
+		*mj = g->e_step * (g->tick - g->reset_at + 1);
+	else
+		*mj = g->e_start + g->e_step * g->tick;
+	return NVML_SUCCESS;
+}
+
+API nvmlReturn_t nvmlDeviceGetEnforcedPowerLimit(nvmlDevice_t d, unsigned *mw)
+{
+	ENTER(d);
+	*mw = dev(d)->limit_mw;
+	return NVML_SUCCESS;
+}
+
+API nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t d, nvmlUtilization_t *u)
+{
+	ENTER(d);
+	u->gpu = dev(d)->util;
+	u->memory = dev(d)->util / 2;
+	return NVML_SUCCESS;
+}
+
+API nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t d, nvmlMemory_t *m)
+{
+	ENTER(d);
+	m->total = dev(d)->mem_total;
+	m->used = dev(d)->mem_used;
+	m->free = m->total - m->used;
+	return NVML_SUCCESS;
+}
+
+API nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t d, nvmlMemory_v2_t *m)
+{
+	ENTER(d);
+	if (dev(d)->mem2_rc)
+		return dev(d)->mem2_rc;
+	/* A real driver refuses a wrong version (the literal 2 gets 13 from
+	 * 510.39); refuse it here so a wrong constant fails the tests. */
+	if (m->version != NVML_MEMORY_V2_VERSION)
+		return NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
+	m->total = dev(d)->mem_total;
+	m->used = dev(d)->mem_used;
+	m->reserved = 0;
+	m->free = m->total - m->used;
+	return NVML_SUCCESS;
+}
+
+API nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t d, int sensor, unsigned *c)
+{
+	ENTER(d);
+	if (sensor != NVML_TEMPERATURE_GPU)
+		return NVML_ERROR_INVALID_ARGUMENT;
+	*c = dev(d)->temp;
+	return NVML_SUCCESS;
+}
+
+/* The running-process protocol: *count is the caller's capacity; too
+ * small answers INSUFFICIENT_SIZE with the count needed. */
+static nvmlReturn_t procs(nvmlDevice_t d, unsigned *count, void *buf, unsigned stride)
+{
+	ENTER(d);
+	struct fgpu *g = dev(d);
+	long child = 0;
+	unsigned n = 0;
+	for (unsigned i = 0; i < g->nprocs; i++)
+		n += active(&g->procs[i], g->tick);
+	if (*count < n || (n && !buf)) {
+		*count = n;
+		return NVML_ERROR_INSUFFICIENT_SIZE;
+	}
+	unsigned char *out = buf;
+	n = 0;
+	for (unsigned i = 0; i < g->nprocs; i++) {
+		const struct fproc *p = &g->procs[i];
+		if (!active(p, g->tick))
+			continue;
+		if (p->pid < 0 && !child)
+			child = first_child();
+		unsigned char rec[32];
+		unsigned pid = (unsigned)(p->pid < 0 ? child : p->pid), mig = 0xFFFFFFFFu;
+		unsigned long long zero = 0;
+		memset(rec, 0, sizeof rec);
+		memcpy(rec, &pid, 4);
+		memcpy(rec + 8, &p->mem, 8);
+		if (stride >= 24) {
+			memcpy(rec + 16, &mig, 4);
+			memcpy(rec + 20, &mig, 4);
+		}
+		if (stride >= 32)
+			memcpy(rec + 24, &zero, 8);
+		memcpy(out + (size_t)n * stride, rec, stride);
+		n++;
+	}
+	*count = n;
+	return NVML_SUCCESS;
+}
+
+API nvmlReturn_t nvmlDeviceGetComputeRunningProcesses(nvmlDevice_t d, unsigned *c, void *b) { return procs(d, c, b, 16); }
+API nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses(nvmlDevice_t d, unsigned *c, void *b)
+{
+	(void)b;
+	ENTER(d);
+	*c = 0; /* graphics contexts: none in these scripts */
+	return NVML_SUCCESS;
+}
+#ifndef FAKE_NO_V2_V3
+API nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t d, unsigned *c, void *b)
+{
+	return procs(d, c, b, F.v3_stride);
+}
+API nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses_v3(nvmlDevice_t d, unsigned *c, void *b)
+{
+	return nvmlDeviceGetGraphicsRunningProcesses(d, c, b);
+}
+#ifndef FAKE_NO_V2
+API nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t d, unsigned *c, void *b) { return procs(d, c, b, 24); }
+API nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses_v2(nvmlDevice_t d, unsigned *c, void *b)
+{
+	return nvmlDeviceGetGraphicsRunningProcesses(d, c, b);
+}
+#endif
+#endif
+
+/* One sample per active process per tick t (t a multiple of util_every),
+ * timestamped t*100000 µs; only those newer than last_seen are returned,
+ * and NOT_FOUND when there are none, as the driver does. */
+API nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t d, nvmlProcessUtilizationSample_t *buf,
+						 unsigned *count, unsigned long long last_seen)
+{
+	ENTER(d);
+	struct fgpu *g = dev(d);
+	if (!g->putil)
+		return NVML_ERROR_NOT_SUPPORTED;
+	long child = 0;
+	unsigned n = 0, cap = *count;
+	for (unsigned t = g->tick > 10 ? g->tick - 10 : 1; t <= g->tick; t++) {
+		unsigned long long ts = (unsigned long long)t * 100000;
+		if (t % g->util_every || ts <= last_seen)
+			continue;
+		for (unsigned i = 0; i < g->nprocs; i++) {
+			const struct fproc *p = &g->procs[i];
+			if (!active(p, t) || !p->sm)
+				continue;
+			if (buf && n < cap) {
+				if (p->pid < 0 && !child)
+					child = first_child();
+				buf[n] = (nvmlProcessUtilizationSample_t){
+					.pid = (unsigned)(p->pid < 0 ? child : p->pid), .timeStamp = ts, .smUtil = p->sm};
+			}
+			n++;
+		}
+	}
+	if (!n)
+		return NVML_ERROR_NOT_FOUND;
+	if (!buf || n > cap) {
+		*count = n;
+		return NVML_ERROR_INSUFFICIENT_SIZE;
+	}
+	*count = n;
+	return NVML_SUCCESS;
+}
