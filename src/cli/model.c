@@ -1,9 +1,93 @@
-/* model.c: placeholder until this subcommand lands. */
+/* model.c: `aipm model FILE.onnx [--input-shape NAME=DIMS ...] [--json]`.
+ * Parses flags, asks src/lib/model for the summary and prints it as the
+ * text table or as the JSON stored in recordings (model_summary.json). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "common.h"
+#include "error.h"
+#include "model/model.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: aipm model FILE.onnx [--input-shape NAME=DIMS]... [--json]\n\n"
+		   "Parameters (total and trainable) and multiply-accumulates of one forward pass\n"
+		   "of an ONNX model, per operator type. Operators that cannot be sized are listed,\n"
+		   "never counted as zero.\n\n"
+		   "  --input-shape NAME=DIMS  shape of input NAME, e.g. input=1x3x224x224; needed\n"
+		   "                           for symbolic dimensions (batch, sequence); repeatable\n"
+		   "  --json                   print the JSON stored as model_summary.json\n");
+}
 
 int cmd_model(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cli_fail(AIPM_EXIT_FAIL, "'model' is not implemented in this build yet");
+	const char *file = NULL;
+	const char **shapes = calloc((size_t)argc + 1, sizeof *shapes);
+	size_t n_shapes = 0;
+	bool json = false;
+	int rc = AIPM_EXIT_OK;
+	if (!shapes)
+		return cli_fail(AIPM_EXIT_FAIL, "model: out of memory");
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			goto out;
+		} else if (!strcmp(a, "--json")) {
+			json = true;
+		} else if (!strcmp(a, "--input-shape") || !strncmp(a, "--input-shape=", 14)) {
+			const char *v = a[13] == '=' ? a + 14 : (i + 1 < argc ? argv[++i] : NULL);
+			char name[256];
+			int64_t dims[AIPM_MODEL_MAX_RANK];
+			int rank;
+			if (!v) {
+				rc = cli_fail(AIPM_EXIT_USAGE, "model: --input-shape needs a value. Give e.g. --input-shape input=1x3x224x224");
+				goto out;
+			}
+			if (aipm_model_shape_parse(v, name, sizeof name, dims, &rank) < 0) {
+				rc = cli_fail_lib(AIPM_EXIT_USAGE, "model");
+				goto out;
+			}
+			shapes[n_shapes++] = v;
+		} else if (a[0] == '-' && a[1]) {
+			rc = cli_fail(AIPM_EXIT_USAGE, "model: unknown option '%s'. Run `aipm model --help`", a);
+			goto out;
+		} else if (file) {
+			rc = cli_fail(AIPM_EXIT_USAGE, "model: one model at a time ('%s' and '%s'). Run aipm model once per file",
+				      file, a);
+			goto out;
+		} else {
+			file = a;
+		}
+	}
+	if (!file) {
+		usage(stderr);
+		rc = cli_fail(AIPM_EXIT_USAGE, "model: no ONNX file given. Run e.g. aipm model resnet18.onnx");
+		goto out;
+	}
+	struct aipm_model_summary s;
+	int err = aipm_model_analyze(file, shapes, n_shapes, &s);
+	if (err < 0) {
+		/* a shape the user gave or must give is a usage error; a bad
+		 * file is a runtime failure */
+		rc = cli_fail_lib(err == -EINVAL ? AIPM_EXIT_USAGE : AIPM_EXIT_FAIL, "model");
+		if (err == -EBADMSG || err == -ELOOP || err == -EOVERFLOW)
+			fprintf(stderr, "aipm: model: check that %s is a complete ONNX model (re-export it if it was cut short)\n",
+				file);
+		goto out;
+	}
+	struct aipm_buf b = {0};
+	if (json)
+		aipm_model_summary_json(&s, &b);
+	else
+		aipm_model_summary_text(&s, &b);
+	aipm_model_summary_free(&s);
+	if (b.oom || fwrite(b.data, 1, b.len, stdout) != b.len || fflush(stdout))
+		rc = cli_fail(AIPM_EXIT_FAIL, "model: cannot write the summary to standard output");
+	aipm_buf_free(&b);
+out:
+	free(shapes);
+	return rc;
 }

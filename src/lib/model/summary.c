@@ -1,0 +1,301 @@
+/* summary.c: a model summary as JSON (model_summary.json) and as the text
+ * table of `aipm model` and `aipm report`, and back from JSON. It reads no
+ * ONNX itself: the numbers come from analyze.c or from a stored file, so
+ * the report of a recording shows what was measured then. Numbers are
+ * integers or formatted by hand, so no locale can change them.
+ */
+#include "model.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+
+static void json_io(struct aipm_buf *b, const struct aipm_model_io *io, size_t n)
+{
+	aipm_buf_puts(b, "[");
+	for (size_t i = 0; i < n; i++) {
+		aipm_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+		aipm_buf_json_str(b, io[i].name);
+		aipm_buf_puts(b, ",\"shape\":");
+		if (io[i].rank < 0)
+			aipm_buf_puts(b, "null");
+		else {
+			aipm_buf_puts(b, "[");
+			for (int d = 0; d < io[i].rank; d++)
+				aipm_buf_printf(b, "%s%lld", d ? "," : "", (long long)io[i].dims[d]);
+			aipm_buf_puts(b, "]");
+		}
+		aipm_buf_puts(b, "}");
+	}
+	aipm_buf_puts(b, "]");
+}
+
+void aipm_model_summary_json(const struct aipm_model_summary *s, struct aipm_buf *b)
+{
+	aipm_buf_puts(b, "{\"file\":");
+	aipm_buf_json_str(b, s->file ? s->file : "");
+	aipm_buf_puts(b, ",\"producer\":");
+	aipm_buf_json_str(b, s->producer ? s->producer : "");
+	aipm_buf_printf(b, ",\"opset\":%lld,\"nodes\":%llu,\"inputs\":", (long long)s->opset,
+			(unsigned long long)s->nodes);
+	json_io(b, s->inputs, s->n_inputs);
+	aipm_buf_puts(b, ",\"outputs\":");
+	json_io(b, s->outputs, s->n_outputs);
+	aipm_buf_printf(b, ",\"params_total\":%llu,\"params_trainable\":%llu,\"params_buffers\":%llu,\"macs\":%llu",
+			(unsigned long long)s->params_total, (unsigned long long)s->params_trainable,
+			(unsigned long long)s->params_buffers, (unsigned long long)s->macs);
+	aipm_buf_puts(b, ",\"by_op\":{");
+	for (size_t i = 0; i < s->n_ops; i++) {
+		if (i)
+			aipm_buf_puts(b, ",");
+		aipm_buf_json_str(b, s->ops[i].op_type);
+		aipm_buf_printf(b, ":{\"nodes\":%llu,\"macs\":%llu,\"params\":%llu}", (unsigned long long)s->ops[i].nodes,
+				(unsigned long long)s->ops[i].macs, (unsigned long long)s->ops[i].params);
+	}
+	aipm_buf_puts(b, "},\"unsized_ops\":[");
+	for (size_t i = 0; i < s->n_unsized; i++) {
+		aipm_buf_puts(b, i ? ",{\"op_type\":" : "{\"op_type\":");
+		aipm_buf_json_str(b, s->unsized[i].op_type);
+		aipm_buf_puts(b, ",\"node\":");
+		aipm_buf_json_str(b, s->unsized[i].node);
+		aipm_buf_puts(b, ",\"reason\":");
+		aipm_buf_json_str(b, s->unsized[i].reason);
+		aipm_buf_puts(b, "}");
+	}
+	aipm_buf_puts(b, "]}\n");
+}
+
+/* 1234567 -> "1,234,567" */
+static void put_grouped(struct aipm_buf *b, uint64_t v)
+{
+	char digits[32], out[48];
+	int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v), j = 0;
+	for (int i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			out[j++] = ',';
+		out[j++] = digits[i];
+	}
+	out[j] = '\0';
+	aipm_buf_puts(b, out);
+}
+
+/* 1814073344 -> "1.814 G", with integer arithmetic (locale-proof). */
+static void put_scaled(struct aipm_buf *b, uint64_t v)
+{
+	static const char units[] = " KMGTPE";
+	int u = 0;
+	uint64_t div = 1;
+	while (u < 6 && v / div >= 1000)
+		div *= 1000, u++;
+	if (!u) {
+		aipm_buf_printf(b, "%llu", (unsigned long long)v);
+		return;
+	}
+	uint64_t milli = (uint64_t)(((unsigned __int128)v * 1000 + div / 2) / div);
+	aipm_buf_printf(b, "%llu.%03llu %c", (unsigned long long)(milli / 1000), (unsigned long long)(milli % 1000),
+			units[u]);
+}
+
+static void text_io(struct aipm_buf *b, const char *label, const struct aipm_model_io *io, size_t n)
+{
+	aipm_buf_printf(b, "%-12s", label);
+	for (size_t i = 0; i < n; i++) {
+		aipm_buf_printf(b, "%s%s ", i ? ", " : "", io[i].name);
+		if (io[i].rank < 0)
+			aipm_buf_puts(b, "(unknown shape)");
+		for (int d = 0; d < io[i].rank; d++)
+			aipm_buf_printf(b, "%s%lld", d ? "x" : "", (long long)io[i].dims[d]);
+		if (io[i].rank == 0)
+			aipm_buf_puts(b, "(scalar)");
+	}
+	aipm_buf_puts(b, n ? "\n" : "none\n");
+}
+
+void aipm_model_summary_text(const struct aipm_model_summary *s, struct aipm_buf *b)
+{
+	aipm_buf_printf(b, "%-12s%s", "model", s->file ? s->file : "");
+	if (s->producer && *s->producer)
+		aipm_buf_printf(b, " (%s, opset %lld)", s->producer, (long long)s->opset);
+	aipm_buf_puts(b, "\n");
+	text_io(b, "inputs", s->inputs, s->n_inputs);
+	text_io(b, "outputs", s->outputs, s->n_outputs);
+	aipm_buf_printf(b, "%-12s", "parameters");
+	put_grouped(b, s->params_total);
+	aipm_buf_puts(b, " (");
+	put_scaled(b, s->params_total);
+	aipm_buf_puts(b, "), trainable ");
+	put_grouped(b, s->params_trainable);
+	if (s->params_buffers) {
+		aipm_buf_puts(b, "; ");
+		put_grouped(b, s->params_buffers);
+		aipm_buf_puts(b, " BatchNorm buffer elements not counted");
+	}
+	aipm_buf_printf(b, "\n%-12s", "MACs");
+	put_grouped(b, s->macs);
+	aipm_buf_puts(b, " (");
+	put_scaled(b, s->macs);
+	aipm_buf_puts(b, s->n_unsized ? ") for one forward pass, WITHOUT the unsized nodes below\n\n"
+				      : ") for one forward pass\n\n");
+	aipm_buf_printf(b, "%-24s %7s %20s %14s\n", "op type", "nodes", "MACs", "params");
+	for (size_t i = 0; i < s->n_ops; i++) {
+		struct aipm_buf m = {0}, p = {0};
+		put_grouped(&m, s->ops[i].macs);
+		put_grouped(&p, s->ops[i].params);
+		aipm_buf_printf(b, "%-24s %7llu %20s %14s\n", s->ops[i].op_type, (unsigned long long)s->ops[i].nodes,
+				m.data ? m.data : "", p.data ? p.data : "");
+		aipm_buf_free(&m);
+		aipm_buf_free(&p);
+	}
+	if (!s->n_unsized) {
+		aipm_buf_puts(b, "\nevery node was sized\n");
+		return;
+	}
+	aipm_buf_printf(b, "\nunsized: %zu node(s) whose MACs are unknown (not counted as zero):\n", s->n_unsized);
+	for (size_t i = 0; i < s->n_unsized; i++)
+		aipm_buf_printf(b, "  %s %s: %s\n", s->unsized[i].op_type, s->unsized[i].node, s->unsized[i].reason);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int aipm_model_summary_write(const char *onnx_path, const char *const *input_shapes, size_t n,
+			     const char *out_json_path)
+{
+	struct aipm_model_summary s;
+	int rc = aipm_model_analyze(onnx_path, input_shapes, n, &s);
+	if (rc < 0)
+		return rc;
+	struct aipm_buf b = {0};
+	aipm_model_summary_json(&s, &b);
+	aipm_model_summary_free(&s);
+	if (b.oom) {
+		aipm_buf_free(&b);
+		return aipm_err(-ENOMEM, "out of memory writing %s", out_json_path);
+	}
+	char tmp[4096];
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", out_json_path) >= sizeof tmp) {
+		aipm_buf_free(&b);
+		return aipm_err(-ENAMETOOLONG, "%s: path too long", out_json_path);
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		aipm_buf_free(&b);
+		return aipm_err(rc, "%s: cannot create: %s", tmp, strerror(-rc));
+	}
+	rc = write_all(fd, b.data, b.len);
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	aipm_buf_free(&b);
+	if (!rc && rename(tmp, out_json_path) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlink(tmp);
+		return aipm_err(rc, "%s: cannot write: %s", out_json_path, strerror(-rc));
+	}
+	return 0;
+}
+
+static uint64_t num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) && v->valuedouble > 0 ? (uint64_t)v->valuedouble : 0;
+}
+
+static char *str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return strdup(cJSON_IsString(v) ? v->valuestring : "");
+}
+
+static void read_io(const cJSON *arr, struct aipm_model_io **out, size_t *n)
+{
+	int len = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+	*out = calloc((size_t)len + 1, sizeof **out);
+	if (!*out)
+		return;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, arr) {
+		struct aipm_model_io *io = &(*out)[(*n)++];
+		io->name = str(e, "name");
+		const cJSON *sh = cJSON_GetObjectItemCaseSensitive(e, "shape"), *d;
+		io->rank = cJSON_IsArray(sh) ? 0 : -1;
+		cJSON_ArrayForEach(d, sh) if (io->rank < AIPM_MODEL_MAX_RANK) io->dims[io->rank++] = (int64_t)d->valuedouble;
+	}
+}
+
+static int parse_json(const char *text, const char *path, struct aipm_model_summary *s)
+{
+	cJSON *root = cJSON_Parse(text);
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return aipm_err(-EBADMSG, "%s: not a model summary (invalid JSON)", path);
+	}
+	memset(s, 0, sizeof *s);
+	s->file = str(root, "file");
+	s->producer = str(root, "producer");
+	s->opset = (int64_t)num(root, "opset");
+	s->nodes = num(root, "nodes");
+	s->params_total = num(root, "params_total");
+	s->params_trainable = num(root, "params_trainable");
+	s->params_buffers = num(root, "params_buffers");
+	s->macs = num(root, "macs");
+	read_io(cJSON_GetObjectItemCaseSensitive(root, "inputs"), &s->inputs, &s->n_inputs);
+	read_io(cJSON_GetObjectItemCaseSensitive(root, "outputs"), &s->outputs, &s->n_outputs);
+	const cJSON *ops = cJSON_GetObjectItemCaseSensitive(root, "by_op"), *e;
+	s->ops = calloc((size_t)cJSON_GetArraySize(ops) + 1, sizeof *s->ops);
+	cJSON_ArrayForEach(e, ops) if (s->ops && e->string) s->ops[s->n_ops++] = (struct aipm_model_op){
+		strdup(e->string), num(e, "nodes"), num(e, "macs"), num(e, "params")};
+	const cJSON *un = cJSON_GetObjectItemCaseSensitive(root, "unsized_ops");
+	s->unsized = calloc((size_t)cJSON_GetArraySize(un) + 1, sizeof *s->unsized);
+	cJSON_ArrayForEach(e, un) if (s->unsized) s->unsized[s->n_unsized++] = (struct aipm_model_unsized){
+		str(e, "op_type"), str(e, "node"), str(e, "reason")};
+	cJSON_Delete(root);
+	return 0;
+}
+
+int aipm_model_summary_read(const char *json_path, struct aipm_model_summary *out)
+{
+	FILE *f = fopen(json_path, "re");
+	if (!f)
+		return aipm_err(-errno, "%s: cannot open: %s", json_path, strerror(errno));
+	struct aipm_buf b = {0};
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < (16u << 20))
+		aipm_buf_put(&b, chunk, n);
+	fclose(f);
+	aipm_buf_put(&b, "", 1);
+	int rc = b.oom ? aipm_err(-ENOMEM, "out of memory reading %s", json_path) : parse_json(b.data, json_path, out);
+	aipm_buf_free(&b);
+	return rc;
+}
+
+int aipm_model_summary_text_file(const char *json_path, struct aipm_buf *out)
+{
+	struct aipm_model_summary s;
+	int rc = aipm_model_summary_read(json_path, &s);
+	if (rc < 0)
+		return rc;
+	aipm_model_summary_text(&s, out);
+	aipm_model_summary_free(&s);
+	return 0;
+}

@@ -1,0 +1,329 @@
+/* test_model.c: unit tests of the protobuf reader and of graph sizing on
+ * models written byte by byte here (a tiny protobuf writer), so the wire
+ * forms exporters differ on (packed vs unpacked) and corrupt inputs are
+ * pinned without any Python. Also feeds every prefix and many byte flips
+ * of a real export to the analyzer: errors, never a crash (ASan watches). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "model/model.h"
+#include "model/protobuf.h"
+#include "aipm.h"
+
+/* ---- a tiny protobuf writer ---- */
+struct w { uint8_t b[4096]; size_t n; };
+static void put_varint(struct w *w, uint64_t v)
+{
+	do {
+		w->b[w->n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+}
+static void put_tag(struct w *w, unsigned f, unsigned wire) { put_varint(w, (uint64_t)f << 3 | wire); }
+static void put_int(struct w *w, unsigned f, int64_t v) { put_tag(w, f, 0); put_varint(w, (uint64_t)v); }
+static void put_bytes(struct w *w, unsigned f, const void *p, size_t n)
+{
+	put_tag(w, f, 2);
+	put_varint(w, n);
+	memcpy(w->b + w->n, p, n);
+	w->n += n;
+}
+static void put_str(struct w *w, unsigned f, const char *s) { put_bytes(w, f, s, strlen(s)); }
+static void put_msg(struct w *w, unsigned f, const struct w *m) { put_bytes(w, f, m->b, m->n); }
+static void put_packed(struct w *w, unsigned f, const int64_t *v, size_t n)
+{
+	struct w p = {0};
+	for (size_t i = 0; i < n; i++)
+		put_varint(&p, (uint64_t)v[i]);
+	put_msg(w, f, &p);
+}
+
+static void tensor(struct w *g, const char *name, const int64_t *dims, size_t n, int dtype, bool packed)
+{
+	struct w t = {0};
+	if (packed)
+		put_packed(&t, 1, dims, n);
+	else
+		for (size_t i = 0; i < n; i++)
+			put_int(&t, 1, dims[i]);
+	put_int(&t, 2, dtype);
+	put_str(&t, 8, name);
+	put_msg(g, 5, &t);
+}
+
+static void input(struct w *g, const char *name, const int64_t *dims, size_t n, const char *sym)
+{
+	struct w shape = {0}, tt = {0}, ty = {0}, vi = {0};
+	for (size_t i = 0; i < n; i++) {
+		struct w d = {0};
+		if (dims[i] < 0)
+			put_str(&d, 2, sym);
+		else
+			put_int(&d, 1, dims[i]);
+		put_msg(&shape, 1, &d);
+	}
+	put_int(&tt, 1, 1);
+	put_msg(&tt, 2, &shape);
+	put_msg(&ty, 1, &tt);
+	put_str(&vi, 1, name);
+	put_msg(&vi, 2, &ty);
+	put_msg(g, 11, &vi);
+}
+
+static void model(struct w *m, const struct w *g)
+{
+	struct w op = {0};
+	put_int(m, 1, 8);
+	put_int(&op, 2, 13);
+	put_msg(m, 8, &op);
+	put_msg(m, 7, g);
+}
+
+/* Conv 1x3x8x8 * W 4x3x3x3, stride 2 given as ints packed: out 3x3 -> 4*3*9*9 = 972 MACs */
+static void conv_model(struct w *m, bool packed)
+{
+	struct w g = {0}, nd = {0}, at = {0};
+	put_str(&nd, 1, "x");
+	put_str(&nd, 1, "w");
+	put_str(&nd, 2, "y");
+	put_str(&nd, 3, "conv0");
+	put_str(&nd, 4, "Conv");
+	put_str(&at, 1, "strides");
+	if (packed)
+		put_packed(&at, 8, (int64_t[]){2, 2}, 2);
+	else
+		put_int(&at, 8, 2), put_int(&at, 8, 2);
+	put_int(&at, 20, 7);
+	put_msg(&nd, 5, &at);
+	put_int(&nd, 99, 12345); /* an unknown field must be skipped */
+	put_msg(&g, 1, &nd);
+	tensor(&g, "w", (int64_t[]){4, 3, 3, 3}, 4, 1, packed);
+	input(&g, "x", (int64_t[]){1, 3, 8, 8}, 4, NULL);
+	model(m, &g);
+}
+
+static void test_varint_fixed_and_len_fields_decode(void **st)
+{
+	(void)st;
+	struct w w = {0};
+	put_int(&w, 1, 300);
+	put_int(&w, 2, -1); /* negative ints take all 10 bytes */
+	put_tag(&w, 3, 5);
+	memcpy(w.b + w.n, "\x00\x00\x80\x3f", 4); /* 1.0f */
+	w.n += 4;
+	put_str(&w, 4, "hi");
+	struct aipm_pb r;
+	struct aipm_pb_field f;
+	aipm_pb_init(&r, w.b, w.b, w.n);
+	assert_int_equal(aipm_pb_next(&r, &f), 1);
+	assert_int_equal(f.u, 300);
+	assert_int_equal(aipm_pb_next(&r, &f), 1);
+	assert_int_equal((int64_t)f.u, -1);
+	assert_int_equal(aipm_pb_next(&r, &f), 1);
+	assert_true(aipm_pb_float(&f) == 1.0f);
+	assert_int_equal(aipm_pb_next(&r, &f), 1);
+	assert_int_equal(f.len, 2);
+	assert_memory_equal(f.data, "hi", 2);
+	assert_int_equal(aipm_pb_next(&r, &f), 0);
+}
+
+static void test_packed_and_unpacked_ints_read_alike(void **st)
+{
+	(void)st;
+	struct w w = {0};
+	put_int(&w, 8, 5);
+	put_packed(&w, 8, (int64_t[]){6, -7, 8}, 3);
+	struct aipm_pb r;
+	struct aipm_pb_field f;
+	int64_t out[4];
+	size_t n = 0;
+	aipm_pb_init(&r, w.b, w.b, w.n);
+	while (aipm_pb_next(&r, &f) == 1)
+		assert_int_equal(aipm_pb_int64s(&r, &f, out, 4, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(out[0], 5);
+	assert_int_equal(out[2], -7);
+	assert_int_equal(out[3], 8);
+}
+
+static void test_groups_truncation_and_long_varints_are_errors(void **st)
+{
+	(void)st;
+	struct aipm_pb r;
+	struct aipm_pb_field f;
+	static const uint8_t group[] = {0x0b, 0x0c}, trunc[] = {0x0a, 0x05, 'a'},
+			     longv[] = {0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+			     field0[] = {0x00, 0x01};
+	aipm_pb_init(&r, group, group, sizeof group);
+	assert_int_equal(aipm_pb_next(&r, &f), -EBADMSG);
+	assert_non_null(strstr(aipm_error_last(), "groups"));
+	aipm_pb_init(&r, trunc, trunc, sizeof trunc);
+	assert_int_equal(aipm_pb_next(&r, &f), -EBADMSG);
+	assert_non_null(strstr(aipm_error_last(), "truncated"));
+	aipm_pb_init(&r, longv, longv, sizeof longv);
+	assert_int_equal(aipm_pb_next(&r, &f), -EBADMSG);
+	aipm_pb_init(&r, field0, field0, sizeof field0);
+	assert_int_equal(aipm_pb_next(&r, &f), -EBADMSG);
+}
+
+static void test_conv_model_sized_in_both_wire_forms(void **st)
+{
+	(void)st;
+	for (int packed = 0; packed < 2; packed++) {
+		struct w m = {0};
+		struct aipm_model_summary s;
+		conv_model(&m, packed);
+		assert_int_equal(aipm_model_analyze_buf(m.b, m.n, "mem", NULL, 0, &s), 0);
+		assert_int_equal(s.params_total, 108);
+		assert_int_equal(s.macs, 972);
+		assert_int_equal(s.n_outputs, 0);
+		assert_int_equal(s.n_unsized, 0);
+		aipm_model_summary_free(&s);
+	}
+}
+
+static void test_symbolic_input_needs_a_shape(void **st)
+{
+	(void)st;
+	struct w m = {0}, g = {0}, nd = {0};
+	put_str(&nd, 1, "x");
+	put_str(&nd, 2, "y");
+	put_str(&nd, 4, "Relu");
+	put_msg(&g, 1, &nd);
+	input(&g, "x", (int64_t[]){-1, 4}, 2, "batch");
+	model(&m, &g);
+	struct aipm_model_summary s;
+	assert_int_equal(aipm_model_analyze_buf(m.b, m.n, "mem", NULL, 0, &s), -EINVAL);
+	assert_non_null(strstr(aipm_error_last(), "--input-shape x="));
+	const char *shape[] = {"x=3x4"};
+	assert_int_equal(aipm_model_analyze_buf(m.b, m.n, "mem", shape, 1, &s), 0);
+	aipm_model_summary_free(&s);
+}
+
+static void test_shape_spec_parsing(void **st)
+{
+	(void)st;
+	char name[32];
+	int64_t d[AIPM_MODEL_MAX_RANK];
+	int r;
+	assert_int_equal(aipm_model_shape_parse("in=1x3x224x224", name, sizeof name, d, &r), 0);
+	assert_string_equal(name, "in");
+	assert_int_equal(r, 4);
+	assert_int_equal(d[3], 224);
+	assert_int_equal(aipm_model_shape_parse("in=1x0", name, sizeof name, d, &r), -EINVAL);
+	assert_int_equal(aipm_model_shape_parse("in=", name, sizeof name, d, &r), -EINVAL);
+	assert_int_equal(aipm_model_shape_parse("=3", name, sizeof name, d, &r), -EINVAL);
+	assert_int_equal(aipm_model_shape_parse("in=1x2x3x4x5x6x7x8x9", name, sizeof name, d, &r), -EINVAL);
+	assert_int_equal(aipm_model_shape_parse("in=99999999999999999999", name, sizeof name, d, &r), -EINVAL);
+}
+
+static uint8_t *slurp(const char *rel, size_t *n)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", getenv("AIPM_SRC") ? getenv("AIPM_SRC") : ".", rel);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	static uint8_t buf[1 << 20];
+	*n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	return buf;
+}
+
+/* Every prefix of a real export is either a clean error or (rarely, when
+ * the cut falls between top-level fields) a smaller valid model. */
+static void test_every_prefix_of_an_export_fails_cleanly(void **st)
+{
+	(void)st;
+	size_t n;
+	const uint8_t *buf = slurp("tests/fixtures/onnx/small.onnx", &n);
+	assert_true(n > 100);
+	int failures = 0;
+	for (size_t len = 0; len < n; len++) {
+		uint8_t *copy = malloc(len + 1); /* exact size so ASan sees overreads */
+		memcpy(copy, buf, len);
+		struct aipm_model_summary s;
+		int rc = aipm_model_analyze_buf(copy, len, "cut", NULL, 0, &s);
+		if (rc < 0)
+			failures++;
+		else
+			aipm_model_summary_free(&s);
+		free(copy);
+	}
+	assert_true(failures > (int)n / 2);
+}
+
+static void test_flipped_bytes_never_crash(void **st)
+{
+	(void)st;
+	size_t n;
+	const uint8_t *buf = slurp("tests/fixtures/onnx/small.onnx", &n);
+	uint8_t *copy = malloc(n);
+	unsigned seed = 7;
+	for (int iter = 0; iter < 3000; iter++) {
+		memcpy(copy, buf, n);
+		for (int k = 0; k < 3; k++) {
+			seed = seed * 1103515245u + 12345u;
+			copy[(seed >> 8) % n] = (uint8_t)(seed >> 20);
+		}
+		struct aipm_model_summary s;
+		if (aipm_model_analyze_buf(copy, n, "flip", NULL, 0, &s) == 0)
+			aipm_model_summary_free(&s);
+	}
+	free(copy);
+}
+
+static void test_summary_json_round_trips_to_text(void **st)
+{
+	(void)st;
+	struct w m = {0};
+	struct aipm_model_summary s;
+	conv_model(&m, true);
+	assert_int_equal(aipm_model_analyze_buf(m.b, m.n, "conv.onnx", NULL, 0, &s), 0);
+	char dir[] = "/tmp/aipm-model-XXXXXX", path[64], onnx[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(onnx, sizeof onnx, "%s/conv.onnx", dir);
+	snprintf(path, sizeof path, "%s/model_summary.json", dir);
+	FILE *f = fopen(onnx, "wb");
+	fwrite(m.b, 1, m.n, f);
+	fclose(f);
+	assert_int_equal(aipm_model_summary_write(onnx, NULL, 0, path), 0);
+	struct aipm_buf direct = {0}, via = {0};
+	aipm_model_summary_text(&s, &direct);
+	assert_int_equal(aipm_model_summary_text_file(path, &via), 0);
+	assert_non_null(strstr(via.data, "972"));
+	assert_non_null(strstr(via.data, "Conv "));
+	/* same table from the struct and from the stored JSON, but for the file name */
+	assert_string_equal(strchr(direct.data, '\n'), strchr(via.data, '\n'));
+	aipm_buf_free(&direct);
+	aipm_buf_free(&via);
+	aipm_model_summary_free(&s);
+	assert_int_equal(aipm_model_summary_read("/nonexistent/model_summary.json", &s), -ENOENT);
+	unlink(path);
+	unlink(onnx);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_varint_fixed_and_len_fields_decode),
+		cmocka_unit_test(test_packed_and_unpacked_ints_read_alike),
+		cmocka_unit_test(test_groups_truncation_and_long_varints_are_errors),
+		cmocka_unit_test(test_conv_model_sized_in_both_wire_forms),
+		cmocka_unit_test(test_symbolic_input_needs_a_shape),
+		cmocka_unit_test(test_shape_spec_parsing),
+		cmocka_unit_test(test_every_prefix_of_an_export_fails_cleanly),
+		cmocka_unit_test(test_flipped_bytes_never_crash),
+		cmocka_unit_test(test_summary_json_round_trips_to_text),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
