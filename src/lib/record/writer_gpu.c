@@ -101,6 +101,12 @@ static bool v_integrated(const struct aipm_snapshot *s, const struct aipm_gpu *g
 	return g->fields & AIPM_GPU_ENERGY;
 }
 
+/* Members are separated by ", " except the first after the opening brace. */
+static const char *sep(const struct aipm_buf *b)
+{
+	return b->len && b->data[b->len - 1] == '{' ? "" : ", ";
+}
+
 /* Sum (or mean) of fn over the GPUs that have it; false when none does. */
 static bool total(const struct aipm_snapshot *s, gpu_value_fn fn, bool mean, double *out)
 {
@@ -120,7 +126,7 @@ static void scalar(struct aipm_buf *b, const char *key, const struct aipm_snapsh
 	double v;
 	if (!total(s, fn, mean, &v))
 		return;
-	aipm_buf_printf(b, ", \"%s\": ", key);
+	aipm_buf_printf(b, "%s\"%s\": ", sep(b), key);
 	aipm_buf_double(b, v);
 }
 
@@ -130,7 +136,7 @@ static void per_gpu(struct aipm_buf *b, const char *key, const struct aipm_snaps
 {
 	double v, sum;
 	bool first = true;
-	aipm_buf_printf(b, ", \"%s\": {", key);
+	aipm_buf_printf(b, "%s\"%s\": {", sep(b), key);
 	for (size_t i = 0; i < s->ngpus; i++) {
 		if (!fn(s, &s->gpus[i], &v))
 			continue;
@@ -151,7 +157,7 @@ static void per_gpu(struct aipm_buf *b, const char *key, const struct aipm_snaps
 static void per_gpu_pid(struct aipm_buf *b, const char *key, const struct aipm_snapshot *s, unsigned bit, bool mem)
 {
 	bool first = true;
-	aipm_buf_printf(b, ", \"%s\": {", key);
+	aipm_buf_printf(b, "%s\"%s\": {", sep(b), key);
 	for (size_t i = 0; i < s->ngpus; i++) {
 		const struct aipm_gpu *g = &s->gpus[i];
 		if (!live(g, bit))
@@ -179,10 +185,7 @@ void aipm_writer_format_gpu(struct aipm_buf *b, const struct aipm_snapshot *s)
 {
 	if (!s->gpu_valid || s->ngpus == 0)
 		return;
-	/* The object opens with a scalar so every later member can start
-	 * with ", "; cumulative attributed energy is always known. */
-	aipm_buf_puts(b, ", \"gpu\": {\"nvidia_attributed_energy\": ");
-	aipm_buf_double(b, s->attributed_gpu_j);
+	aipm_buf_puts(b, ", \"gpu\": {");
 	scalar(b, "nvidia_draw_absolute", s, v_power, false);
 	scalar(b, "nvidia_attributable_power", s, v_attr_power, false);
 	scalar(b, "nvidia_power", s, v_power, false);
