@@ -344,8 +344,10 @@ API nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t d, nvmlMemory_v2_t *m)
 	if (dev(d)->mem2_rc)
 		return dev(d)->mem2_rc;
 	/* A real driver refuses a wrong version (the literal 2 gets 13 from
-	 * 510.39); refuse it here so a wrong constant fails the tests. */
-	if (m->version != NVML_MEMORY_V2_VERSION)
+	 * 510.39); refuse it here so a wrong constant fails the tests. The
+	 * number is spelled out, not taken from nvml_api.h, so a mistake
+	 * there cannot agree with itself. */
+	if (m->version != 0x02000028u)
 		return NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
 	m->total = dev(d)->mem_total;
 	m->used = dev(d)->mem_used;
