@@ -16,6 +16,8 @@
  *   gpuN.power_mw=  gpuN.power_step_mw=           power = mw + step*(tick-1)
  *   gpuN.lost_at=K         from tick K every call answers GPU_IS_LOST
  *   gpuN.util=  gpuN.mem_total=  gpuN.mem_used=  gpuN.temp=  gpuN.limit_mw=
+ *   gpuN.mem_reserved=     driver-reserved bytes: in "used" for _v2 only,
+ *                          as drivers 510+ report them
  *   gpuN.mem2_rc=25        GetMemoryInfo_v2 answers this (plain call works)
  *   gpuN.putil=0           GetProcessUtilization answers NOT_SUPPORTED
  *   gpuN.util_every=K      a utilisation sample only every K ticks
@@ -58,7 +60,7 @@ struct fgpu {
 	unsigned reset_at, lost_at;
 	unsigned power_mw, power_step_mw;
 	unsigned util, temp, limit_mw;
-	unsigned long long mem_total, mem_used;
+	unsigned long long mem_total, mem_used, mem_reserved;
 	int putil;
 	unsigned util_every;
 	unsigned nprocs;
@@ -135,6 +137,8 @@ static void set_gpu(struct fgpu *g, const char *k, const char *v)
 		g->mem_total = n;
 	else if (!strcmp(k, "mem_used"))
 		g->mem_used = n;
+	else if (!strcmp(k, "mem_reserved"))
+		g->mem_reserved = n;
 	else if (!strcmp(k, "putil"))
 		g->putil = (int)n;
 	else if (!strcmp(k, "util_every"))
@@ -333,8 +337,8 @@ API nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t d, nvmlMemory_t *m)
 {
 	ENTER(d);
 	m->total = dev(d)->mem_total;
-	m->used = dev(d)->mem_used;
-	m->free = m->total - m->used;
+	m->used = dev(d)->mem_used - dev(d)->mem_reserved;
+	m->free = m->total - dev(d)->mem_used;
 	return NVML_SUCCESS;
 }
 
@@ -351,7 +355,7 @@ API nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t d, nvmlMemory_v2_t *m)
 		return NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
 	m->total = dev(d)->mem_total;
 	m->used = dev(d)->mem_used;
-	m->reserved = 0;
+	m->reserved = dev(d)->mem_reserved;
 	m->free = m->total - m->used;
 	return NVML_SUCCESS;
 }

@@ -94,7 +94,7 @@ static void test_nvml_counter_and_integrated_energy_match_script(void **state)
 	       "count=2\n"
 	       "gpu0.name=Fake V100\ngpu0.energy_start_mj=5000000\ngpu0.energy_step_mj=1500\n"
 	       "gpu1.name=Fake P4\ngpu1.energy=none\ngpu1.power_mw=100000\ngpu1.power_step_mw=10000\n"
-	       "gpu1.mem_total=8000000000\ngpu1.mem_used=2000000000\ngpu1.temp=55\ngpu1.limit_mw=75000\n");
+	       "gpu1.mem_total=8000000000\ngpu1.mem_used=2000000000\ngpu1.mem_reserved=300000000\ngpu1.temp=55\ngpu1.limit_mw=75000\n");
 	struct aipm_source *s = open_src(false);
 	assert_true(s->available);
 	struct aipm_snapshot snap, first;
@@ -120,7 +120,7 @@ static void test_nvml_counter_and_integrated_energy_match_script(void **state)
 	unsigned all = AIPM_GPU_ENERGY | AIPM_GPU_POWER | AIPM_GPU_UTIL | AIPM_GPU_MEM | AIPM_GPU_TEMP |
 		       AIPM_GPU_LIMIT | AIPM_GPU_PROC_UTIL | AIPM_GPU_PROC_MEM;
 	assert_int_equal(i->fields & all, all); /* _v2 memory with the right version */
-	assert_int_equal(i->mem_used_bytes, 2000000000ull);
+	assert_int_equal(i->mem_used_bytes, 2000000000ull); /* _v2: reserved included */
 	assert_int_equal(i->mem_total_bytes, 8000000000ull);
 	assert_near(i->temp_c, 55, 1e-9);
 	assert_near(i->power_limit_w, 75, 1e-9);
