@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "aipm.h"
 #include "error.h"
 #include "model/model.h"
 
@@ -72,10 +73,11 @@ int cmd_model(int argc, char **argv)
 	if (err < 0) {
 		/* a shape the user gave or must give is a usage error; a bad
 		 * file is a runtime failure */
-		rc = cli_fail_lib(err == -EINVAL ? AIPM_EXIT_USAGE : AIPM_EXIT_FAIL, "model");
 		if (err == -EBADMSG || err == -ELOOP || err == -EOVERFLOW)
-			fprintf(stderr, "aipm: model: check that %s is a complete ONNX model (re-export it if it was cut short)\n",
-				file);
+			rc = cli_fail(AIPM_EXIT_FAIL, "model: %s. Check that it is a complete ONNX model (re-export it if it was cut short)",
+				      aipm_error_last());
+		else
+			rc = cli_fail_lib(err == -EINVAL ? AIPM_EXIT_USAGE : AIPM_EXIT_FAIL, "model");
 		goto out;
 	}
 	struct aipm_buf b = {0};

@@ -259,8 +259,8 @@ static int topo_order(struct walk *w)
 	if (tail < n) {
 		for (size_t i = 0; i < n; i++)
 			if (indeg[i]) {
-				rc = aipm_err(-ELOOP, "the graph has a cycle through node '%s' (%s); an ONNX graph must be acyclic",
-					      g->nodes[i].name, g->nodes[i].op_type);
+				rc = aipm_err(-ELOOP, "the graph has a cycle through node '%s' (#%zu, %s); an ONNX graph must be acyclic",
+					      g->nodes[i].name, i, g->nodes[i].op_type);
 				break;
 			}
 	}

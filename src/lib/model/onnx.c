@@ -439,8 +439,11 @@ int onnx_model_parse(const uint8_t *buf, size_t len, struct onnx_model *m)
 		if (rc < 0)
 			goto fail;
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		/* damage in the outermost message usually means it is not ONNX at all */
+		rc = aipm_err_wrap(rc, "not a valid ONNX model");
 		goto fail;
+	}
 	if (!graph || !have_ir) {
 		rc = aipm_err(-EBADMSG, "not an ONNX model: no %s found (an .onnx file is a serialized ModelProto)",
 			      graph ? "ir_version" : "graph");
