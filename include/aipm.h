@@ -9,6 +9,8 @@
 #ifndef AIPM_H
 #define AIPM_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -24,6 +26,77 @@ extern "C" {
 /* The last error of the calling thread, never NULL. */
 AIPM_API const char *aipm_error_last(void);
 AIPM_API const char *aipm_version(void);
+
+/* ---- Measuring from inside a program ------------------------------------
+ *
+ * A meter records the calling process and every process it starts into a
+ * recording directory, the same recording `aipm run -o DIR` writes
+ * (docs/recording.md), from a background sampler thread whose own CPU time
+ * is subtracted from the process's. `aipm report DIR` reads it.
+ *
+ *     aipm_meter *m;
+ *     if (aipm_meter_start(&m, "out", NULL) < 0)
+ *             fprintf(stderr, "%s\n", aipm_error_last());
+ *     aipm_meter_phase_begin(m, "train");  ...  aipm_meter_phase_end(m, "train");
+ *     aipm_meter_log(m, "accuracy", 0.93);
+ *     aipm_meter_stop(m);
+ *     aipm_meter_free(m);
+ *
+ * One meter at a time per process: a second aipm_meter_start while one runs
+ * fails with -EBUSY (two samplers would each count the other's CPU time as
+ * the experiment's, and RAPL counts the machine once). Start a new one
+ * after aipm_meter_stop. Every call on a NULL meter, and a stop of a meter
+ * already stopped, fails with -EINVAL. The functions of one meter may be
+ * called from any thread.
+ */
+typedef struct aipm_meter aipm_meter;
+
+struct aipm_meter_options {
+	const char *description; /* metadata.json's description; NULL: none */
+	double interval_s;       /* sampling interval; 0: 0.1 s */
+	double mem_interval_s;   /* PSS/USS and temperature interval; 0: 1 s */
+	int append;              /* nonzero: add a segment to DIR's recording
+				  * instead of replacing it */
+};
+
+/* Start measuring into dir (created if needed). opts may be NULL. Returns
+ * once the first sample is taken. */
+AIPM_API int aipm_meter_start(aipm_meter **out, const char *dir, const struct aipm_meter_options *opts);
+/* Take the last sample and close the recording's segment. Phases still open
+ * stay open in phases.json: a later appended segment may end them, and a
+ * report runs them to the end of the recording. Returns the first write
+ * error of the run, if any. */
+AIPM_API int aipm_meter_stop(aipm_meter *m);
+/* Stop (when not stopped yet) and free. NULL is fine. */
+AIPM_API void aipm_meter_free(aipm_meter *m);
+AIPM_API const char *aipm_meter_dir(const aipm_meter *m);
+
+/* Phases: named intervals in phases.json. A name may repeat (one train
+ * phase per epoch), but a phase already open cannot begin again (-EALREADY)
+ * and a phase not open cannot end (-EINVAL). Names: 1..128 printable bytes. */
+AIPM_API int aipm_meter_phase_begin(aipm_meter *m, const char *name);
+AIPM_API int aipm_meter_phase_end(aipm_meter *m, const char *name);
+/* Experiment metrics: one results_exp.json line with the time and the
+ * metric(s). Values must be finite; metric names hold no '='. */
+AIPM_API int aipm_meter_log(aipm_meter *m, const char *name, double value);
+AIPM_API int aipm_meter_log_many(aipm_meter *m, const char *const *names, const double *values, size_t n);
+
+/* ---- Reading a recording -------------------------------------------------
+ *
+ * Each returns 0 and a NUL-terminated JSON text in *json_out that the
+ * caller frees with aipm_string_free; *json_out is untouched on failure.
+ *   summary: the object of `aipm report DIR --json`.
+ *   phases:  {"phases": [one object per phase interval], "by_name": [...]}
+ *            with energy_j, attributed_j, duration_s, cpu_time_s (the
+ *            README lists the keys); `aipm report --by-phase --json`.
+ *   metrics: {"points": [one object per results_exp.json line with the
+ *            energy since the start and since the previous point]};
+ *            `aipm report --metrics --json`.
+ */
+AIPM_API int aipm_recording_summary_json(const char *dir, char **json_out);
+AIPM_API int aipm_recording_phases_json(const char *dir, char **json_out);
+AIPM_API int aipm_recording_metrics_json(const char *dir, char **json_out);
+AIPM_API void aipm_string_free(char *s);
 
 #ifdef __cplusplus
 }

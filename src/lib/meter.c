@@ -1,5 +1,258 @@
-/* meter.c: the public API's version call; the measuring API lands with the
- * library issue. */
+/* meter.c: the public API (include/aipm.h): a meter that measures the
+ * calling process from inside it, and the JSON views of a recording.
+ *
+ * A thin layer: the recorder (record/recorder.h) samples and writes
+ * power_metrics.json and metadata.json exactly as `aipm run` does, with the
+ * sampler thread's own CPU time excluded; record/phases.h writes the phase
+ * and metric lines; analysis/ computes what the readers return. This file
+ * owns only the handle's life cycle, the one-meter-per-process rule and the
+ * checks of what a caller hands in, so every misuse gets a sentence in
+ * aipm_error_last() instead of a crash.
+ */
 #include "aipm.h"
 
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analysis/phases.h"
+#include "analysis/summary.h"
+#include "error.h"
+#include "record/phases.h"
+#include "record/recorder.h"
+#include "util.h"
+
+struct aipm_meter {
+	pthread_mutex_t lock; /* orders stop against phase/log calls */
+	struct aipm_recorder *rec;
+	struct aipm_phases *phases;
+	bool stopped;
+	char dir[4096];
+};
+
+/* One meter per process (aipm.h says why). Guarded by a mutex, not an
+ * atomic flag, so the message can name the running meter's directory. */
+static pthread_mutex_t busy_lock = PTHREAD_MUTEX_INITIALIZER;
+static const struct aipm_meter *running;
+
 AIPM_API const char *aipm_version(void) { return AIPM_VERSION; }
+
+static int check_opts(const struct aipm_meter_options *o)
+{
+	if (!o)
+		return 0;
+	if (!(o->interval_s >= 0) || !isfinite(o->interval_s))
+		return aipm_err(-EINVAL, "interval_s %g is not a number of seconds >= 0 (0: the default 0.1)",
+				o->interval_s);
+	if (!(o->mem_interval_s >= 0) || !isfinite(o->mem_interval_s))
+		return aipm_err(-EINVAL, "mem_interval_s %g is not a number of seconds >= 0 (0: the default 1)",
+				o->mem_interval_s);
+	return 0;
+}
+
+static int start_locked(struct aipm_meter *m, const char *dir, const struct aipm_meter_options *o)
+{
+	struct aipm_meter_options none = {0};
+	if (!o)
+		o = &none;
+	struct aipm_recorder_config rc = {
+		.dir = dir,
+		.append = o->append != 0,
+		.info = {.mode = "library",
+			 .description = o->description,
+			 .interval_s = o->interval_s > 0 ? o->interval_s : 0.1,
+			 .mem_interval_s = o->mem_interval_s > 0 ? o->mem_interval_s : 1.0},
+		.exclude_own_thread = true,
+	};
+	bool replaced;
+	int e = aipm_recorder_open(&m->rec, &rc, &replaced);
+	if (e < 0)
+		return e;
+	e = aipm_phases_open(&m->phases, dir, rc.append);
+	if (e < 0)
+		return e;
+	pid_t self = getpid();
+	return aipm_recorder_start(m->rec, &self, 1);
+}
+
+AIPM_API int aipm_meter_start(aipm_meter **out, const char *dir, const struct aipm_meter_options *opts)
+{
+	if (!out)
+		return aipm_err(-EINVAL, "aipm_meter_start: out is NULL. Pass the address of an aipm_meter pointer");
+	if (!dir || !*dir)
+		return aipm_err(-EINVAL, "aipm_meter_start: no recording directory. Give one, e.g. \"aipm-run\"");
+	int e = check_opts(opts);
+	if (e < 0)
+		return e;
+	struct aipm_meter *m = calloc(1, sizeof *m);
+	if (!m)
+		return aipm_err(-ENOMEM, "out of memory");
+	snprintf(m->dir, sizeof m->dir, "%s", dir);
+	pthread_mutex_init(&m->lock, NULL);
+
+	pthread_mutex_lock(&busy_lock);
+	if (running) {
+		e = aipm_err(-EBUSY, "a measurement is already running in this process (into %s). Stop it "
+				     "first: one process holds one meter at a time", running->dir);
+		pthread_mutex_unlock(&busy_lock);
+		pthread_mutex_destroy(&m->lock);
+		free(m);
+		return e;
+	}
+	e = start_locked(m, dir, opts);
+	if (e < 0) {
+		aipm_phases_close(m->phases);
+		aipm_recorder_close(m->rec);
+		pthread_mutex_unlock(&busy_lock);
+		pthread_mutex_destroy(&m->lock);
+		free(m);
+		return e;
+	}
+	running = m;
+	pthread_mutex_unlock(&busy_lock);
+	*out = m;
+	return 0;
+}
+
+/* Every call but free checks its meter the same way. Takes m->lock. */
+static int enter(aipm_meter *m, const char *fn)
+{
+	if (!m)
+		return aipm_err(-EINVAL, "%s: no measurement (the meter is NULL). Start one with aipm_meter_start", fn);
+	pthread_mutex_lock(&m->lock);
+	if (m->stopped) {
+		pthread_mutex_unlock(&m->lock);
+		return aipm_err(-EINVAL, "%s: the measurement into %s is already stopped. Start a new one "
+					 "(append to add a segment)", fn, m->dir);
+	}
+	return 0;
+}
+
+AIPM_API int aipm_meter_stop(aipm_meter *m)
+{
+	int e = enter(m, "aipm_meter_stop");
+	if (e < 0)
+		return e;
+	m->stopped = true;
+	e = aipm_recorder_stop(m->rec, -1);
+	pthread_mutex_unlock(&m->lock);
+	pthread_mutex_lock(&busy_lock);
+	if (running == m)
+		running = NULL;
+	pthread_mutex_unlock(&busy_lock);
+	return e;
+}
+
+AIPM_API void aipm_meter_free(aipm_meter *m)
+{
+	if (!m)
+		return;
+	if (!m->stopped)
+		aipm_meter_stop(m);
+	aipm_recorder_close(m->rec);
+	aipm_phases_close(m->phases);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+AIPM_API const char *aipm_meter_dir(const aipm_meter *m) { return m ? m->dir : NULL; }
+
+AIPM_API int aipm_meter_phase_begin(aipm_meter *m, const char *name)
+{
+	int e = enter(m, "aipm_meter_phase_begin");
+	if (e < 0)
+		return e;
+	e = aipm_phases_begin(m->phases, name);
+	pthread_mutex_unlock(&m->lock);
+	return e;
+}
+
+AIPM_API int aipm_meter_phase_end(aipm_meter *m, const char *name)
+{
+	int e = enter(m, "aipm_meter_phase_end");
+	if (e < 0)
+		return e;
+	e = aipm_phases_end(m->phases, name);
+	pthread_mutex_unlock(&m->lock);
+	return e;
+}
+
+AIPM_API int aipm_meter_log_many(aipm_meter *m, const char *const *names, const double *values, size_t n)
+{
+	if (n && (!names || !values))
+		return aipm_err(-EINVAL, "aipm_meter_log_many: names or values is NULL");
+	int e = enter(m, "aipm_meter_log");
+	if (e < 0)
+		return e;
+	e = aipm_phases_log(m->phases, names, values, n);
+	pthread_mutex_unlock(&m->lock);
+	return e;
+}
+
+AIPM_API int aipm_meter_log(aipm_meter *m, const char *name, double value)
+{
+	return aipm_meter_log_many(m, &name, &value, 1);
+}
+
+/* ---- readers ---- */
+
+static int give(struct aipm_buf *b, char **out)
+{
+	if (b->oom || !b->data) {
+		aipm_buf_free(b);
+		return aipm_err(-ENOMEM, "out of memory");
+	}
+	*out = b->data; /* malloc'd: aipm_string_free frees it */
+	return 0;
+}
+
+static int check_args(const char *dir, char **out, const char *fn)
+{
+	if (!dir || !*dir)
+		return aipm_err(-EINVAL, "%s: no recording directory given", fn);
+	if (!out)
+		return aipm_err(-EINVAL, "%s: json_out is NULL", fn);
+	return 0;
+}
+
+AIPM_API int aipm_recording_summary_json(const char *dir, char **json_out)
+{
+	int e = check_args(dir, json_out, "aipm_recording_summary_json");
+	struct aipm_summary *s = NULL;
+	if (e < 0 || (e = aipm_summary_load(dir, NULL, &s)) < 0)
+		return e;
+	struct aipm_buf b = {0};
+	aipm_summary_json(s, &b);
+	aipm_summary_free(s);
+	return give(&b, json_out);
+}
+
+AIPM_API int aipm_recording_phases_json(const char *dir, char **json_out)
+{
+	int e = check_args(dir, json_out, "aipm_recording_phases_json");
+	struct aipm_phase_report *r = NULL;
+	if (e < 0 || (e = aipm_phase_report_load(dir, 0, &r)) < 0)
+		return e;
+	struct aipm_buf b = {0};
+	aipm_phase_report_json(r, &b);
+	aipm_phase_report_free(r);
+	return give(&b, json_out);
+}
+
+AIPM_API int aipm_recording_metrics_json(const char *dir, char **json_out)
+{
+	int e = check_args(dir, json_out, "aipm_recording_metrics_json");
+	struct aipm_metric_report *r = NULL;
+	if (e < 0 || (e = aipm_metric_report_load(dir, 0, &r)) < 0)
+		return e;
+	struct aipm_buf b = {0};
+	aipm_metric_report_json(r, &b);
+	aipm_metric_report_free(r);
+	return give(&b, json_out);
+}
+
+AIPM_API void aipm_string_free(char *s) { free(s); }

@@ -1,0 +1,235 @@
+/* phases.c: see phases.h. Lines are built in memory and written with one
+ * write() on an O_APPEND descriptor, so a line is whole on disk or absent,
+ * as in power_metrics.json, and two writers never interleave bytes. */
+#include "phases.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "metadata.h"
+#include "util.h"
+
+struct aipm_phases {
+	pthread_mutex_t lock;
+	char dir[4096];
+	char (*open)[AIPM_PHASE_NAME_MAX + 1]; /* names of open phases */
+	size_t nopen, cap;
+};
+
+static int add_open(struct aipm_phases *p, const char *name)
+{
+	if (p->nopen == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 8;
+		void *v = realloc(p->open, cap * sizeof *p->open);
+		if (!v)
+			return aipm_err(-ENOMEM, "out of memory");
+		p->open = v;
+		p->cap = cap;
+	}
+	snprintf(p->open[p->nopen++], sizeof p->open[0], "%s", name);
+	return 0;
+}
+
+static long find_open(const struct aipm_phases *p, const char *name)
+{
+	for (size_t i = 0; i < p->nopen; i++)
+		if (!strcmp(p->open[i], name))
+			return (long)i;
+	return -1;
+}
+
+/* Rebuild the open set from an existing phases.json (append). Unreadable or
+ * foreign lines are skipped: the analysis skips them too. */
+static void replay(struct aipm_phases *p, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
+		cJSON *j = cJSON_Parse(line);
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(j, "name");
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "event");
+		if (cJSON_IsString(n) && cJSON_IsString(e) && !aipm_phases_check_name("phase", n->valuestring)) {
+			long i = find_open(p, n->valuestring);
+			if (!strcmp(e->valuestring, "begin") && i < 0)
+				add_open(p, n->valuestring);
+			else if (!strcmp(e->valuestring, "end") && i >= 0)
+				memmove(p->open[i], p->open[i + 1], (p->nopen-- - (size_t)i - 1) * sizeof p->open[0]);
+		}
+		cJSON_Delete(j);
+	}
+	free(line);
+	fclose(f);
+	aipm_err_clear();
+}
+
+int aipm_phases_check_name(const char *what, const char *name)
+{
+	if (!name || !*name)
+		return aipm_err(-EINVAL, "a %s needs a name. Give a non-empty name such as \"train\"", what);
+	size_t n = strlen(name);
+	if (n > AIPM_PHASE_NAME_MAX)
+		return aipm_err(-ENAMETOOLONG, "%s name '%.32s...' is %zu bytes long. Keep it to %d", what, name, n,
+				AIPM_PHASE_NAME_MAX);
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		if (*c < 0x20 || *c == 0x7f || (*c == '=' && !strcmp(what, "metric")))
+			return aipm_err(-EINVAL, "%s name '%s' holds a control character%s. Use letters, digits, '_'",
+					what, name, strcmp(what, "metric") ? "" : " or '='");
+	return 0;
+}
+
+int aipm_phases_open(struct aipm_phases **out, const char *dir, bool append)
+{
+	if (!dir || !*dir)
+		return aipm_err(-EINVAL, "no recording directory given");
+	struct aipm_phases *p = calloc(1, sizeof *p);
+	if (!p)
+		return aipm_err(-ENOMEM, "out of memory");
+	pthread_mutex_init(&p->lock, NULL);
+	snprintf(p->dir, sizeof p->dir, "%s", dir);
+	char path[4200];
+	snprintf(path, sizeof path, "%s/phases.json", dir);
+	if (append) {
+		replay(p, path);
+	} else {
+		const char *files[] = {"phases.json", "results_exp.json"};
+		for (size_t i = 0; i < AIPM_ARRAY_SIZE(files); i++) {
+			snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+			if (unlink(path) < 0 && errno != ENOENT) {
+				int e = -errno;
+				aipm_phases_close(p);
+				return aipm_err(e, "%s: cannot remove the old file: %s. Check the directory's permissions",
+						path, strerror(-e));
+			}
+		}
+	}
+	*out = p;
+	return 0;
+}
+
+/* {"date": ..., "timestamp": ..., then the caller's members. */
+static void line_head(struct aipm_buf *b)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	char date[64];
+	aipm_format_date(date, sizeof date, &now);
+	aipm_buf_puts(b, "{\"date\": ");
+	aipm_buf_json_str(b, date);
+	aipm_buf_printf(b, ", \"timestamp\": %lld.%06ld", (long long)now.tv_sec, now.tv_nsec / 1000);
+}
+
+static int append_line(struct aipm_phases *p, const char *file, struct aipm_buf *b)
+{
+	aipm_buf_puts(b, "}\n");
+	if (b->oom)
+		return aipm_err(-ENOMEM, "out of memory");
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", p->dir, file);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return aipm_err(-errno, "%s: %s. Check that the recording directory still exists and is writable",
+				path, strerror(errno));
+	ssize_t w = write(fd, b->data, b->len);
+	int e = w < 0 ? -errno : 0;
+	close(fd);
+	if (w < 0)
+		return aipm_err(e, "%s: %s", path, strerror(-e));
+	if ((size_t)w != b->len)
+		return aipm_err(-EIO, "%s: short write (disk full?)", path);
+	return 0;
+}
+
+static int phase_event(struct aipm_phases *p, const char *name, bool begin)
+{
+	int e = aipm_phases_check_name("phase", name);
+	if (e < 0)
+		return e;
+	pthread_mutex_lock(&p->lock);
+	long i = find_open(p, name);
+	if (begin && i >= 0) {
+		e = aipm_err(-EALREADY, "phase '%s' is already open. End it first: phases of one name do not nest",
+			     name);
+	} else if (!begin && i < 0) {
+		e = aipm_err(-EINVAL, "phase '%s' is not open. Begin it first (aipm mark %s)", name, name);
+	} else {
+		struct aipm_buf b = {0};
+		line_head(&b);
+		aipm_buf_puts(&b, ", \"name\": ");
+		aipm_buf_json_str(&b, name);
+		aipm_buf_puts(&b, begin ? ", \"event\": \"begin\"" : ", \"event\": \"end\"");
+		e = append_line(p, "phases.json", &b);
+		aipm_buf_free(&b);
+		if (!e && begin)
+			e = add_open(p, name);
+		else if (!e)
+			memmove(p->open[i], p->open[i + 1], (p->nopen-- - (size_t)i - 1) * sizeof p->open[0]);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return e;
+}
+
+int aipm_phases_begin(struct aipm_phases *p, const char *name) { return phase_event(p, name, true); }
+int aipm_phases_end(struct aipm_phases *p, const char *name) { return phase_event(p, name, false); }
+
+int aipm_phases_log(struct aipm_phases *p, const char *const *names, const double *values, size_t n)
+{
+	if (!n)
+		return aipm_err(-EINVAL, "no metric given. Log at least one NAME=VALUE");
+	for (size_t i = 0; i < n; i++) {
+		int e = aipm_phases_check_name("metric", names[i]);
+		if (e < 0)
+			return e;
+		if (!isfinite(values[i]))
+			return aipm_err(-EINVAL, "metric '%s' is not a finite number. Log finite values only",
+					names[i]);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(names[k], names[i]))
+				return aipm_err(-EINVAL, "metric '%s' is given twice in one line. Give each once",
+						names[i]);
+	}
+	struct aipm_buf b = {0};
+	line_head(&b);
+	aipm_buf_puts(&b, ", \"metrics\": {");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			aipm_buf_puts(&b, ", ");
+		aipm_buf_json_str(&b, names[i]);
+		aipm_buf_puts(&b, ": ");
+		aipm_buf_double(&b, values[i]);
+	}
+	aipm_buf_puts(&b, "}");
+	pthread_mutex_lock(&p->lock);
+	int e = append_line(p, "results_exp.json", &b);
+	pthread_mutex_unlock(&p->lock);
+	aipm_buf_free(&b);
+	return e;
+}
+
+size_t aipm_phases_open_count(struct aipm_phases *p)
+{
+	pthread_mutex_lock(&p->lock);
+	size_t n = p->nopen;
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
+void aipm_phases_close(struct aipm_phases *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_destroy(&p->lock);
+	free(p->open);
+	free(p);
+}

@@ -1,0 +1,42 @@
+/* phases.h: the side files of a recording written from inside the
+ * experiment: phases.json (named intervals) and results_exp.json
+ * (experiment metrics), both JSON lines with a date and a timestamp
+ * (docs/recording.md).
+ *
+ * One struct aipm_phases serves the library's meter and the control socket
+ * of `aipm run`, so both write the same lines. It keeps the set of open
+ * phases to refuse an end without a begin and a begin of a phase already
+ * open (phases of one name never nest). With append it replays the open
+ * phases of the existing phases.json, so a phase may begin in one segment
+ * and end in the next; the analysis clips it per segment.
+ *
+ * The recording stage only: this module never reads power_metrics.json and
+ * computes no energy. Thread-safe: one mutex per struct.
+ */
+#ifndef AIPM_RECORD_PHASES_H
+#define AIPM_RECORD_PHASES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define AIPM_PHASE_NAME_MAX 128
+
+struct aipm_phases;
+
+/* Prepare DIR's phase and metric files. Without append, existing ones are
+ * removed (they belong to the recording being replaced); files are created
+ * on first use, so a recording without phases has no phases.json. */
+int aipm_phases_open(struct aipm_phases **out, const char *dir, bool append);
+int aipm_phases_begin(struct aipm_phases *p, const char *name);
+int aipm_phases_end(struct aipm_phases *p, const char *name);
+/* One results_exp.json line holding n metrics (names unique, values finite). */
+int aipm_phases_log(struct aipm_phases *p, const char *const *names, const double *values, size_t n);
+/* How many phases are open now. */
+size_t aipm_phases_open_count(struct aipm_phases *p);
+void aipm_phases_close(struct aipm_phases *p);
+
+/* A valid phase or metric name: 1..128 bytes, printable, no '='. Sets the
+ * message; what is "phase" or "metric". */
+int aipm_phases_check_name(const char *what, const char *name);
+
+#endif
