@@ -1,9 +1,376 @@
-/* serve.c: placeholder until this subcommand lands. */
+/* serve.c: `aipm serve`: a whole-machine Prometheus exporter.
+ *
+ * The sampler measures on its own cadence; its sink (in the sampler
+ * thread) renders the exposition text once per sample into a back buffer
+ * and swaps it with the published one under a mutex. A scrape only copies
+ * the published text: it never touches hardware and never formats, so any
+ * number of scrapers cost the same and cannot slow the sampling down.
+ *
+ * HTTP is libmicrohttpd, one internal epoll thread, with hard bounds:
+ * total and per-IP connection limits, an idle timeout, a small per
+ * connection memory pool (oversized requests get 413/431 from MHD, not
+ * our memory). Only GET and HEAD on /metrics are served.
+ *
+ * Started as root, it opens every counter (the sampler's sources keep their
+ * fds) and binds the socket, then drops to --user (default nobody): the
+ * open fds stay readable, nothing new can be opened with root's rights.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "aipm_config.h"
 #include "common.h"
+
+#if AIPM_HAVE_SERVE
+#include <microhttpd.h>
+
+#include "error.h"
+#include "export/prometheus.h"
+#include "sampler.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:9464"
+/* Bounds: a handful of Prometheus servers scrape a node; anything near
+ * these numbers is a misbehaving client. The per-IP bound keeps one
+ * client from taking every slot from the others. */
+#define CONN_LIMIT 512
+#define PER_IP_LIMIT 32
+#define IDLE_TIMEOUT_S 10
+#define CONN_MEMORY 16384
+
+static const char usage[] =
+	"usage: aipm serve [--listen ADDR:PORT] [--interval S] [--user NAME]\n"
+	"\n"
+	"Serve this machine's energy, power, memory, GPU and temperature readings\n"
+	"to Prometheus at http://ADDR:PORT/metrics (text format 0.0.4).\n"
+	"\n"
+	"  --listen ADDR:PORT  where to listen (default " DEFAULT_LISTEN ", this machine\n"
+	"                      only); [::1]:PORT for IPv6; 0.0.0.0:PORT to let other\n"
+	"                      machines scrape; PORT 0 picks a free port\n"
+	"  --interval S        seconds between samples (default 1)\n"
+	"  --user NAME         started as root: open the counters, then run as NAME\n"
+	"                      (default nobody)\n";
+
+/* Published exposition text, double-buffered: the sink writes `back`
+ * without the lock, then swaps under it. */
+struct exporter {
+	pthread_mutex_t lock;
+	struct aipm_buf front, back;
+	bool render_failed;
+};
+
+static void sink(void *ctx, const struct aipm_snapshot *snap)
+{
+	struct exporter *x = ctx;
+	aipm_buf_reset(&x->back);
+	x->back.oom = false;
+	struct aipm_prom_input in = {.snap = snap};
+	bool ok = aipm_prom_render(&x->back, &in) == 0;
+	pthread_mutex_lock(&x->lock);
+	if (ok) {
+		struct aipm_buf t = x->front;
+		x->front = x->back;
+		x->back = t;
+	}
+	x->render_failed = !ok; /* keep serving the previous text */
+	pthread_mutex_unlock(&x->lock);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, const char *body,
+			     size_t len, enum MHD_ResponseMemoryMode mode, const char *allow)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, mode);
+	if (!r)
+		return MHD_NO; /* MHD closes the connection */
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	enum MHD_Result ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+#define TEXT(s) s, sizeof s - 1, MHD_RESPMEM_PERSISTENT
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+			      const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	struct exporter *x = cls;
+	(void)version, (void)upload_data, (void)con_cls;
+	/* A request with a body is answered on the first call (before its
+	 * body); MHD then discards the body and closes the connection. */
+	(void)upload_size;
+	if (strcmp(url, "/metrics") != 0)
+		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
+			     TEXT("Not found. aipm serves /metrics only.\n"), NULL);
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+			     TEXT("Method not allowed: use GET or HEAD.\n"), "GET, HEAD");
+	/* The only work a scrape does: copy the latest text. MUST_COPY makes
+	 * MHD own its copy, so the sink may swap buffers right after. */
+	pthread_mutex_lock(&x->lock);
+	enum MHD_Result ret;
+	if (x->front.len)
+		ret = reply(c, MHD_HTTP_OK, AIPM_PROM_CONTENT_TYPE, x->front.data, x->front.len, MHD_RESPMEM_MUST_COPY,
+			    NULL);
+	else
+		ret = reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+			    TEXT("No sample yet.\n"), NULL);
+	pthread_mutex_unlock(&x->lock);
+	return ret;
+}
+
+/* ADDR:PORT, [V6]:PORT or localhost:PORT, numeric only: an exporter must
+ * not depend on DNS to start. */
+static bool parse_listen(const char *arg, struct sockaddr_storage *ss, socklen_t *len, bool *loopback)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *h = arg;
+	size_t hl;
+	if (arg[0] == '[') {
+		const char *close = strchr(arg, ']');
+		if (!close || close[1] != ':')
+			return false;
+		h = arg + 1;
+		hl = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(arg, ':');
+		if (!colon)
+			return false;
+		hl = (size_t)(colon - arg);
+	}
+	if (hl == 0 || hl >= sizeof host)
+		return false;
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	char *end;
+	errno = 0;
+	long port = strtol(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || *end || port < 0 || port > 65535)
+		return false;
+	if (!strcmp(host, "localhost"))
+		strcpy(host, "127.0.0.1");
+	memset(ss, 0, sizeof *ss);
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		*len = sizeof *v4;
+		*loopback = (ntohl(v4->sin_addr.s_addr) >> 24) == 127;
+		return true;
+	}
+	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		*len = sizeof *v6;
+		*loopback = IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
+		return true;
+	}
+	return false;
+}
+
+/* setgroups, then setgid, then setuid: the other order would leave root's
+ * groups or gid behind. glibc applies each to every thread (the sampler
+ * and HTTP threads already run). */
+static int drop_privileges(uid_t uid, gid_t gid)
+{
+	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
+		return -errno;
+	/* Paranoia that costs nothing: root must be out of reach now. */
+	if (uid != 0 && (setuid(0) == 0 || geteuid() == 0))
+		return -EPERM;
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	return 0;
+}
+
+static void warn_sources(struct aipm_sampler *s)
+{
+	for (size_t i = 0; i < aipm_sampler_nsources(s); i++) {
+		const struct aipm_source *src = aipm_sampler_source(s, i);
+		if (strcmp(src->ops->name, "rapl") != 0 || src->available)
+			continue;
+		fprintf(stderr,
+			"aipm: serve: RAPL unavailable, serving without CPU energy (aipm_source_up{source=\"rapl\"} 0): "
+			"%s.%s%s See `aipm probe`.\n",
+			src->reason, src->fix[0] ? " Fix: " : "", src->fix);
+	}
+}
+
+struct opts {
+	const char *listen, *user;
+	double interval_s;
+	bool user_given;
+};
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	*o = (struct opts){.listen = DEFAULT_LISTEN, .user = "nobody", .interval_s = 1};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage, stdout);
+			return -1;
+		}
+		const char *v = NULL;
+		const char *eq = strchr(a, '=');
+		size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+		bool known = (nl == 8 && !strncmp(a, "--listen", 8)) || (nl == 10 && !strncmp(a, "--interval", 10)) ||
+			     (nl == 6 && !strncmp(a, "--user", 6));
+		if (!known)
+			return cli_fail(AIPM_EXIT_USAGE, "serve: unknown argument '%s'. See aipm serve --help", a);
+		if (eq)
+			v = eq + 1;
+		else if (i + 1 < argc)
+			v = argv[++i];
+		else
+			return cli_fail(AIPM_EXIT_USAGE, "serve: %s needs a value. See aipm serve --help", a);
+		if (!strncmp(a, "--listen", 8))
+			o->listen = v;
+		else if (!strncmp(a, "--user", 6))
+			o->user = v, o->user_given = true;
+		else if (!cli_parse_seconds("--interval", v, &o->interval_s))
+			return AIPM_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int serve(const struct opts *o)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	bool loopback;
+	if (!parse_listen(o->listen, &ss, &sslen, &loopback))
+		return cli_fail(AIPM_EXIT_USAGE,
+				"serve: --listen '%s' is not ADDR:PORT. Give a numeric address and a port, e.g. "
+				"127.0.0.1:9464 or [::1]:9464",
+				o->listen);
+	/* Resolve the user before opening anything: a typo must not leave a
+	 * root exporter running. */
+	bool root = geteuid() == 0;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	if (root) {
+		struct passwd *pw = getpwnam(o->user);
+		if (!pw)
+			return cli_fail(AIPM_EXIT_USAGE,
+					"serve: user '%s' does not exist on this machine, so aipm cannot drop root to it. "
+					"Create it or name another with --user",
+					o->user);
+		uid = pw->pw_uid, gid = pw->pw_gid;
+	} else if (o->user_given) {
+		cli_fail(0, "serve: not started as root, so --user %s has no effect (running as uid %u)", o->user,
+			 (unsigned)geteuid());
+	}
+
+	/* Signals go to sigwait below, never to the sampler or HTTP thread:
+	 * block them before those threads start so they inherit the mask. */
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+
+	struct exporter x = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct aipm_sampler_config sc = {
+		.interval_s = o->interval_s,
+		.mem_interval_s = o->interval_s,
+		.sink = sink,
+		.sink_ctx = &x,
+	};
+	struct aipm_sampler *smp = NULL;
+	struct MHD_Daemon *d = NULL;
+	int rc = AIPM_EXIT_FAIL;
+	if (aipm_sampler_start(&smp, &sc) < 0) {
+		cli_fail_lib(AIPM_EXIT_FAIL, "serve");
+		goto out;
+	}
+	warn_sources(smp);
+
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, &x, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+			     (unsigned)PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_END);
+	if (!d) {
+		int e = errno;
+		cli_fail(AIPM_EXIT_FAIL, "serve: cannot listen on %s: %s. Pick another --listen address or port",
+			 o->listen, e ? strerror(e) : "libmicrohttpd refused to start");
+		goto out;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	unsigned port = info ? info->port : 0;
+
+	if (root) {
+		int r = drop_privileges(uid, gid);
+		if (r < 0) {
+			cli_fail(AIPM_EXIT_FAIL, "serve: cannot drop root to user '%s': %s. Stopping rather than serve as root",
+				 o->user, strerror(-r));
+			goto out;
+		}
+	}
+	char host[INET6_ADDRSTRLEN];
+	if (ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof host);
+	else
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
+	if (!loopback)
+		fprintf(stderr, "aipm: serve: listening on %s, reachable from other machines (the default, "
+				DEFAULT_LISTEN ", is this machine only)\n", host);
+	/* Tests and scripts read the port from this line (with PORT 0). */
+	fprintf(stderr, "aipm: serving http://%s%s%s:%u/metrics, sampling every %g s%s%s\n",
+		ss.ss_family == AF_INET6 ? "[" : "", host, ss.ss_family == AF_INET6 ? "]" : "", port, o->interval_s,
+		root ? ", as user " : "", root ? o->user : "");
+	fflush(stderr);
+
+	int sig = 0;
+	sigwait(&set, &sig);
+	rc = AIPM_EXIT_OK;
+out:
+	if (d)
+		MHD_stop_daemon(d);
+	aipm_sampler_free(smp); /* stops the thread; the sink is done after */
+	aipm_buf_free(&x.front);
+	aipm_buf_free(&x.back);
+	pthread_mutex_destroy(&x.lock);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct opts o;
+	int r = parse(argc, argv, &o);
+	if (r < 0)
+		return AIPM_EXIT_OK; /* --help */
+	if (r > 0)
+		return r;
+	return serve(&o);
+}
+
+#else /* !AIPM_HAVE_SERVE */
 
 int cmd_serve(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	return cli_fail(AIPM_EXIT_FAIL, "'serve' is not implemented in this build yet");
+	return cli_fail(AIPM_EXIT_FAIL, "serve: this aipm was built without libmicrohttpd. Install libmicrohttpd-dev "
+					"and rebuild (meson configure -Dserve=enabled)");
 }
+
+#endif

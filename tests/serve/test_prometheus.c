@@ -1,0 +1,252 @@
+/* test_prometheus.c: the exposition formatter on hand-made snapshots.
+ * Pins what Prometheus's parser and its users rely on: escaping, one
+ * HELP/TYPE per family before its samples, contiguous families, no series
+ * (and never NaN) for what was not read, a final newline, the C locale. */
+#include <locale.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "export/prometheus.h"
+
+static struct aipm_snapshot *laptop(void)
+{
+	struct aipm_snapshot *s = calloc(1, sizeof *s);
+	aipm_snapshot_init(s);
+	s->seq = 3;
+	s->interval_s = 0.5;
+	s->real.tv_sec = 1700000000;
+	s->rapl_valid = true;
+	s->nzones = 3;
+	s->zones[0] = (struct aipm_zone){.name = "package-0", .kind = AIPM_ZONE_PACKAGE, .socket = 0, .valid = true,
+					 .power_w = 40, .energy_j = 123.5};
+	s->zones[1] = (struct aipm_zone){.name = "core-0", .kind = AIPM_ZONE_CORE, .socket = 0, .valid = true,
+					 .power_w = 25, .energy_j = 60};
+	s->zones[2] = (struct aipm_zone){.name = "psys", .kind = AIPM_ZONE_PSYS, .socket = -1, .valid = true,
+					 .power_w = 60, .energy_j = 200};
+	s->sys_valid = true;
+	s->mem_total_bytes = 8ull << 30;
+	s->mem_available_bytes = 6ull << 30;
+	return s;
+}
+
+static char *render(const struct aipm_prom_input *in)
+{
+	struct aipm_buf b = {0};
+	assert_int_equal(aipm_prom_render(&b, in), 0);
+	return b.data; /* caller frees */
+}
+
+static char *render_snap(const struct aipm_snapshot *s)
+{
+	struct aipm_prom_input in = {.snap = s};
+	return render(&in);
+}
+
+static void free_snap(struct aipm_snapshot *s)
+{
+	aipm_snapshot_free(s);
+	free(s);
+}
+
+/* Every "# TYPE name" appears once, after its HELP, and all samples of a
+ * family follow it contiguously (a family seen again later is an error). */
+static void check_well_formed(const char *text)
+{
+	assert_non_null(text);
+	size_t len = strlen(text);
+	assert_true(len > 0);
+	assert_int_equal(text[len - 1], '\n');
+	char seen[64][64];
+	size_t nseen = 0;
+	char cur[64] = "";
+	const char *p = text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		assert_non_null(nl);
+		char line[1024];
+		size_t n = (size_t)(nl - p);
+		assert_true(n < sizeof line);
+		memcpy(line, p, n);
+		line[n] = 0;
+		p = nl + 1;
+		assert_true(n > 0); /* no blank lines from us */
+		if (!strncmp(line, "# HELP ", 7)) {
+			char name[64];
+			assert_int_equal(sscanf(line + 7, "%63s", name), 1);
+			for (size_t i = 0; i < nseen; i++)
+				assert_string_not_equal(seen[i], name);
+			snprintf(seen[nseen++], sizeof seen[0], "%s", name);
+			snprintf(cur, sizeof cur, "%s", name);
+			/* TYPE comes next */
+			char want[128];
+			snprintf(want, sizeof want, "# TYPE %s ", name);
+			assert_memory_equal(p, want, strlen(want));
+			p = strchr(p, '\n') + 1;
+			continue;
+		}
+		assert_true(line[0] != '#');
+		/* a sample belongs to the current family */
+		size_t cl = strlen(cur);
+		assert_true(cl > 0);
+		assert_memory_equal(line, cur, cl);
+		assert_true(line[cl] == '{' || line[cl] == ' ');
+		/* never NaN for a value: missing means no series */
+		const char *v = strrchr(line, ' ');
+		assert_non_null(v);
+		assert_string_not_equal(v + 1, "NaN");
+	}
+}
+
+static void test_prom_laptop_series_and_labels(void **state)
+{
+	(void)state;
+	struct aipm_snapshot *s = laptop();
+	char *t = render_snap(s);
+	check_well_formed(t);
+	assert_non_null(strstr(t, "# TYPE aipm_rapl_energy_joules_total counter\n"));
+	assert_non_null(strstr(t, "aipm_rapl_energy_joules_total{zone=\"package-0\",kind=\"package\",socket=\"0\"} 123.5\n"));
+	/* psys belongs to no socket: the label is absent, not "-1" */
+	assert_non_null(strstr(t, "aipm_rapl_energy_joules_total{zone=\"psys\",kind=\"psys\"} 200\n"));
+	assert_non_null(strstr(t, "aipm_rapl_power_watts{zone=\"package-0\",kind=\"package\",socket=\"0\"} 40\n"));
+	assert_non_null(strstr(t, "aipm_source_up{source=\"rapl\"} 1\n"));
+	assert_non_null(strstr(t, "aipm_source_up{source=\"nvml\"} 0\n"));
+	assert_non_null(strstr(t, "aipm_memory_used_bytes 2147483648\n"));
+	assert_non_null(strstr(t, "\nintel_power 40\n"));
+	assert_non_null(strstr(t, "\npower_draw_cpu 25\n"));
+	assert_non_null(strstr(t, "\nmem_used_cpu 2147483648\n"));
+	assert_non_null(strstr(t, "aipm_up 1\n"));
+	/* no GPU: no GPU series, and no AIPowerMeter GPU gauge at 0 */
+	assert_null(strstr(t, "aipm_gpu_"));
+	assert_null(strstr(t, "power_draw_gpu"));
+	assert_null(strstr(t, "aipm_process_"));
+	free(t);
+	free_snap(s);
+}
+
+static void test_prom_missing_zone_has_no_series(void **state)
+{
+	(void)state;
+	struct aipm_snapshot *s = laptop();
+	s->zones[1].valid = false;      /* core unreadable this sample */
+	s->zones[0].power_w = NAN;      /* power not derivable */
+	char *t = render_snap(s);
+	check_well_formed(t);
+	assert_null(strstr(t, "zone=\"core-0\""));
+	assert_null(strstr(t, "power_draw_cpu"));
+	assert_null(strstr(t, "aipm_rapl_power_watts{zone=\"package-0\""));
+	assert_non_null(strstr(t, "aipm_rapl_energy_joules_total{zone=\"package-0\""));
+	assert_null(strstr(t, "NaN"));
+	free(t);
+
+	/* First sample: energies (0 so far) but no powers at all. */
+	s->zones[1].valid = true;
+	s->zones[0].power_w = 40;
+	s->seq = 0;
+	s->interval_s = 0;
+	t = render_snap(s);
+	check_well_formed(t);
+	assert_null(strstr(t, "aipm_rapl_power_watts"));
+	assert_null(strstr(t, "intel_power"));
+	assert_non_null(strstr(t, "aipm_rapl_energy_joules_total"));
+	free(t);
+
+	/* No RAPL at all: source down, no RAPL family, still well formed. */
+	s->rapl_valid = false;
+	t = render_snap(s);
+	check_well_formed(t);
+	assert_non_null(strstr(t, "aipm_source_up{source=\"rapl\"} 0\n"));
+	assert_null(strstr(t, "aipm_rapl_"));
+	free(t);
+	free_snap(s);
+}
+
+static void test_prom_escapes_label_values(void **state)
+{
+	(void)state;
+	struct aipm_snapshot *s = laptop();
+	s->ntemps = 1;
+	snprintf(s->temps[0].name, sizeof s->temps[0].name, "a\\b\"c\nd");
+	s->temps[0].celsius = 41.5;
+	struct aipm_prom_proc p = {.pid = 42, .cpu_share = 0.5, .power_w = 20};
+	/* a process may name itself anything, including invalid UTF-8 */
+	strcpy(p.comm, "x)\xff\xc3\xa9\xed\xa0\x80");
+	struct aipm_prom_input in = {.snap = s, .procs_enabled = true, .procs = &p, .nprocs = 1};
+	char *t = render(&in);
+	check_well_formed(t);
+	assert_non_null(strstr(t, "aipm_temperature_celsius{sensor=\"a\\\\b\\\"c\\nd\"} 41.5\n"));
+	/* 0xff and the encoded surrogate become U+FFFD; é stays */
+	assert_non_null(strstr(t, "aipm_process_power_watts{pid=\"42\",comm=\"x)\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"} 20\n"));
+	assert_non_null(strstr(t, "aipm_process_cpu_ratio{pid=\"42\""));
+	free(t);
+	free_snap(s);
+}
+
+static void test_prom_gpu_fields_follow_validity_bits(void **state)
+{
+	(void)state;
+	struct aipm_snapshot *s = laptop();
+	s->gpu_valid = true;
+	s->ngpus = 2;
+	s->gpus[0] = (struct aipm_gpu){.index = 0, .name = "NVIDIA A100", .uuid = "GPU-1", .valid = true,
+				       .fields = AIPM_GPU_ENERGY | AIPM_GPU_POWER | AIPM_GPU_UTIL | AIPM_GPU_MEM,
+				       .energy_j = 1000, .power_w = 250, .sm_util = 75, .mem_used_bytes = 1024,
+				       .mem_total_bytes = 4096};
+	/* second GPU: power only, no utilisation support */
+	s->gpus[1] = (struct aipm_gpu){.index = 1, .name = "T4", .uuid = "GPU-2", .valid = true,
+				       .fields = AIPM_GPU_POWER, .power_w = 50, .sm_util = 0};
+	char *t = render_snap(s);
+	check_well_formed(t);
+	assert_non_null(strstr(t, "aipm_gpu_energy_joules_total{gpu=\"0\",name=\"NVIDIA A100\",uuid=\"GPU-1\"} 1000\n"));
+	assert_non_null(strstr(t, "aipm_gpu_utilization_ratio{gpu=\"0\",name=\"NVIDIA A100\",uuid=\"GPU-1\"} 0.75\n"));
+	assert_null(strstr(t, "aipm_gpu_utilization_ratio{gpu=\"1\""));
+	assert_null(strstr(t, "aipm_gpu_energy_joules_total{gpu=\"1\""));
+	assert_non_null(strstr(t, "aipm_source_up{source=\"nvml\"} 1\n"));
+	assert_non_null(strstr(t, "\npower_draw_gpu 300\n"));
+	assert_non_null(strstr(t, "\nmem_used_gpu 1024\n"));
+	free(t);
+	free_snap(s);
+}
+
+static void test_prom_numbers_ignore_the_locale(void **state)
+{
+	(void)state;
+	/* A comma locale if the system has one; the C locale otherwise (the
+	 * check then still holds, it just proves less). */
+	const char *loc = setlocale(LC_NUMERIC, "de_DE.UTF-8");
+	if (!loc)
+		loc = setlocale(LC_NUMERIC, "fr_FR.UTF-8");
+	struct aipm_snapshot *s = laptop();
+	char *t = render_snap(s);
+	assert_non_null(strstr(t, "} 123.5\n"));
+	free(t);
+	setlocale(LC_NUMERIC, "C");
+	struct aipm_buf b = {0};
+	aipm_prom_value(&b, NAN);
+	aipm_buf_puts(&b, " ");
+	aipm_prom_value(&b, INFINITY);
+	aipm_buf_puts(&b, " ");
+	aipm_prom_value(&b, -INFINITY);
+	assert_string_equal(b.data, "NaN +Inf -Inf");
+	aipm_buf_free(&b);
+	free_snap(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prom_laptop_series_and_labels),
+		cmocka_unit_test(test_prom_missing_zone_has_no_series),
+		cmocka_unit_test(test_prom_escapes_label_values),
+		cmocka_unit_test(test_prom_gpu_fields_follow_validity_bits),
+		cmocka_unit_test(test_prom_numbers_ignore_the_locale),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
