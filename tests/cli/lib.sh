@@ -28,3 +28,15 @@ finish() {
 
 # make_rapl_tree ROOT LAYOUT: a fake powercap tree (see tests/fixtures/mkrapl.py)
 make_rapl_tree() { python3 "$AIPM_SRC/tests/fixtures/mkrapl.py" "$@"; }
+
+# invariants DIR: the recording holds every invariant (check_invariants.py)
+invariants() { python3 "$AIPM_SRC/tests/cli/check_invariants.py" "$@"; }
+# last_cpu DIR EXPR: evaluate EXPR on the last sample's metrics.cpu as `c`
+last_cpu() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1] + "/power_metrics.json") if l.strip().startswith("{")]
+c = rows[-1]["metrics"]["cpu"]
+print(eval(sys.argv[2]))
+PY
+}

@@ -328,8 +328,13 @@ static void resolve_fresh(struct procfs *s)
 				i++;
 				continue;
 			}
+			/* aipm run is a child subreaper: an orphan reparented to aipm
+			 * before it was ever seen (its parent exited within one
+			 * interval) came from the tree, since the command is aipm's
+			 * only child. */
 			bool member = pid != s->self &&
-				      (is_root(s, pid) || (parent && parent->member != NONMEMBER));
+				      (is_root(s, pid) || (parent && parent->member != NONMEMBER) ||
+				       f.ppid == s->self);
 			if (!member || add_member(s, pid, &f, fd) < 0) {
 				close(fd);
 				table_put(&s->next, pid, NONMEMBER);

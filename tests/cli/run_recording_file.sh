@@ -1,0 +1,49 @@
+#!/bin/sh
+# The recording on disk: whole lines even when aipm is killed, segments and
+# --append, replacement said aloud, a cut line skipped and counted by the
+# report, metadata complete.
+. "$AIPM_TESTLIB"
+MK="$AIPM_SRC/tests/fixtures/mkrapl.py"
+python3 "$MK" make "$T/sys" laptop
+export AIPM_SYSFS_ROOT="$T/sys"
+
+"$AIPM" run -q -d "first try" -o "$T/r" -- sleep 0.2
+check "segment closed" grep -q '^"END OF RECORDING SEGMENT"$' "$T/r/power_metrics.json"
+check "invariants hold" invariants "$T/r"
+check "metadata: description" python3 -c "import json; d=json.load(open('$T/r/metadata.json')); assert d['description']=='first try'"
+check "metadata: command, host, version, sources, exit status" python3 -c "
+import json; d=json.load(open('$T/r/metadata.json'))
+assert d['command']==['sleep','0.2'] and d['host'] and d['aipm_version']
+assert {s['name'] for s in d['sources']} >= {'rapl','procfs','nvml','hwmon'}
+assert d['segments'][-1]['exit_status']==0 and d['segments'][-1]['samples']>=2"
+check "lines carry date and timestamp" python3 -c "
+import json,datetime; l=json.loads(open('$T/r/power_metrics.json').readline())
+datetime.datetime.fromisoformat(l['date']); assert abs(l['timestamp']-datetime.datetime.fromisoformat(l['date']).timestamp())<1e-3"
+
+"$AIPM" run -q --append -o "$T/r" -- sleep 0.2
+n=$(grep -c "END OF RECORDING SEGMENT" "$T/r/power_metrics.json")
+check "--append adds a second segment ($n)" [ "$n" = 2 ]
+check "--append: metadata lists two segments" python3 -c "import json; assert len(json.load(open('$T/r/metadata.json'))['segments'])==2"
+"$AIPM" run -o "$T/r" -- true 2>"$T/err"
+grep_q "replacing is said aloud" "replacing the recording" "$T/err"
+n=$(grep -c "END OF RECORDING SEGMENT" "$T/r/power_metrics.json")
+check "without --append the recording is replaced ($n segment)" [ "$n" = 1 ]
+
+# kill -9 in the middle: every line written is whole.
+"$AIPM" run -q -i 0.01 -o "$T/k" -- sleep 30 &
+apid=$!
+sleep 0.7
+kill -KILL $apid
+wait $apid 2>/dev/null
+pkill -f "sleep 30" 2>/dev/null
+check "killed aipm: every line already written parses" invariants "$T/k"
+
+# A line cut in the middle (disk full, a copy interrupted) is skipped and
+# counted by the report.
+head -c -40 "$T/k/power_metrics.json" >"$T/k/cut" && mv "$T/k/cut" "$T/k/power_metrics.json"
+"$AIPM" report --json "$T/k" >"$T/rep.json"
+check "a cut recording still reports" [ $? = 0 ]
+check "the cut line is counted as skipped" python3 -c "import json; assert json.load(open('$T/rep.json'))['skipped_lines']>=1"
+"$AIPM" run -q --append -o "$T/k" -- true
+check "appending after a cut line starts on a fresh line (one bad line)" invariants "$T/k" --allow-bad-lines 1
+finish
