@@ -107,6 +107,8 @@ int cmd_report(int argc, char **argv)
 		default: usage(stderr); return AIPM_EXIT_USAGE;
 		}
 	}
+	if (!isnan(o.from) && !isnan(o.to) && o.from_relative == o.to_relative && o.from > o.to)
+		return cli_fail(AIPM_EXIT_USAGE, "report: --from is after --to: the window would be empty. Swap them");
 	int ndirs = argc - optind;
 	char **dirs = argv + optind;
 	if (!ndirs) {
