@@ -261,16 +261,15 @@ static void test_every_prefix_of_an_export_fails_cleanly(void **st)
 	assert_true(failures > (int)n / 2);
 }
 
-static void test_flipped_bytes_never_crash(void **st)
+static void flip_fixture(const char *rel, int iters)
 {
-	(void)st;
 	size_t n;
-	const uint8_t *buf = slurp("tests/fixtures/onnx/small.onnx", &n);
+	const uint8_t *buf = slurp(rel, &n);
 	uint8_t *copy = malloc(n);
 	unsigned seed = 7;
-	for (int iter = 0; iter < 3000; iter++) {
+	for (int iter = 0; iter < iters; iter++) {
 		memcpy(copy, buf, n);
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k <= iter % 3; k++) {
 			seed = seed * 1103515245u + 12345u;
 			copy[(seed >> 8) % n] = (uint8_t)(seed >> 20);
 		}
@@ -279,6 +278,21 @@ static void test_flipped_bytes_never_crash(void **st)
 			aipm_model_summary_free(&s);
 	}
 	free(copy);
+}
+
+/* Random byte flips reach the shape rules with odd dims and attributes. */
+static void test_flipped_bytes_never_crash(void **st)
+{
+	(void)st;
+	static const char *const fx[] = {"small", "op_gather_slice", "op_shape_chain", "op_pools", "op_conv_group",
+					 "op_convtranspose", "op_transpose_concat_split", "op_reshape_matmul",
+					 "op_matmul_bcast", "op_constant_weight"};
+	char rel[128];
+	for (size_t i = 0; i < sizeof fx / sizeof fx[0]; i++) {
+		snprintf(rel, sizeof rel, "tests/fixtures/onnx/%s.onnx", fx[i]);
+		flip_fixture(rel, getenv("AIPM_FUZZ_ITERS") ? atoi(getenv("AIPM_FUZZ_ITERS")) : 3000);
+	}
+	flip_fixture("tests/fixtures/onnx/resnet18.onnx", 200);
 }
 
 static void test_summary_json_round_trips_to_text(void **st)

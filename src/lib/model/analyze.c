@@ -312,7 +312,7 @@ static int check_size(const struct onnx_node *nd, const struct model_val *v)
 static int run_node(struct walk *w, long idx)
 {
 	const struct onnx_node *nd = &w->m.g.nodes[idx];
-	struct model_val *ins[64], *outs[64];
+	struct model_val *ins[64] = {0}, *outs[64] = {0};
 	if (nd->n_in > 64 || nd->n_out > 64)
 		return note_unsized(w->s, nd, idx, "more than 64 inputs or outputs");
 	for (size_t k = 0; k < nd->n_in; k++)
@@ -470,7 +470,8 @@ static int walk_graph(struct walk *w, const char *const *shapes, size_t n_shapes
 		if ((rc = run_node(w, w->order[i])) < 0)
 			return rc;
 	count_params(w);
-	qsort(w->s->ops, w->s->n_ops, sizeof *w->s->ops, cmp_op);
+	if (w->s->n_ops)
+		qsort(w->s->ops, w->s->n_ops, sizeof *w->s->ops, cmp_op);
 	w->s->nodes = g->n_nodes;
 	w->s->opset = w->m.opset;
 	size_t plen = strlen(w->m.producer) + strlen(w->m.producer_version) + 2;

@@ -148,9 +148,10 @@ static int window(struct infer_ctx *c, int sp, const int64_t *kernel, struct win
 		w->dil[i] = dl ? dl->ints[i] : 1;
 		w->pb[i] = pd ? pd->ints[i] : 0;
 		w->pe[i] = pd ? pd->ints[sp + i] : 0;
+		/* bounds keep (k-1)*dilation + pads + dims far inside int64 */
 		if (w->k[i] < 1 || w->s[i] < 1 || w->dil[i] < 1 || w->pb[i] < 0 || w->pe[i] < 0 ||
-		    w->k[i] > ONNX_MAX_ELEMENTS || w->dil[i] > ONNX_MAX_ELEMENTS || w->pb[i] > ONNX_MAX_ELEMENTS ||
-		    w->pe[i] > ONNX_MAX_ELEMENTS || w->s[i] > ONNX_MAX_ELEMENTS)
+		    w->k[i] > (1 << 24) || w->dil[i] > (1 << 24) || w->s[i] > (1 << 24) ||
+		    w->pb[i] > ONNX_MAX_ELEMENTS || w->pe[i] > ONNX_MAX_ELEMENTS)
 			return UNKNOWN(c, "kernel/strides/dilations/pads missing, zero, negative or absurd");
 	}
 	return 0;
@@ -232,15 +233,16 @@ static int op_convtranspose(struct infer_ctx *c)
 	if (__builtin_mul_overflow(wt->d[1], g, &d[1]))
 		return UNKNOWN(c, "output channels overflow");
 	for (int i = 0; i < sp; i++) {
-		int64_t ext = (w.k[i] - 1) * w.dil[i] + 1, o;
+		__int128 ext = (__int128)(w.k[i] - 1) * w.dil[i] + 1, o;
 		if (os && (int)os->n_ints >= sp)
 			o = os->ints[os->n_ints - sp + i];
 		else if (!strncmp(w.auto_pad, "SAME", 4))
-			o = x->d[2 + i] * w.s[i];
+			o = (__int128)x->d[2 + i] * w.s[i];
 		else
-			o = w.s[i] * (x->d[2 + i] - 1) + (op && (int)op->n_ints == sp ? op->ints[i] : 0) + ext - w.pb[i] - w.pe[i];
-		if (o < 1)
-			return UNKNOWN(c, "output size %lld is not positive", (long long)o);
+			o = (__int128)w.s[i] * (x->d[2 + i] - 1) + (op && (int)op->n_ints == sp ? op->ints[i] : 0) + ext -
+			    w.pb[i] - w.pe[i];
+		if (o < 1 || o > ONNX_MAX_ELEMENTS)
+			return UNKNOWN(c, "output size %lld is not positive or absurd", (long long)o);
 		d[2 + i] = o;
 	}
 	set_shape(c->out[0], r, d);
@@ -627,8 +629,9 @@ static int op_slice(struct infer_ctx *c)
 		int64_t s = st[i] < 0 ? st[i] + dim : st[i], e = en[i] < 0 ? en[i] + dim : en[i];
 		s = step > 0 ? clamp(s, 0, dim) : clamp(s, 0, dim - 1);
 		e = step > 0 ? clamp(e, 0, dim) : clamp(e, -1, dim - 1);
-		int64_t len = step > 0 ? (e > s ? (e - s + step - 1) / step : 0) : (s > e ? (s - e - step - 1) / -step : 0);
-		d[a] = len;
+		__int128 len = step > 0 ? (e > s ? ((__int128)e - s + step - 1) / step : 0)
+					: (s > e ? ((__int128)s - e - step - 1) / -(__int128)step : 0);
+		d[a] = (int64_t)len;
 		if (a == 0)
 			first = s, step0 = step;
 	}
