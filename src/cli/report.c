@@ -13,6 +13,7 @@
 
 #include "analysis/summary.h"
 #include "common.h"
+#include "report_phases.h"
 
 static void usage(FILE *f)
 {
@@ -25,7 +26,10 @@ static void usage(FILE *f)
 		   "                          recording (90.5) or a local date \"2026-11-25 19:20:01\"\n"
 		   "  --carbon-intensity G    add the emissions, G gCO2e per kWh\n"
 		   "  --pue P                 add the facility energy, P >= 1 (power usage effectiveness)\n"
-		   "  --threads N             parse with N threads (default: all CPUs)\n");
+		   "  --threads N             parse with N threads (default: all CPUs)\n"
+		   "  --by-phase              each phase's energy, duration and CPU time, one by one\n"
+		   "                          and summed by name (aipm mark, the library's phases)\n"
+		   "  --metrics               the energy at each logged point (aipm log), e.g. per epoch\n");
 }
 
 static bool parse_num(const char *flag, const char *arg, double min, double *out)
@@ -73,12 +77,14 @@ int cmd_report(int argc, char **argv)
 		{"carbon-intensity", required_argument, 0, 'c'},
 		{"pue", required_argument, 0, 'p'},
 		{"threads", required_argument, 0, 'T'},
+		{"by-phase", no_argument, 0, 'P'},
+		{"metrics", no_argument, 0, 'M'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
 	struct aipm_summary_opts o = {.from = NAN, .to = NAN};
 	double carbon = NAN, pue = NAN, threads = 0;
-	bool json = false;
+	bool json = false, by_phase = false, metrics = false;
 	int c;
 	optind = 0;
 	/* GNU getopt permutes: flags may come before or after the DIRs. */
@@ -103,6 +109,8 @@ int cmd_report(int argc, char **argv)
 			if (!parse_num("--threads", optarg, 1, &threads))
 				return AIPM_EXIT_USAGE;
 			break;
+		case 'P': by_phase = true; break;
+		case 'M': metrics = true; break;
 		case 'h': usage(stdout); return AIPM_EXIT_OK;
 		default: usage(stderr); return AIPM_EXIT_USAGE;
 		}
@@ -116,6 +124,8 @@ int cmd_report(int argc, char **argv)
 		return cli_fail(AIPM_EXIT_USAGE, "report: no recording given. Give the DIR written by `aipm run -o DIR`");
 	}
 	o.threads = (int)threads;
+	if (by_phase || metrics)
+		return report_phases(dirs, ndirs, metrics && !by_phase, json, o.threads);
 	struct aipm_summary **s = calloc((size_t)ndirs, sizeof *s);
 	struct aipm_summary *total = ndirs > 1 ? aipm_summary_new_total() : NULL;
 	int rc = AIPM_EXIT_OK;

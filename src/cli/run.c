@@ -26,6 +26,7 @@
 
 #include "aipm.h"
 #include "common.h"
+#include "control.h"
 #include "record_opts.h"
 
 static void usage(FILE *f)
@@ -161,8 +162,12 @@ int cmd_run(int argc, char **argv)
 		aipm_recorder_close(rec);
 		return cli_fail(AIPM_EXIT_FAIL, "run: pipe: %s", strerror(errno));
 	}
+	struct control *ctl = NULL; /* `aipm mark` and `aipm log` reach the recording through it */
+	if (control_start(&ctl, o.dir, o.append) < 0)
+		cli_fail_lib(0, "run: aipm mark and aipm log will not work");
 	pid_t pid = fork();
 	if (pid < 0) {
+		control_stop(ctl);
 		aipm_recorder_close(rec);
 		return cli_fail(AIPM_EXIT_FAIL, "run: fork: %s", strerror(errno));
 	}
@@ -177,6 +182,7 @@ int cmd_run(int argc, char **argv)
 		int e = cli_fail_lib(AIPM_EXIT_FAIL, "run");
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+		control_stop(ctl);
 		aipm_recorder_close(rec);
 		return e;
 	}
@@ -201,6 +207,7 @@ int cmd_run(int argc, char **argv)
 			kill(pid, sig);
 	}
 	reap(rec, pid, &w);
+	control_stop(ctl);
 	int werr = aipm_recorder_stop(rec, exit_code(w.status));
 	if (werr < 0)
 		cli_fail_lib(0, "run: the recording may be incomplete");

@@ -244,6 +244,17 @@ static void jnum(struct aipm_buf *b, const char *key, double v)
 		aipm_buf_double(b, v);
 }
 
+/* Unix times keep their microseconds: %.15g would drop them. */
+static void jts(struct aipm_buf *b, const char *key, double ts)
+{
+	if (!isfinite(ts)) {
+		jnum(b, key, NAN);
+		return;
+	}
+	long long us = llround(ts * 1e6);
+	aipm_buf_printf(b, ", \"%s\": %lld.%06lld", key, us / 1000000, us % 1000000);
+}
+
 static void jtotals(struct aipm_buf *b, const double *t)
 {
 	aipm_buf_puts(b, ", \"energy_by_kind_j\": {");
@@ -271,14 +282,14 @@ void aipm_phase_report_json(const struct aipm_phase_report *r, struct aipm_buf *
 		aipm_buf_puts(b, i ? ", {\"name\": " : "{\"name\": ");
 		aipm_buf_json_str(b, it->name);
 		aipm_buf_printf(b, ", \"occurrence\": %d, \"open\": %s", it->occurrence, it->open ? "true" : "false");
-		jnum(b, "begin_timestamp", it->begin_ts);
-		jnum(b, "end_timestamp", it->end_ts);
+		jts(b, "begin_timestamp", it->begin_ts);
+		jts(b, "end_timestamp", it->end_ts);
 		jnum(b, "start_s", isnan(r->start_ts) ? NAN : it->begin_ts - r->start_ts);
 		jnum(b, "duration_s", it->s->duration_s);
 		jnum(b, "energy_j", aipm_phase_machine_j(it->s));
 		jnum(b, "attributed_j", aipm_phase_attributed_j(it->s));
 		jnum(b, "cpu_time_s", it->s->cpu_time_s);
-		aipm_buf_printf(b, ", \"segments\": %d, \"samples\": %lld", it->s->segments, it->s->lines);
+		aipm_buf_printf(b, ", \"segments\": %d", it->s->segments);
 		jtotals(b, it->s->total_j);
 		aipm_buf_puts(b, "}");
 	}
@@ -410,8 +421,8 @@ void aipm_metric_report_json(const struct aipm_metric_report *r, struct aipm_buf
 	aipm_buf_puts(b, ", \"points\": [");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct aipm_metric_point *p = &r->points[i];
-		aipm_buf_puts(b, i ? ", {\"timestamp\": " : "{\"timestamp\": ");
-		aipm_buf_double(b, p->ts);
+		aipm_buf_printf(b, "%s{\"index\": %zu", i ? ", " : "", i);
+		jts(b, "timestamp", p->ts);
 		jnum(b, "at_s", isnan(r->start_ts) ? NAN : p->ts - r->start_ts);
 		aipm_buf_puts(b, ", \"metrics\": ");
 		aipm_buf_puts(b, p->metrics_json);

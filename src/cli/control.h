@@ -1,0 +1,41 @@
+/* control.h: the control socket of `aipm run`, through which `aipm mark`
+ * and `aipm log`, started anywhere inside the measured command, reach the
+ * running meter.
+ *
+ * `aipm run` creates a unix socket in a private directory (mode 0700, so
+ * only the same user may talk to it) before it starts the command, puts its
+ * path in the command's environment as AIPM_CONTROL, serves it from one
+ * thread, and removes it at the end. The protocol is one SOCK_SEQPACKET
+ * message each way, fields separated by NUL bytes:
+ *
+ *   request  "begin" NAME | "end" NAME | "log" KEY VALUE [KEY VALUE...]
+ *   reply    "ok" | "error" ERRNO MESSAGE
+ *
+ * The server writes through record/phases.h, so phases and metrics land in
+ * the recording exactly as the library's meter writes them.
+ */
+#ifndef AIPM_CLI_CONTROL_H
+#define AIPM_CLI_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define AIPM_CONTROL_ENV "AIPM_CONTROL"
+
+struct control;
+
+/* Create the socket for the recording in dir, set AIPM_CONTROL and start
+ * serving. Call with the signals already blocked (the thread inherits the
+ * mask, so signals keep going to run's sigwaitinfo). -errno with the
+ * message in aipm_error_last(). */
+int control_start(struct control **out, const char *dir, bool append);
+/* Stop serving, remove the socket and its directory, unset AIPM_CONTROL.
+ * NULL is fine. */
+void control_stop(struct control *c);
+
+/* Client: send one request of len bytes to $AIPM_CONTROL and wait for the
+ * reply. Returns 0, or a negative errno: the server's (message in
+ * aipm_error_last()), or -ENOENT when not inside `aipm run`. */
+int control_request(const char *req, size_t len);
+
+#endif
