@@ -6,6 +6,7 @@
 
 #include "aipm.h"
 #include "analysis/summary.h"
+#include "model/model.h"
 #include "common.h"
 #include "sampler.h"
 
@@ -59,6 +60,14 @@ int record_opts_parse(struct record_opts *o, int argc, char **argv, int *i)
 		if (!(v = value(argc, argv, i, a)))
 			return -1;
 		o->model = v;
+	} else if (!strcmp(a, "--input-shape")) {
+		if (!(v = value(argc, argv, i, a)))
+			return -1;
+		if (o->ninput_shapes == AIPM_ARRAY_SIZE(o->input_shapes)) {
+			cli_fail(AIPM_EXIT_USAGE, "--input-shape: at most %zu inputs", AIPM_ARRAY_SIZE(o->input_shapes));
+			return -1;
+		}
+		o->input_shapes[o->ninput_shapes++] = v;
 	} else if (!strcmp(a, "-a") || !strcmp(a, "--append")) {
 		o->append = true;
 	} else if (!strcmp(a, "--gpu-all-processes")) {
@@ -94,4 +103,49 @@ void record_opts_print_summary(const char *dir)
 	}
 	aipm_summary_print(s, stderr);
 	aipm_summary_free(s);
+}
+
+int record_opts_model_check(struct record_opts *o, void **model)
+{
+	*model = NULL;
+	if (!o->model) {
+		if (o->ninput_shapes)
+			return cli_fail(AIPM_EXIT_USAGE, "--input-shape only applies with --model FILE.onnx");
+		return 0;
+	}
+	struct aipm_model_summary *m = calloc(1, sizeof *m);
+	if (!m)
+		return cli_fail(AIPM_EXIT_FAIL, "out of memory");
+	if (aipm_model_analyze(o->model, o->input_shapes, o->ninput_shapes, m) < 0) {
+		free(m);
+		return cli_fail_lib(AIPM_EXIT_USAGE, "--model");
+	}
+	*model = m;
+	return 0;
+}
+
+int record_opts_model_store(const char *dir, void *model)
+{
+	struct aipm_model_summary *m = model;
+	if (!m)
+		return 0;
+	if (!dir) {
+		aipm_model_summary_free(m);
+		free(m);
+		return 0;
+	}
+	struct aipm_buf b = {0};
+	aipm_model_summary_json(m, &b);
+	char path[4096];
+	snprintf(path, sizeof path, "%s/model_summary.json", dir);
+	FILE *f = fopen(path, "w");
+	int r = 0;
+	if (!f || !b.data || fputs(b.data, f) < 0 || fputc('\n', f) < 0)
+		r = cli_fail(AIPM_EXIT_FAIL, "cannot write %s", path);
+	if (f && fclose(f) != 0 && !r)
+		r = cli_fail(AIPM_EXIT_FAIL, "cannot write %s", path);
+	aipm_buf_free(&b);
+	aipm_model_summary_free(m);
+	free(m);
+	return r;
 }

@@ -12,6 +12,8 @@ struct record_opts {
 	const char *dir;
 	const char *description;
 	const char *model;        /* --model FILE.onnx */
+	const char *input_shapes[16]; /* --input-shape NAME=DIMS, for --model */
+	size_t ninput_shapes;
 	double interval_s, mem_interval_s;
 	bool append, gpu_all_processes, quiet;
 };
@@ -25,6 +27,11 @@ void record_opts_usage(FILE *f);
 /* Tell the user, once, about sources that cannot measure here: RAPL
  * missing is said plainly, with the fix, never silently skipped. */
 void record_opts_warn_sources(struct aipm_recorder *r, bool quiet);
+/* --model: size the model before anything starts (a bad model is a usage
+ * error, and no recording is touched), then store model_summary.json in
+ * the recording once its directory exists (dir NULL: only free it). */
+int record_opts_model_check(struct record_opts *o, void **model);
+int record_opts_model_store(const char *dir, void *model);
 /* The end-of-run summary of the recording's last segment, on stderr. */
 void record_opts_print_summary(const char *dir);
 

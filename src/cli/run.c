@@ -35,7 +35,8 @@ static void usage(FILE *f)
 		   "Run CMD and measure it and every process it starts: energy of each RAPL zone\n"
 		   "and GPU, the share due to CMD, CPU time, memory. Exits with CMD's status.\n\n");
 	record_opts_usage(f);
-	fprintf(f, "      --model FILE.onnx  store the model's parameters and MACs with the recording\n");
+	fprintf(f, "      --model FILE.onnx  store the model's parameters and MACs with the recording\n"
+		   "      --input-shape NAME=DIMS  shape of a model input with symbolic dims (e.g. input=1x3x224x224)\n");
 }
 
 /* Is argv0 something execvp can run? Checked before anything is created,
@@ -135,6 +136,10 @@ int cmd_run(int argc, char **argv)
 		return cli_fail(AIPM_EXIT_NOEXEC, "run: cannot run '%s': command not found or not executable. "
 						  "Check the name and PATH", cmd[0]);
 
+	void *model = NULL;
+	if (record_opts_model_check(&o, &model))
+		return AIPM_EXIT_USAGE;
+
 	struct aipm_recorder_config rc = {
 		.dir = o.dir,
 		.append = o.append,
@@ -143,10 +148,16 @@ int cmd_run(int argc, char **argv)
 	};
 	struct aipm_recorder *rec;
 	bool replaced = false;
-	if (aipm_recorder_open(&rec, &rc, &replaced) < 0)
+	if (aipm_recorder_open(&rec, &rc, &replaced) < 0) {
+		record_opts_model_store(NULL, model); /* frees it */
 		return cli_fail_lib(AIPM_EXIT_USAGE, "run");
+	}
 	if (replaced && !o.quiet)
 		cli_fail(0, "replacing the recording in %s (use --append to add a segment instead)", o.dir);
+	if (record_opts_model_store(o.dir, model)) {
+		aipm_recorder_close(rec);
+		return AIPM_EXIT_FAIL;
+	}
 
 	sigset_t set, old;
 	sigemptyset(&set);
