@@ -89,6 +89,9 @@ void record_opts_warn_sources(struct aipm_recorder *r, bool quiet)
 			/* Always said, even with --quiet: a recording without CPU
 			 * energy must never pass for a complete one. */
 			cli_fail(0, "no CPU energy will be recorded: %s. To measure it: %s", src->reason, src->fix);
+		else if (!strcmp(src->ops->name, "procfs") && !src->available)
+			cli_fail(0, "no CPU time, memory or attribution will be recorded: %s. To measure them: %s",
+				 src->reason, src->fix);
 		else if (!quiet && !src->available && !strcmp(src->ops->name, "nvml") && getenv("AIPM_NVML_LIB"))
 			cli_fail(0, "no GPU energy will be recorded: %s. %s", src->reason, src->fix);
 	}

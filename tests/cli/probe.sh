@@ -21,4 +21,12 @@ r=d['sources'][0]; assert r['available'] and len(r['details']['zones'])==4"
 AIPM_SYSFS_ROOT="$T/sys" "$AIPM" run -q -o "$T/r" -- sleep 0.1
 check "temperature recorded under metrics.temperature" python3 -c "
 import json; l=json.loads(open('$T/r/power_metrics.json').readline()); assert l['metrics']['temperature']['coretemp/Package id 0']==45.0"
+# A PID namespace whose /proc is still the outer one: refused, with the fix.
+if unshare --pid --fork true 2>/dev/null; then
+	unshare --pid --fork "$AIPM" run -o "$T/ns" -- true 2>"$T/nserr"
+	grep_q "pid namespace without its own /proc: said" "another PID namespace" "$T/nserr"
+	grep_q "pid namespace without its own /proc: fix given" "mount-proc" "$T/nserr"
+else
+	echo "skip - unshare --pid not permitted here"
+fi
 finish

@@ -570,6 +570,23 @@ static int procfs_open(const struct aipm_source_config *cfg, struct aipm_source 
 		return 0;
 	}
 	s->self = getpid();
+	/* Inside `unshare --pid` without --mount-proc, /proc still shows the
+	 * outer namespace: its pids are not ours, and the tree would be
+	 * strangers' processes. /proc/self names our pid as that procfs sees
+	 * it; if it differs from getpid(), refuse rather than measure them. */
+	char self_link[32] = "";
+	ssize_t n = readlinkat(s->proc_fd, "self", self_link, sizeof self_link - 1);
+	if (n > 0) {
+		self_link[n] = '\0';
+		if (atoi(self_link) != (int)s->self) {
+			aipm_source_set(&s->base, false,
+					"mount a procfs for this PID namespace (`unshare --pid --fork --mount-proc`, or "
+					"`mount -t proc proc /proc` inside it)",
+					"%s belongs to another PID namespace (it calls aipm pid %s, aipm is pid %d here)",
+					root, self_link, (int)s->self);
+			return 0;
+		}
+	}
 	s->reaped = cfg->reaped_ticks;
 	s->mem_interval_s = cfg->mem_interval_s > 0 ? cfg->mem_interval_s : 1.0;
 	if (cfg->nroots) {
