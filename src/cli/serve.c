@@ -45,7 +45,7 @@
  * these numbers is a misbehaving client. The per-IP bound keeps one
  * client from taking every slot from the others. */
 #define CONN_LIMIT 512
-#define PER_IP_LIMIT 32
+#define PER_IP_LIMIT 64
 #define IDLE_TIMEOUT_S 10
 #define CONN_MEMORY 16384
 
@@ -107,16 +107,29 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			      const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
 	struct exporter *x = cls;
-	(void)version, (void)upload_data, (void)con_cls;
-	/* A request with a body is answered on the first call (before its
-	 * body); MHD then discards the body and closes the connection. */
-	(void)upload_size;
+	static int seen; /* any non-NULL marker: "headers already handled" */
+	(void)version, (void)upload_data;
+	/* Errors are answered on the first call, before any body: MHD then
+	 * discards the body and closes the connection, which is what a
+	 * request we refuse deserves. */
 	if (strcmp(url, "/metrics") != 0)
 		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
 			     TEXT("Not found. aipm serves /metrics only.\n"), NULL);
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 			     TEXT("Method not allowed: use GET or HEAD.\n"), "GET, HEAD");
+	/* A good scrape is answered on the second call, once MHD knows the
+	 * request is complete: a response queued earlier makes MHD close the
+	 * connection, and Prometheus (and wrk) keep connections alive. */
+	if (!*con_cls) {
+		*con_cls = &seen;
+		return MHD_YES;
+	}
+	/* A scrape has no body. MHD 0.9 cannot queue a response while a body
+	 * arrives, and reading it all would let one client stream forever:
+	 * drop the connection (MHD_NO closes it). */
+	if (*upload_size)
+		return MHD_NO;
 	/* The only work a scrape does: copy the latest text. MUST_COPY makes
 	 * MHD own its copy, so the sink may swap buffers right after. */
 	pthread_mutex_lock(&x->lock);
