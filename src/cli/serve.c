@@ -217,8 +217,8 @@ static void warn_sources(struct aipm_sampler *s)
 			continue;
 		fprintf(stderr,
 			"aipm: serve: RAPL unavailable, serving without CPU energy (aipm_source_up{source=\"rapl\"} 0): "
-			"%s.%s%s See `aipm probe`.\n",
-			src->reason, src->fix[0] ? " Fix: " : "", src->fix);
+			"%s.%s%s%s See `aipm probe`.\n",
+			src->reason, src->fix[0] ? " Fix: " : "", src->fix, src->fix[0] ? "." : "");
 	}
 }
 
