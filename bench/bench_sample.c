@@ -1,0 +1,137 @@
+/* bench_sample: CPU time aipm spends per sample, the recorder's whole
+ * path (every source, derivation, the JSON line and its write()), against a
+ * fake RAPL tree ($AIPM_SYSFS_ROOT) and a real process tree of 1 and of 50
+ * processes. Prints microseconds per sample; asserts nothing.
+ *
+ *   bench_sample [SAMPLES]
+ *
+ * Time is simulated at 10 Hz so PSS/USS (smaps_rollup) are read at their
+ * default cadence of once a second; the "mem every sample" line shows the
+ * cost if --mem-interval equals the interval.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attrib.h"
+#include "record/writer.h"
+#include "sampler.h"
+
+static pid_t spawn_tree(int n)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		exit(1);
+	pid_t root = fork();
+	if (root == 0) {
+		setpgid(0, 0); /* one group, so the whole tree is killed at the end */
+		for (int i = 1; i < n; i++)
+			if (fork() == 0) {
+				pause();
+				_exit(0);
+			}
+		close(p[0]);
+		if (write(p[1], "r", 1) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	char c;
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1)
+		exit(1);
+	close(p[0]);
+	return root;
+}
+
+static double thread_cpu_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static double run(pid_t root, int samples, double mem_interval, size_t *nprocs, size_t *line_bytes)
+{
+	struct aipm_source_config cfg = {.roots = &root, .nroots = 1, .mem_interval_s = mem_interval};
+	struct aipm_source *src[16];
+	size_t n;
+	if (aipm_sources_open(&cfg, src, &n) < 0)
+		exit(1);
+	struct aipm_snapshot a, b, first;
+	aipm_snapshot_init(&a);
+	aipm_snapshot_init(&b);
+	aipm_snapshot_init(&first);
+	struct aipm_snapshot *cur = &a, *prev = &b;
+	struct aipm_buf line = {0};
+	int devnull = open("/dev/null", O_WRONLY);
+	double t0 = 0;
+	for (int i = 0; i <= samples; i++) {
+		if (i == 1)
+			t0 = thread_cpu_us(); /* sample 0 opens fds and warms up */
+		cur->seq = (uint64_t)i;
+		clock_gettime(CLOCK_REALTIME, &cur->real);
+		cur->mono.tv_sec = i / 10;
+		cur->mono.tv_nsec = (i % 10) * 100000000L;
+		for (size_t k = 0; k < n; k++)
+			if (src[k]->available)
+				src[k]->ops->sample(src[k], cur);
+		if (i == 0) {
+			aipm_snapshot_derive(cur, NULL, cur);
+			aipm_snapshot_copy(&first, cur);
+		} else {
+			aipm_snapshot_derive(cur, prev, &first);
+		}
+		aipm_writer_format(&line, cur);
+		aipm_buf_put(&line, "\n", 1);
+		if (write(devnull, line.data, line.len) < 0)
+			exit(1);
+		struct aipm_snapshot *t = prev;
+		prev = cur;
+		cur = t;
+	}
+	double us = (thread_cpu_us() - t0) / samples;
+	*nprocs = prev->nprocs;
+	*line_bytes = line.len;
+	close(devnull);
+	aipm_buf_free(&line);
+	aipm_snapshot_free(&a);
+	aipm_snapshot_free(&b);
+	aipm_snapshot_free(&first);
+	aipm_sources_close(src, n);
+	return us;
+}
+
+int main(int argc, char **argv)
+{
+	int samples = argc > 1 ? atoi(argv[1]) : 3000;
+	if (!getenv("AIPM_SYSFS_ROOT"))
+		fprintf(stderr, "note: AIPM_SYSFS_ROOT is unset: RAPL is read from /sys (absent here?)\n");
+	printf("aipm per-sample cost (%d samples, simulated 10 Hz, RAPL from %s)\n", samples,
+	       getenv("AIPM_SYSFS_ROOT") ? getenv("AIPM_SYSFS_ROOT") : "/sys");
+	printf("%-10s %-22s %10s %8s %12s\n", "tree", "PSS/USS", "us/sample", "procs", "line bytes");
+	double base = 0;
+	int sizes[] = {1, 50};
+	for (int k = 0; k < 2; k++) {
+		pid_t root = spawn_tree(sizes[k]);
+		usleep(100000);
+		for (int m = 0; m < 2; m++) {
+			size_t np, lb;
+			double us = run(root, samples, m ? 0.1 : 1.0, &np, &lb);
+			printf("%-10d %-22s %10.1f %8zu %12zu\n", sizes[k], m ? "every sample" : "every 1 s (default)", us,
+			       np, lb);
+			if (k == 0 && m == 0)
+				base = us;
+			if (k == 1 && m == 0)
+				printf("per added process (default cadence): %.2f us\n", (us - base) / (double)(np - 1));
+		}
+		kill(-root, SIGKILL);
+		waitpid(root, NULL, 0);
+	}
+	return 0;
+}

@@ -1,0 +1,19 @@
+#!/bin/sh
+# make bench: every benchmark, with the figures the README quotes.
+# Usage: bench/run.sh BUILD_DIR
+set -eu
+b=${1:-build}
+src=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+python3 "$src/tests/fixtures/mkrapl.py" make "$tmp/sys" laptop
+echo "== recorder: CPU time per sample (bench_sample)"
+AIPM_SYSFS_ROOT="$tmp/sys" "$b/bench/bench_sample" 3000
+echo
+echo "== NVML source with the fake library (bench_nvml)"
+"$b/bench/bench_nvml" || true
+echo
+if [ -x "$b/bench/bench_report" ]; then
+	echo "== report throughput (bench_report)"
+	"$b/bench/bench_report" ${AIPM_BENCH_REPORT_MB:-100 1000} || true
+fi
