@@ -98,6 +98,10 @@ bool aipm_date_parse(const char *s, struct aipm_date_cache *c, double *ts);
 enum aipm_line_kind aipm_line_parse(const char *text, size_t len, struct aipm_zone_table *zt,
 				    struct aipm_date_cache *dc, struct aipm_line *out);
 
+/* Free the calling thread's parse arena (the scanner's threads call it
+ * before they end; any thread that called aipm_line_parse should). */
+void aipm_line_arena_release(void);
+
 /* Whether the text is blank or the segment marker, without parsing JSON. */
 enum aipm_line_kind aipm_line_classify(const char *text, size_t len);
 

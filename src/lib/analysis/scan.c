@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analysis/line.h"
 #include "error.h"
 
 #define BUF_START (1u << 20)
@@ -126,6 +127,7 @@ static void *scan_part(void *arg)
 		}
 	}
 	free(buf);
+	aipm_line_arena_release();
 	return NULL;
 }
 

@@ -648,7 +648,7 @@ int aipm_summary_load(const char *dir, const struct aipm_summary_opts *o, struct
 		return aipm_err(-EINVAL, "the window ends before it starts (--from is after --to). Swap them");
 	if (o->last_segment_only) {
 		char path[4096];
-		struct aipm_window last;
+		struct aipm_window last = {-INFINITY, INFINITY};
 		snprintf(path, sizeof path, "%s/power_metrics.json", dir);
 		int rc = last_segment_window(path, o->threads, &last);
 		if (rc == 0 && last.from_ts > w.from_ts)
