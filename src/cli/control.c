@@ -200,7 +200,8 @@ int control_request(const char *req, size_t len)
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		int e = -errno;
 		close(fd);
-		return aipm_err(e, "cannot reach the running aipm at AIPM_CONTROL=%s: %s. Has `aipm run` "
+		/* Not -ENOENT, which means "not inside aipm run" to the caller. */
+		return aipm_err(-ECONNREFUSED, "cannot reach the running aipm at AIPM_CONTROL=%s: %s. Has `aipm run` "
 				   "ended? (AIPM_CONTROL is only valid while it runs)", path, strerror(-e));
 	}
 	char reply[1300];

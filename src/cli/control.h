@@ -35,7 +35,8 @@ void control_stop(struct control *c);
 
 /* Client: send one request of len bytes to $AIPM_CONTROL and wait for the
  * reply. Returns 0, or a negative errno: the server's (message in
- * aipm_error_last()), or -ENOENT when not inside `aipm run`. */
+ * aipm_error_last()), -ENOENT when not inside `aipm run` (AIPM_CONTROL unset),
+ * -ECONNREFUSED when the run named by AIPM_CONTROL is gone. */
 int control_request(const char *req, size_t len);
 
 #endif

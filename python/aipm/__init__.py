@@ -1,0 +1,252 @@
+"""aipm: measure the energy of a Python program from inside it.
+
+A thin ctypes layer over libaipm (no compiled extension): the library
+samples RAPL, GPUs and this process tree from a background thread and
+writes the same recording `aipm run -o DIR` writes, so `aipm report DIR`
+reads it.
+
+    import aipm
+    with aipm.measure("out", description="resnet, 3 epochs") as m:
+        for epoch in range(3):
+            with m.phase("train"):
+                train()
+            with m.phase("validation"):
+                acc = validate()
+            m.log(epoch=epoch, acc=acc)
+    print(aipm.Recording("out").summary()["energy_j"])
+
+libaipm is found through $AIPM_LIB (a path to libaipm.so), then a build
+directory of the source tree this package sits in (build/, builddir/),
+then the system's library path. Errors raise AipmError, an OSError whose
+errno is the library's and whose text says what to do.
+"""
+import ctypes
+import ctypes.util
+import errno as _errno
+import json
+import os
+import threading
+
+__all__ = ["AipmError", "Meter", "Phase", "Recording", "measure", "version", "library_path"]
+
+
+class AipmError(OSError):
+    """A libaipm call failed; .errno and the message come from the library."""
+
+
+class _Options(ctypes.Structure):
+    _fields_ = [("description", ctypes.c_char_p), ("interval_s", ctypes.c_double),
+                ("mem_interval_s", ctypes.c_double), ("append", ctypes.c_int)]
+
+
+def _candidates():
+    env = os.environ.get("AIPM_LIB")
+    if env:
+        yield env
+        return  # asked for one: do not silently load another
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for build in ("build", "builddir"):
+        yield os.path.join(root, build, "libaipm.so.0")
+    yield "libaipm.so.0"
+    found = ctypes.util.find_library("aipm")
+    if found:
+        yield found
+
+
+_lib = None
+_lib_path = None
+_lib_lock = threading.Lock()
+
+
+def _load():
+    global _lib, _lib_path
+    with _lib_lock:
+        if _lib is not None:
+            return _lib
+        tried = []
+        for path in _candidates():
+            if os.sep in path and not os.path.exists(path):
+                tried.append(path + " (absent)")
+                continue
+            try:
+                lib = ctypes.CDLL(path)
+            except OSError as e:
+                tried.append("%s (%s)" % (path, e))
+                continue
+            _declare(lib)
+            _lib, _lib_path = lib, path
+            return lib
+        raise AipmError(_errno.ENOENT, "libaipm not found; tried: %s. Build it (meson setup build && "
+                        "ninja -C build), install it, or set AIPM_LIB=/path/to/libaipm.so.0" % "; ".join(tried))
+
+
+def _declare(lib):
+    P = ctypes.c_void_p
+    sigs = {
+        "aipm_error_last": ([], ctypes.c_char_p),
+        "aipm_version": ([], ctypes.c_char_p),
+        "aipm_meter_start": ([ctypes.POINTER(P), ctypes.c_char_p, ctypes.POINTER(_Options)], ctypes.c_int),
+        "aipm_meter_stop": ([P], ctypes.c_int),
+        "aipm_meter_free": ([P], None),
+        "aipm_meter_phase_begin": ([P, ctypes.c_char_p], ctypes.c_int),
+        "aipm_meter_phase_end": ([P, ctypes.c_char_p], ctypes.c_int),
+        "aipm_meter_log_many": ([P, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_double),
+                                 ctypes.c_size_t], ctypes.c_int),
+        "aipm_recording_summary_json": ([ctypes.c_char_p, ctypes.POINTER(P)], ctypes.c_int),
+        "aipm_recording_phases_json": ([ctypes.c_char_p, ctypes.POINTER(P)], ctypes.c_int),
+        "aipm_recording_metrics_json": ([ctypes.c_char_p, ctypes.POINTER(P)], ctypes.c_int),
+        "aipm_string_free": ([P], None),
+    }
+    for name, (args, res) in sigs.items():
+        f = getattr(lib, name)
+        f.argtypes, f.restype = args, res
+
+
+def _check(rc):
+    if rc < 0:
+        # aipm_error_last is per thread: read it in the thread that failed.
+        msg = _lib.aipm_error_last().decode("utf-8", "replace")
+        raise AipmError(-rc, msg)
+    return rc
+
+
+def _b(s, what):
+    if not isinstance(s, (str, bytes, os.PathLike)):
+        raise TypeError("%s must be a string, not %s" % (what, type(s).__name__))
+    s = os.fspath(s)
+    return s.encode() if isinstance(s, str) else s
+
+
+def version():
+    """The version of the loaded libaipm."""
+    return _load().aipm_version().decode()
+
+
+def library_path():
+    """Which libaipm this module loaded."""
+    _load()
+    return _lib_path
+
+
+class Phase:
+    """A phase that began; ends at the end of a with block, or by end()."""
+
+    def __init__(self, meter, name):
+        self._meter, self.name, self._ended = meter, name, False
+
+    def end(self):
+        if not self._ended:
+            self._ended = True
+            self._meter.end_phase(self.name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        # An exception inside the block ends the phase too: its energy up
+        # to the failure is still real.
+        self.end()
+        return False
+
+
+class Meter:
+    """Measures this process and its children into a recording directory.
+
+    Started on construction; stop() or the end of a with block stops it.
+    One meter per process at a time (a second raises AipmError EBUSY).
+    """
+
+    def __init__(self, dir, description=None, interval=None, mem_interval=None, append=False):
+        lib = _load()
+        self.dir = os.fspath(dir)
+        opts = _Options(_b(description, "description") if description is not None else None,
+                        float(interval or 0), float(mem_interval or 0), 1 if append else 0)
+        handle = ctypes.c_void_p()
+        _check(lib.aipm_meter_start(ctypes.byref(handle), _b(dir, "dir"), ctypes.byref(opts)))
+        self._h = handle
+
+    def _handle(self, what):
+        if self._h is None:
+            raise AipmError(_errno.EINVAL, "%s: the measurement into %s is already stopped. Start a new one "
+                            "(append=True to add a segment)" % (what, self.dir))
+        return self._h
+
+    def begin_phase(self, name):
+        _check(_lib.aipm_meter_phase_begin(self._handle("phase"), _b(name, "phase name")))
+
+    def end_phase(self, name):
+        _check(_lib.aipm_meter_phase_end(self._handle("end_phase"), _b(name, "phase name")))
+
+    def phase(self, name):
+        """Begin phase NAME now; returns a Phase, usable as a context manager."""
+        self.begin_phase(name)
+        return Phase(self, name)
+
+    def log(self, metrics=None, **kw):
+        """Log numbers, m.log(acc=0.93, loss=0.2) or m.log({"top-1": 0.93}), as one line."""
+        items = dict(metrics or {}, **kw)
+        if not items:
+            raise ValueError("log: give at least one metric, e.g. m.log(acc=0.93)")
+        names = (ctypes.c_char_p * len(items))()
+        values = (ctypes.c_double * len(items))()
+        for i, (k, v) in enumerate(items.items()):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) and not hasattr(v, "__float__"):
+                raise TypeError("log: metric %r must be a number, not %s" % (k, type(v).__name__))
+            names[i], values[i] = _b(k, "metric name"), float(v)
+        _check(_lib.aipm_meter_log_many(self._handle("log"), names, values, len(items)))
+
+    def stop(self):
+        """Take the last sample and close the recording's segment."""
+        h = self._handle("stop")
+        self._h = None
+        try:
+            _check(_lib.aipm_meter_stop(h))
+        finally:
+            _lib.aipm_meter_free(h)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self._h is not None:
+            self.stop()
+        return False
+
+    def __del__(self):
+        h = getattr(self, "_h", None)
+        if h is not None and _lib is not None:
+            self._h = None
+            _lib.aipm_meter_free(h)
+
+
+def measure(dir, description=None, interval=None, mem_interval=None, append=False):
+    """Start measuring into dir; use as `with aipm.measure("out") as m:`."""
+    return Meter(dir, description=description, interval=interval, mem_interval=mem_interval, append=append)
+
+
+class Recording:
+    """A recording on disk (from aipm run, aipm attach or a Meter)."""
+
+    def __init__(self, dir):
+        self.dir = os.fspath(dir)
+
+    def _json(self, fn):
+        lib = _load()
+        out = ctypes.c_void_p()
+        _check(getattr(lib, fn)(_b(self.dir, "dir"), ctypes.byref(out)))
+        try:
+            return json.loads(ctypes.string_at(out).decode("utf-8", "replace"))
+        finally:
+            lib.aipm_string_free(out)
+
+    def summary(self):
+        """The dict of `aipm report DIR --json`."""
+        return self._json("aipm_recording_summary_json")
+
+    def phases(self):
+        """The dict of `aipm report --by-phase --json`: "phases" one by one, "by_name" summed."""
+        return self._json("aipm_recording_phases_json")
+
+    def metrics(self):
+        """The dict of `aipm report --metrics --json`: "points", the energy at each logged point."""
+        return self._json("aipm_recording_metrics_json")

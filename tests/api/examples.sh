@@ -1,0 +1,27 @@
+# examples.sh: the C and Python train/validation/test examples run and leave
+# a recording with the phases and metrics they promise.
+. "$AIPM_TESTLIB"
+: "${AIPM_EXAMPLE_C:?}" "${AIPM_LIB:?}"
+make_rapl_tree make "$T/root" laptop
+export AIPM_SYSFS_ROOT="$T/root"
+
+expect_rc 0 "the C example runs" "$AIPM_EXAMPLE_C" "$T/c" 2 >"$T/c.out"
+"$AIPM" report --by-phase --json "$T/c" >"$T/c.json"
+check "C: train x2, validation x2, test x1" test \
+	"$(json_get "$T/c.json" "[(p['name'], p['count']) for p in d['by_name']]")" = \
+	"[('train', 2), ('validation', 2), ('test', 1)]"
+check "C: three logged points" test "$(wc -l <"$T/c/results_exp.json")" = 3
+grep_q "C: the example prints its phases" '"by_name"' "$T/c.out"
+
+if [ -n "${AIPM_SKIP_PYTHON:-}" ]; then
+	ok "python example skipped: $AIPM_SKIP_PYTHON"
+else
+	expect_rc 0 "the Python example runs" env PYTHONPATH="$AIPM_SRC/python" /usr/bin/python3 \
+		"$AIPM_SRC/examples/train_val_test.py" "$T/py" 2 >"$T/py.out"
+	"$AIPM" report --by-phase --json "$T/py" >"$T/py.json"
+	check "Python: train x2, validation x2, test x1" test \
+		"$(json_get "$T/py.json" "[(p['name'], p['count']) for p in d['by_name']]")" = \
+		"[('train', 2), ('validation', 2), ('test', 1)]"
+	check "Python: three logged points" test "$(wc -l <"$T/py/results_exp.json")" = 3
+fi
+finish
