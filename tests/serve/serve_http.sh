@@ -55,4 +55,14 @@ scrape "$SERVE_PORT" "$T/m2"
 grep_q "aipm_source_up for rapl is 0" 'aipm_source_up{source="rapl"} 0' "$T/m2"
 check "no RAPL series at all (missing is not zero)" sh -c "! grep -q '^aipm_rapl_\|^intel_power' '$T/m2'"
 expect_rc 0 "it stops cleanly" serve_stop
+
+# IPv6 loopback, when this machine has it.
+if python3 -c "import socket; socket.socket(socket.AF_INET6).bind(('::1', 0))" 2>/dev/null; then
+	"$AIPM" serve --listen '[::1]:0' --interval 0.2 2>"$T/v6.err" &
+	SERVE_PID=$!
+	sleep 1
+	p6=$(sed -n 's|^aipm: serving http://\[::1\]:\([0-9]*\)/metrics.*|\1|p' "$T/v6.err")
+	check "serves on [::1] (port ${p6:-none})" python3 -c "import urllib.request,sys; sys.exit(0 if b'aipm_up 1' in urllib.request.urlopen('http://[::1]:%s/metrics' % sys.argv[1], timeout=5).read() else 1)" "${p6:-1}"
+	expect_rc 0 "the IPv6 server stops cleanly" serve_stop
+fi
 finish
