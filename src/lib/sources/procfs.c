@@ -332,7 +332,10 @@ static void resolve_fresh(struct procfs *s)
 			 * before it was ever seen (its parent exited within one
 			 * interval) came from the tree, since the command is aipm's
 			 * only child. */
-			bool member = pid != s->self &&
+			/* aipm's own process is a root only in library mode (the
+			 * meter measures its caller); the sampler thread's time is
+			 * then taken out by exclude_tids. */
+			bool member = (pid != s->self || is_root(s, pid)) &&
 				      (is_root(s, pid) || (parent && parent->member != NONMEMBER) ||
 				       f.ppid == s->self);
 			if (!member || add_member(s, pid, &f, fd) < 0) {
