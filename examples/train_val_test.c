@@ -10,15 +10,16 @@
  *   cc train_val_test.c $(pkg-config --cflags --libs aipm) -lm -o tvt
  *   ./tvt out 3 && aipm report --by-phase out
  */
+#define _POSIX_C_SOURCE 200809L /* rand_r */
 #include <aipm.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #define DIM 32
-#define N_TRAIN 20000
-#define N_VAL 4000
-#define N_TEST 4000
+#define N_TRAIN 400000
+#define N_VAL 100000
+#define N_TEST 100000
 
 static double w_true[DIM];
 
@@ -84,7 +85,7 @@ int main(int argc, char **argv)
 	for (int k = 0; k < DIM; k++)
 		w_true[k] = 2.0 * rand_r(&seed) / RAND_MAX - 1.0;
 
-	struct aipm_meter_options opts = {.description = "train/validation/test example (C)", .interval_s = 0.05};
+	struct aipm_meter_options opts = {.description = "train/validation/test example (C)", .interval_s = 0.02};
 	aipm_meter *m;
 	check(aipm_meter_start(&m, dir, &opts), "start");
 	double w[DIM] = {0};

@@ -39,18 +39,18 @@ def main():
     epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     w_true = [random.Random(1).uniform(-1, 1) for _ in range(DIM)]
     w = [0.0] * DIM
-    with aipm.measure(out, description="train/validation/test example (Python)", interval=0.05) as m:
+    with aipm.measure(out, description="train/validation/test example (Python)", interval=0.02) as m:
         for epoch in range(1, epochs + 1):
             with m.phase("train"):
-                for x, y in data(100 + epoch, 3000, w_true):
+                for x, y in data(100 + epoch, 6000, w_true):
                     g = predict(w, x) - y
                     w = [wk - 0.05 * g * xk for wk, xk in zip(w, x)]
             with m.phase("validation"):
-                acc = accuracy(w, 7, 1000, w_true)
+                acc = accuracy(w, 7, 10000, w_true)
             m.log(epoch=epoch, val_accuracy=acc)
             print("epoch %d: validation accuracy %.3f" % (epoch, acc))
         with m.phase("test"):
-            acc = accuracy(w, 11, 1000, w_true)
+            acc = accuracy(w, 11, 10000, w_true)
         m.log(test_accuracy=acc)
     print("test accuracy %.3f" % acc)
     for p in aipm.Recording(out).phases()["by_name"]:

@@ -10,6 +10,8 @@ expect_rc 0 "the C example runs" "$AIPM_EXAMPLE_C" "$T/c" 2 >"$T/c.out"
 check "C: train x2, validation x2, test x1" test \
 	"$(json_get "$T/c.json" "[(p['name'], p['count']) for p in d['by_name']]")" = \
 	"[('train', 2), ('validation', 2), ('test', 1)]"
+check "C: every phase was sampled (CPU time measured)" test \
+	"$(json_get "$T/c.json" "all(p['cpu_time_s'] is not None and p['energy_j'] is not None for p in d['phases'])")" = True
 check "C: three logged points" test "$(wc -l <"$T/c/results_exp.json")" = 3
 grep_q "C: the example prints its phases" '"by_name"' "$T/c.out"
 
@@ -22,6 +24,8 @@ else
 	check "Python: train x2, validation x2, test x1" test \
 		"$(json_get "$T/py.json" "[(p['name'], p['count']) for p in d['by_name']]")" = \
 		"[('train', 2), ('validation', 2), ('test', 1)]"
+	check "Python: every phase was sampled" test \
+		"$(json_get "$T/py.json" "all(p['cpu_time_s'] is not None and p['energy_j'] is not None for p in d['phases'])")" = True
 	check "Python: three logged points" test "$(wc -l <"$T/py/results_exp.json")" = 3
 fi
 finish

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -161,6 +162,42 @@ static void test_meter_append_lets_a_phase_end_in_the_next_segment(void **state)
 	assert_int_equal(count_lines("phases.json", NULL, NULL), 0);
 }
 
+static double thread_cpu_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* The meter's process is its own root: its CPU time is the experiment's,
+ * less the sampler thread's (which samples every 10 ms here). */
+static void test_meter_counts_the_callers_cpu_time(void **state)
+{
+	(void)state;
+	aipm_meter *m;
+	struct aipm_meter_options o = {.interval_s = 0.01};
+	assert_int_equal(aipm_meter_start(&m, dir, &o), 0);
+	assert_int_equal(aipm_meter_phase_begin(m, "burn"), 0);
+	volatile unsigned long x = 0;
+	double t0 = thread_cpu_s();
+	while (thread_cpu_s() - t0 < 0.3)
+		for (int i = 0; i < 10000; i++)
+			x += (unsigned long)i;
+	assert_int_equal(aipm_meter_phase_end(m, "burn"), 0);
+	assert_int_equal(aipm_meter_stop(m), 0);
+	aipm_meter_free(m);
+	char *json;
+	assert_int_equal(aipm_recording_phases_json(dir, &json), 0);
+	cJSON *j = cJSON_Parse(json);
+	aipm_string_free(json);
+	const cJSON *cpu = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "phases"), 0), "cpu_time_s");
+	assert_true(cJSON_IsNumber(cpu));
+	/* 0.3 s burnt; ticks are 10 ms and the phase's edges fall between
+	 * samples, so allow a few ticks either way but not the sampler's time. */
+	assert_true(cpu->valuedouble >= 0.22 && cpu->valuedouble <= 0.36);
+	cJSON_Delete(j);
+}
+
 static aipm_meter *shared;
 
 static void *hammer(void *arg)
@@ -214,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_meter_writes_phases_and_metrics_and_refuses_bad_pairs),
 		cmocka_unit_test(test_meter_append_lets_a_phase_end_in_the_next_segment),
 		cmocka_unit_test(test_meter_is_thread_safe),
+		cmocka_unit_test(test_meter_counts_the_callers_cpu_time),
 		cmocka_unit_test(test_readers_explain_a_missing_recording),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
