@@ -27,19 +27,16 @@ print('energy', e, 'attributed', a); assert e > 0 and abs(a - e) <= 0.001 * e"
 check "metadata records --gpu-all-processes" python3 -c "
 import json; assert json.load(open('$T/all/metadata.json'))['gpu_all_processes'] is True"
 
+# Under the host's /proc (unshare without --mount-proc) the pids in /proc
+# are not aipm's: the process tree is refused with the fix rather than
+# filled with strangers, and GPU energy is still recorded. (The NSpid
+# mapping itself is pinned by test_nvml_host_pids_mapped_through_nspid.)
 expect_rc 0 "run under the host's /proc in a PID namespace" \
-	unshare --pid --fork "$AIPM" run -o "$T/map" -- sleep 1
-check "host pid mapped through NSpid and attributed" python3 -c "
+	sh -c "unshare --pid --fork '$AIPM' run -o '$T/map' -- sleep 1 2>'$T/map.err'"
+grep_q "the foreign /proc is refused with the fix" "mount-proc" "$T/map.err"
+check "GPU energy still recorded, no stranger in the tree" python3 -c "
 import json
-m = json.load(open('$T/map/metadata.json'))
-d = [s for s in m['sources'] if s['name'] == 'nvml'][0]['details']
-assert d['pid_namespace'] and d['pid_mapping'], d
-pids = set()
-for l in open('$T/map/power_metrics.json'):
-    l = json.loads(l)
-    if isinstance(l, dict):
-        pids |= set(l['metrics']['gpu']['per_gpu_per_pid_utilization_absolute']['0'])
-# the command is a small pid inside the namespace, never the host's number
-print('pids seen as the experiment on GPU 0:', sorted(pids))
-assert pids and all(int(p) < 100 for p in pids) and '424242' not in pids"
+rows = [json.loads(l) for l in open('$T/map/power_metrics.json') if l.startswith('{')]
+assert rows[-1]['metrics']['gpu']['per_gpu_energy']['0'] > 0
+assert all(not r['metrics']['cpu'].get('absolute_cpu_time_per_pid') for r in rows)"
 finish

@@ -198,7 +198,8 @@ static void pidmap_refresh(struct nvml *n, double now_s)
 		n->nmap++;
 	}
 	closedir(d);
-	qsort(n->map, n->nmap, sizeof *n->map, cmp_map);
+	if (n->nmap)
+		qsort(n->map, n->nmap, sizeof *n->map, cmp_map);
 }
 
 /* NVML pid -> pid in aipm's namespace; 0 when it is not visible there. */
@@ -207,12 +208,13 @@ static pid_t map_pid(struct nvml *n, pid_t host, double now_s)
 	if (n->ns_level <= 1)
 		return host;
 	struct pidmap_entry key = {.host = host}, *hit;
-	hit = bsearch(&key, n->map, n->nmap, sizeof *n->map, cmp_map);
+	/* bsearch and qsort take no NULL array, even for zero elements. */
+	hit = n->nmap ? bsearch(&key, n->map, n->nmap, sizeof *n->map, cmp_map) : NULL;
 	/* An unknown pid is a process born since the last scan: rescan, but
 	 * at most once a second, since other containers' pids never map. */
 	if (!hit && now_s - n->map_read_s >= PIDMAP_REFRESH_S) {
 		pidmap_refresh(n, now_s);
-		hit = bsearch(&key, n->map, n->nmap, sizeof *n->map, cmp_map);
+		hit = n->nmap ? bsearch(&key, n->map, n->nmap, sizeof *n->map, cmp_map) : NULL;
 	}
 	return hit ? hit->local : 0;
 }
