@@ -47,6 +47,18 @@ for l in open(sys.argv[1] + "/power_metrics.json"):
 PY
 check "aipm's own process is not in the tree" [ $? = 0 ]
 
+# The command's own memory is read after its execve (a smaps_rollup opened
+# before it pins the old address space and then reads nothing).
+"$AIPM" run -q --mem-interval 0.1 -i 0.05 -o "$T/mem" -- "$AIPM_BURN" 600
+python3 - "$T/mem" <<'PY'
+import json, sys
+rows = [json.loads(l)["metrics"]["cpu"] for l in open(sys.argv[1] + "/power_metrics.json") if l.startswith("{")]
+mid = rows[len(rows) // 2]
+pid = list(mid["absolute_cpu_time_per_pid"])[0]
+assert pid in mid.get("per_process_mem_use_abs", {}), mid
+PY
+check "the command's memory is recorded after its exec" [ $? = 0 ]
+
 # A CPU-bound command gets most of the package energy attributed, never more.
 python3 "$MK" advance "$T/sys" "intel-rapl:0=40" --seconds 0.01 >/dev/null
 "$AIPM" run -q -i 0.05 -o "$T/attr" -- sh -c "'$AIPM_BURN' 500 & python3 '$MK' advance '$T/sys' intel-rapl:0=40 --seconds 0.6; wait"

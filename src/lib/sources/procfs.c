@@ -15,6 +15,12 @@
  *
  * PSS and USS come from smaps_rollup, whose read walks the page tables:
  * it is read at --mem-interval, not at every sample.
+ *
+ * In machine-wide mode (all_processes, `aipm serve --processes`) every
+ * process is a member: the same scan, kept fds and pid-reuse rule give
+ * per-process CPU time for the whole machine. PSS/USS are not read then
+ * (smaps_rollup of every process each second would cost more than all the
+ * rest of a sample).
  */
 #include "source.h"
 
@@ -63,6 +69,7 @@ struct procfs {
 	pid_t *roots;
 	size_t nroots;
 	pid_t self;
+	bool all; /* every process is a member (machine-wide mode) */
 	struct excl *excl;
 	size_t nexcl;
 	_Atomic uint64_t *reaped;
@@ -239,8 +246,18 @@ static void member_read_mem(struct procfs *s, struct member *m)
 		}
 	}
 	if (aipm_pread_all(m->smaps_fd, buf, sizeof buf) <= 0) {
-		m->mem_valid = false; /* a zombie or a kernel thread: no mm */
-		return;
+		/* The open file pins the address space it was opened on: after
+		 * an execve (the command itself, right after aipm forks it) it
+		 * reads nothing. Reopen once for the new one. */
+		close(m->smaps_fd);
+		snprintf(path, sizeof path, "%d/smaps_rollup", (int)m->pid);
+		m->smaps_fd = aipm_openat_ro(s->proc_fd, path);
+		if (m->smaps_fd < 0 || aipm_pread_all(m->smaps_fd, buf, sizeof buf) <= 0) {
+			if (m->smaps_fd < 0)
+				m->smaps_fd = -1;
+			m->mem_valid = false; /* a zombie or a kernel thread: no mm */
+			return;
+		}
 	}
 	uint64_t pss = 0, rss = 0, pc = 0, pd = 0, v;
 	bool got_pss = false;
@@ -313,15 +330,23 @@ static void resolve_fresh(struct procfs *s)
 			pid_t pid = s->fresh[i];
 			struct stat_fields f;
 			int fd = -1;
-			if (adopt(s, pid, &f, &fd) < 0) {
-				table_put(&s->next, pid, NONMEMBER); /* gone already */
+			int r = adopt(s, pid, &f, &fd);
+			if (r < 0) {
+				/* Out of fds is not "gone": leave the pid out of the
+				 * table so the next sample tries it again, rather
+				 * than never counting it. */
+				if (r != -EMFILE && r != -ENFILE)
+					table_put(&s->next, pid, NONMEMBER); /* gone already */
 				s->fresh[i] = s->fresh[--s->nfresh];
 				progress = true;
 				continue;
 			}
-			struct slot *parent = table_find(&s->next, f.ppid);
+			/* Machine-wide, membership needs no parent: skipping the
+			 * search also keeps the first sample of a busy machine
+			 * (every pid fresh) linear. */
+			struct slot *parent = s->all ? NULL : table_find(&s->next, f.ppid);
 			bool parent_pending = false;
-			for (size_t k = 0; !parent && k < s->nfresh; k++)
+			for (size_t k = 0; !s->all && !parent && k < s->nfresh; k++)
 				parent_pending |= s->fresh[k] == f.ppid && f.ppid != pid;
 			if (parent_pending && !is_root(s, pid)) {
 				close(fd);
@@ -335,9 +360,10 @@ static void resolve_fresh(struct procfs *s)
 			/* aipm's own process is a root only in library mode (the
 			 * meter measures its caller); the sampler thread's time is
 			 * then taken out by exclude_tids. */
-			bool member = (pid != s->self || is_root(s, pid)) &&
-				      (is_root(s, pid) || (parent && parent->member != NONMEMBER) ||
-				       f.ppid == s->self);
+			bool member = s->all ||
+				      ((pid != s->self || is_root(s, pid)) &&
+				       (is_root(s, pid) || (parent && parent->member != NONMEMBER) ||
+					f.ppid == s->self));
 			if (!member || add_member(s, pid, &f, fd) < 0) {
 				close(fd);
 				table_put(&s->next, pid, NONMEMBER);
@@ -349,6 +375,12 @@ static void resolve_fresh(struct procfs *s)
 	for (size_t i = 0; i < s->nfresh; i++)
 		table_put(&s->next, s->fresh[i], NONMEMBER);
 	s->nfresh = 0;
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	pid_t x = ((const struct member *)a)->pid, y = ((const struct member *)b)->pid;
+	return (x > y) - (x < y);
 }
 
 struct linux_dirent64 {
@@ -414,7 +446,6 @@ static int scan(struct procfs *s)
 			nm++;
 		}
 	}
-	(void)nm;
 	s->last_listed = n_listed;
 	/* Members not listed any more have ended: close their fds. */
 	for (size_t i = 0; i < s->cur.cap; i++)
@@ -422,8 +453,12 @@ static int scan(struct procfs *s)
 			member_close(&s->members[s->cur.slots[i].member]);
 	resolve_fresh(s);
 	/* members_next is in /proc order (ascending pid) except fresh members
-	 * appended at the end: insertion-sort them into place. */
-	for (size_t i = 1; i < s->nmembers; i++) {
+	 * appended at the end: insertion-sort a few into place; many (the
+	 * first machine-wide sample lists every process) would make that
+	 * quadratic, so qsort them. */
+	if (s->nmembers - nm > 64)
+		qsort(s->members_next, s->nmembers, sizeof *s->members_next, by_pid);
+	for (size_t i = nm; i < s->nmembers; i++) {
 		struct member m = s->members_next[i];
 		size_t j = i;
 		while (j > 0 && s->members_next[j - 1].pid > m.pid) {
@@ -500,7 +535,7 @@ static int procfs_sample(struct aipm_source *src, struct aipm_snapshot *snap)
 	}
 	snap->mem_total_bytes = s->mem_total;
 	snap->mem_available_bytes = s->mem_avail;
-	if (!s->nroots) {
+	if (!s->nroots && !s->all) {
 		snap->tree_valid = false;
 		snap->nprocs = 0;
 		return 0;
@@ -520,7 +555,7 @@ static int procfs_sample(struct aipm_source *src, struct aipm_snapshot *snap)
 	for (size_t i = 0; i < s->nmembers; i++) {
 		struct member *m = &s->members[i];
 		/* A new member is read at once, so short-lived processes show. */
-		if (mem_due || !m->mem_tried) {
+		if (!s->all && (mem_due || !m->mem_tried)) {
 			member_read_mem(s, m);
 			m->mem_tried = true;
 		}
@@ -591,6 +626,7 @@ static int procfs_open(const struct aipm_source_config *cfg, struct aipm_source 
 		}
 	}
 	s->reaped = cfg->reaped_ticks;
+	s->all = cfg->all_processes;
 	s->mem_interval_s = cfg->mem_interval_s > 0 ? cfg->mem_interval_s : 1.0;
 	if (cfg->nroots) {
 		s->roots = calloc(cfg->nroots, sizeof *s->roots);
@@ -611,7 +647,9 @@ static int procfs_open(const struct aipm_source_config *cfg, struct aipm_source 
 		}
 		s->nexcl = cfg->nexclude_tids;
 	}
-	if (s->nroots)
+	if (s->all)
+		aipm_source_set(&s->base, true, "", "every process of the machine from %s (CPU time, no PSS/USS)", root);
+	else if (s->nroots)
 		aipm_source_set(&s->base, true, "", "process tree of %zu root pid(s) from %s, PSS/USS every %g s",
 				s->nroots, root, s->mem_interval_s);
 	else
