@@ -28,6 +28,10 @@ struct aipm_source_config {
 	 * means no tree (whole-machine mode, `aipm serve`). */
 	const pid_t *roots;
 	size_t nroots;
+	/* Every process of the machine is a member (aipm serve --processes):
+	 * per-process CPU time machine-wide, at the sampling cadence. PSS/USS
+	 * are not read then: smaps_rollup of every process is too dear. */
+	bool all_processes;
 	/* Thread ids whose CPU time is aipm's own and must be subtracted from
 	 * the tree (the sampler thread when measuring the calling process). */
 	const pid_t *exclude_tids;
@@ -80,7 +84,6 @@ extern const struct aipm_source_ops aipm_source_hwmon;
 /* nvml.c: true when aipm runs in a PID namespace other than the initial
  * one, where NVML's host PIDs may not match /proc; `aipm probe` uses it to
  * advise --gpu-all-processes. */
-bool aipm_nvml_in_pid_namespace(void);
 
 /* Helper for sources: fill reason/fix with printf formats. */
 void aipm_source_set(struct aipm_source *s, bool available, const char *fix,

@@ -22,6 +22,7 @@
 #include "attrib.h"
 #include "record/writer.h"
 #include "source.h"
+#include "sources/pidns.h"
 
 static char script_path[256];
 static cJSON *gpu_json(const struct aipm_snapshot *snap);
@@ -418,7 +419,7 @@ static void test_nvml_host_pids_mapped_through_nspid(void **state)
 	mkfile(root, "5000", "Name:\ttrain\nNSpid:\t5000\t7\n");
 	mkfile(root, "6000", "Name:\tother\nNSpid:\t6000\n");
 	setenv("AIPM_PROC_ROOT", root, 1);
-	assert_true(aipm_nvml_in_pid_namespace());
+	assert_true(aipm_in_pid_namespace());
 	script("AIPM_FAKE_NVML_LIB", "count=1\ngpu0.proc=5000 30 100 1 0\ngpu0.proc=6000 10 100 1 0\n");
 	struct aipm_source *s = open_src(false);
 	assert_non_null(strstr(s->reason, "--gpu-all-processes"));

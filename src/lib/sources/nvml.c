@@ -17,6 +17,7 @@
  * and which calls are supported are found at open, the power limit and the
  * temperature are re-read at a slow cadence.
  */
+#include "pidns.h"
 #include "source.h"
 
 #include <dirent.h>
@@ -39,8 +40,6 @@
  * driver simply has no newer sample (its period is 1/6 s to 1 s, longer
  * than aipm's default 0.1 s interval). */
 #define UTIL_HOLD_S 1.0
-#define PIDMAP_REFRESH_S 1.0
-#define PROC_INIT_INO 0xEFFFFFFCu /* inode of the initial PID namespace */
 
 struct util_entry {
 	pid_t pid;      /* host pid, as NVML gives it */
@@ -74,10 +73,6 @@ struct gpu {
 	struct util_entry util[AIPM_MAX_GPU_PROCS];
 };
 
-struct pidmap_entry {
-	pid_t host, local; /* local 0: not in aipm's namespace */
-};
-
 struct nvml {
 	struct aipm_source base;
 	void *lib;
@@ -106,117 +101,13 @@ struct nvml {
 	int v3_stride; /* 0 until measured; -1 when _v3 output is unusable */
 	nvmlProcessUtilizationSample_t *ubuf;
 	size_t ubuf_cap;
-	/* PID namespaces */
-	bool in_pidns;
-	int ns_level;  /* entries in aipm's own NSpid line; > 1: map host pids */
-	struct pidmap_entry *map;
-	size_t nmap, map_cap;
-	double map_read_s;
+	struct aipm_pidmap pidmap; /* NVML speaks host pids */
 };
 
 static const char *errstr(struct nvml *n, nvmlReturn_t rc)
 {
 	const char *s = n->fn.error_string ? n->fn.error_string(rc) : NULL;
 	return s ? s : "unknown NVML error";
-}
-
-/* ---- PID namespaces ------------------------------------------------- */
-
-/* Count (and optionally return) the pids of an NSpid line in a status file. */
-static int read_nspid(const char *path, pid_t *ids, int max)
-{
-	char buf[4096];
-	long len = aipm_read_file_at(AT_FDCWD, path, buf, sizeof buf);
-	if (len <= 0)
-		return 0;
-	const char *p = strstr(buf, "\nNSpid:");
-	if (!p)
-		return 0;
-	p += 7;
-	int k = 0;
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		uint64_t v;
-		if (!aipm_parse_u64(&p, &v))
-			break;
-		if (k < max)
-			ids[k] = (pid_t)v;
-		k++;
-	}
-	return k;
-}
-
-bool aipm_nvml_in_pid_namespace(void)
-{
-	char path[512];
-	struct stat st;
-	pid_t ids[8];
-	snprintf(path, sizeof path, "%s/self/status", aipm_proc_root());
-	if (read_nspid(path, ids, 8) > 1)
-		return true;
-	snprintf(path, sizeof path, "%s/self/ns/pid", aipm_proc_root());
-	return stat(path, &st) == 0 && st.st_ino != PROC_INIT_INO;
-}
-
-static int cmp_map(const void *a, const void *b)
-{
-	const struct pidmap_entry *x = a, *y = b;
-	return (x->host > y->host) - (x->host < y->host);
-}
-
-/* Rebuild host -> local from every /proc/PID/status this procfs shows. The
- * pid in aipm's namespace is the NSpid entry at aipm's own depth; a process
- * with fewer entries lives outside that namespace (another container). */
-static void pidmap_refresh(struct nvml *n, double now_s)
-{
-	n->map_read_s = now_s;
-	n->nmap = 0;
-	DIR *d = opendir(aipm_proc_root());
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		char path[512];
-		pid_t ids[16];
-		snprintf(path, sizeof path, "%s/%s/status", aipm_proc_root(), e->d_name);
-		int k = read_nspid(path, ids, 16);
-		if (k < 1 || k > 16)
-			continue;
-		if (n->nmap == n->map_cap) {
-			size_t cap = n->map_cap ? n->map_cap * 2 : 256;
-			struct pidmap_entry *m = realloc(n->map, cap * sizeof *m);
-			if (!m)
-				break;
-			n->map = m;
-			n->map_cap = cap;
-		}
-		n->map[n->nmap].host = ids[0];
-		n->map[n->nmap].local = k >= n->ns_level ? ids[n->ns_level - 1] : 0;
-		n->nmap++;
-	}
-	closedir(d);
-	if (n->nmap)
-		qsort(n->map, n->nmap, sizeof *n->map, cmp_map);
-}
-
-/* NVML pid -> pid in aipm's namespace; 0 when it is not visible there. */
-static pid_t map_pid(struct nvml *n, pid_t host, double now_s)
-{
-	if (n->ns_level <= 1)
-		return host;
-	struct pidmap_entry key = {.host = host}, *hit;
-	/* bsearch and qsort take no NULL array, even for zero elements. */
-	hit = n->nmap ? bsearch(&key, n->map, n->nmap, sizeof *n->map, cmp_map) : NULL;
-	/* An unknown pid is a process born since the last scan: rescan, but
-	 * at most once a second, since other containers' pids never map. */
-	if (!hit && now_s - n->map_read_s >= PIDMAP_REFRESH_S) {
-		pidmap_refresh(n, now_s);
-		hit = n->nmap ? bsearch(&key, n->map, n->nmap, sizeof *n->map, cmp_map) : NULL;
-	}
-	return hit ? hit->local : 0;
 }
 
 /* ---- open ----------------------------------------------------------- */
@@ -358,14 +249,7 @@ static int nvml_open(const struct aipm_source_config *cfg, struct aipm_source **
 		return aipm_err(-ENOMEM, "nvml: out of memory");
 	}
 	*out = &n->base;
-	n->map_read_s = -1e18; /* the first unknown pid scans /proc */
-	n->in_pidns = aipm_nvml_in_pid_namespace();
-	{
-		char path[512];
-		pid_t ids[16];
-		snprintf(path, sizeof path, "%s/self/status", aipm_proc_root());
-		n->ns_level = read_nspid(path, ids, 16);
-	}
+	aipm_pidmap_init(&n->pidmap);
 	if (!open_lib(n, cfg))
 		return 0;
 	unsigned count = 0;
@@ -402,7 +286,7 @@ static int nvml_open(const struct aipm_source_config *cfg, struct aipm_source **
 	aipm_source_set(&n->base, true, "", "%zu NVIDIA GPU(s) (%s%s)%s%s", n->ngpus, n->gpus[0].name,
 			n->ngpus > 1 ? ", ..." : "",
 			nint ? "; energy integrated from power where the GPU has no energy counter" : "",
-			n->in_pidns && !n->all_procs
+			n->pidmap.in_pidns && !n->all_procs
 				? "; aipm runs in a PID namespace and NVML reports host PIDs: pass "
 				  "--gpu-all-processes if the experiment owns these GPUs"
 				: "");
@@ -686,7 +570,7 @@ static void sample_procs(struct nvml *n, struct gpu *g, struct aipm_gpu *o, cons
 	}
 	for (size_t i = 0; i < o->nprocs; i++) {
 		struct aipm_gpu_proc *p = &o->procs[i];
-		p->pid = map_pid(n, p->pid, t_s);
+		p->pid = aipm_pidmap_local(&n->pidmap, p->pid, t_s);
 		p->in_experiment = n->all_procs || in_tree(snap, p->pid);
 	}
 }
@@ -744,7 +628,7 @@ static void nvml_close(struct aipm_source *src)
 	}
 	free(n->pbuf);
 	free(n->ubuf);
-	free(n->map);
+	aipm_pidmap_free(&n->pidmap);
 	free(n);
 }
 
@@ -754,9 +638,9 @@ static void nvml_describe(struct aipm_source *src, struct aipm_buf *b)
 	aipm_buf_puts(b, "{\"library\": ");
 	aipm_buf_json_str(b, n->lib_path);
 	aipm_buf_printf(b, ", \"pid_namespace\": %s, \"pid_mapping\": %s, \"gpu_all_processes\": %s",
-			n->in_pidns ? "true" : "false", n->ns_level > 1 ? "true" : "false",
+			n->pidmap.in_pidns ? "true" : "false", n->pidmap.ns_level > 1 ? "true" : "false",
 			n->all_procs ? "true" : "false");
-	if (n->in_pidns && !n->all_procs)
+	if (n->pidmap.in_pidns && !n->all_procs)
 		aipm_buf_puts(b, ", \"advice\": \"NVML reports host PIDs; pass --gpu-all-processes if the "
 				 "experiment owns the GPUs\"");
 	aipm_buf_puts(b, ", \"gpus\": [");
