@@ -81,9 +81,6 @@ extern const struct aipm_source_ops aipm_source_procfs;
 extern const struct aipm_source_ops aipm_source_nvml;
 extern const struct aipm_source_ops aipm_source_hwmon;
 
-/* nvml.c: true when aipm runs in a PID namespace other than the initial
- * one, where NVML's host PIDs may not match /proc; `aipm probe` uses it to
- * advise --gpu-all-processes. */
 
 /* Helper for sources: fill reason/fix with printf formats. */
 void aipm_source_set(struct aipm_source *s, bool available, const char *fix,
