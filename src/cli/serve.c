@@ -11,6 +11,11 @@
  * connection memory pool (oversized requests get 413/431 from MHD, not
  * our memory). Only GET and HEAD on /metrics are served.
  *
+ * --processes N adds the top N processes by attributed power. The sampler
+ * then lists every process of the machine at its cadence (procfs.c's
+ * machine-wide mode) and the sink picks the top N while it renders, so a
+ * scrape still only copies text.
+ *
  * Started as root, it opens every counter (the sampler's sources keep their
  * fds) and binds the socket, then drops to --user (default nobody): the
  * open fds stay readable, nothing new can be opened with root's rights.
@@ -27,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -48,9 +54,12 @@
 #define PER_IP_LIMIT 64
 #define IDLE_TIMEOUT_S 10
 #define CONN_MEMORY 16384
+/* More per-process series than this per node is a cardinality problem for
+ * the Prometheus server, not a view: a typo like 10000 is refused. */
+#define MAX_PROCESSES 1000
 
 static const char usage[] =
-	"usage: aipm serve [--listen ADDR:PORT] [--interval S] [--user NAME]\n"
+	"usage: aipm serve [--listen ADDR:PORT] [--interval S] [--user NAME] [--processes N]\n"
 	"\n"
 	"Serve this machine's energy, power, memory, GPU and temperature readings\n"
 	"to Prometheus at http://ADDR:PORT/metrics (text format 0.0.4).\n"
@@ -60,7 +69,10 @@ static const char usage[] =
 	"                      machines scrape; PORT 0 picks a free port\n"
 	"  --interval S        seconds between samples (default 1)\n"
 	"  --user NAME         started as root: open the counters, then run as NAME\n"
-	"                      (default nobody)\n";
+	"                      (default nobody)\n"
+	"  --processes N       also the top N processes (1 to 1000) by attributed power:\n"
+	"                      aipm_process_power_watts (CPU share x package power,\n"
+	"                      only with RAPL) and aipm_process_cpu_ratio\n";
 
 /* Published exposition text, double-buffered: the sink writes `back`
  * without the lock, then swaps under it. */
@@ -68,6 +80,10 @@ struct exporter {
 	pthread_mutex_t lock;
 	struct aipm_buf front, back;
 	bool render_failed;
+	/* --processes: the sink's top-N table, sized once (no allocation per
+	 * sample); ntop_max 0 = no process series. */
+	struct aipm_prom_proc *top;
+	size_t ntop_max;
 };
 
 static void sink(void *ctx, const struct aipm_snapshot *snap)
@@ -75,7 +91,12 @@ static void sink(void *ctx, const struct aipm_snapshot *snap)
 	struct exporter *x = ctx;
 	aipm_buf_reset(&x->back);
 	x->back.oom = false;
-	struct aipm_prom_input in = {.snap = snap};
+	struct aipm_prom_input in = {
+		.snap = snap,
+		.procs_enabled = x->ntop_max > 0,
+		.procs = x->top,
+		.nprocs = aipm_prom_top_procs(snap, x->top, x->ntop_max),
+	};
 	bool ok = aipm_prom_render(&x->back, &in) == 0;
 	pthread_mutex_lock(&x->lock);
 	if (ok) {
@@ -226,7 +247,40 @@ struct opts {
 	const char *listen, *user;
 	double interval_s;
 	bool user_given;
+	size_t processes; /* 0: no per-process series */
 };
+
+/* A whole number from 1 to MAX_PROCESSES, digits only. */
+static bool parse_processes(const char *v, size_t *out)
+{
+	size_t n = 0;
+	if (!*v)
+		return false;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		n = n * 10 + (size_t)(*p - '0');
+		if (n > MAX_PROCESSES)
+			return false;
+	}
+	if (n < 1)
+		return false;
+	*out = n;
+	return true;
+}
+
+/* Machine-wide, procfs keeps one /proc/PID/stat fd per process: a busy
+ * node has more processes than the usual soft limit of 1024 fds. The hard
+ * limit is ours to take (systemd's advice for services); a process that
+ * still finds no fd is retried at the next sample. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
 
 static int parse(int argc, char **argv, struct opts *o)
 {
@@ -241,7 +295,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		const char *eq = strchr(a, '=');
 		size_t nl = eq ? (size_t)(eq - a) : strlen(a);
 		bool known = (nl == 8 && !strncmp(a, "--listen", 8)) || (nl == 10 && !strncmp(a, "--interval", 10)) ||
-			     (nl == 6 && !strncmp(a, "--user", 6));
+			     (nl == 6 && !strncmp(a, "--user", 6)) || (nl == 11 && !strncmp(a, "--processes", 11));
 		if (!known)
 			return cli_fail(AIPM_EXIT_USAGE, "serve: unknown argument '%s'. See aipm serve --help", a);
 		if (eq)
@@ -254,6 +308,13 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->listen = v;
 		else if (!strncmp(a, "--user", 6))
 			o->user = v, o->user_given = true;
+		else if (!strncmp(a, "--processes", 11)) {
+			if (!parse_processes(v, &o->processes))
+				return cli_fail(AIPM_EXIT_USAGE,
+						"serve: --processes '%s' is not a number of processes. Give a whole "
+						"number from 1 to %d, e.g. --processes 10",
+						v, MAX_PROCESSES);
+		}
 		else if (!cli_parse_seconds("--interval", v, &o->interval_s))
 			return AIPM_EXIT_USAGE;
 	}
@@ -297,16 +358,25 @@ static int serve(const struct opts *o)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 
-	struct exporter x = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct exporter x = {.lock = PTHREAD_MUTEX_INITIALIZER, .ntop_max = o->processes};
 	struct aipm_sampler_config sc = {
 		.interval_s = o->interval_s,
 		.mem_interval_s = o->interval_s,
+		.all_processes = o->processes > 0,
 		.sink = sink,
 		.sink_ctx = &x,
 	};
 	struct aipm_sampler *smp = NULL;
 	struct MHD_Daemon *d = NULL;
 	int rc = AIPM_EXIT_FAIL;
+	if (o->processes) {
+		x.top = calloc(o->processes, sizeof *x.top);
+		if (!x.top) {
+			cli_fail(AIPM_EXIT_FAIL, "serve: out of memory for --processes %zu", o->processes);
+			goto out;
+		}
+		raise_fd_limit();
+	}
 	if (aipm_sampler_start(&smp, &sc) < 0) {
 		cli_fail_lib(AIPM_EXIT_FAIL, "serve");
 		goto out;
@@ -360,6 +430,7 @@ out:
 	aipm_sampler_free(smp); /* stops the thread; the sink is done after */
 	aipm_buf_free(&x.front);
 	aipm_buf_free(&x.back);
+	free(x.top);
 	pthread_mutex_destroy(&x.lock);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;

@@ -128,6 +128,7 @@ static void *run(void *arg)
 	struct aipm_source_config sc = {
 		.roots = s->roots,
 		.nroots = s->cfg.nroots,
+		.all_processes = s->cfg.all_processes,
 		.exclude_tids = s->cfg.exclude_own_thread ? &tid : NULL,
 		.nexclude_tids = s->cfg.exclude_own_thread ? 1 : 0,
 		.mem_interval_s = s->cfg.mem_interval_s,

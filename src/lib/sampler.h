@@ -21,6 +21,9 @@ struct aipm_sampler_config {
 	double mem_interval_s;   /* PSS/USS and temperatures cadence */
 	const pid_t *roots;      /* the tree; none = whole machine */
 	size_t nroots;
+	/* With no roots: list every process of the machine in each snapshot
+	 * (snap->procs, cpu_share derived), e.g. for a top-N by power. */
+	bool all_processes;
 	bool gpu_all_processes;
 	/* Measuring the calling process (library mode): the sampler thread's
 	 * own CPU time is subtracted from the tree. */

@@ -239,6 +239,55 @@ static void test_prom_numbers_ignore_the_locale(void **state)
 	free_snap(s);
 }
 
+/* --processes: busiest first, ties to the lower pid, idle processes left
+ * out, n bounds the count, power = share x package power only with RAPL. */
+static void test_prom_top_procs_ranks_by_share_and_needs_rapl_for_watts(void **state)
+{
+	(void)state;
+	struct aipm_snapshot *s = laptop();
+	const struct {
+		pid_t pid;
+		double share;
+	} in[] = {{1, 0.1}, {7, 0}, {9, 0.5}, {12, 0.2}, {30, 0.5}, {41, 0.05}};
+	assert_int_equal(aipm_snapshot_reserve_procs(s, AIPM_ARRAY_SIZE(in)), 0);
+	s->nprocs = AIPM_ARRAY_SIZE(in);
+	s->tree_valid = true;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		s->procs[i] = (struct aipm_proc){.pid = in[i].pid, .cpu_share = in[i].share};
+		snprintf(s->procs[i].comm, sizeof s->procs[i].comm, "p%d", (int)in[i].pid);
+	}
+	struct aipm_prom_proc top[8];
+	assert_int_equal(aipm_prom_top_procs(s, top, 3), 3);
+	assert_int_equal(top[0].pid, 9);
+	assert_int_equal(top[1].pid, 30);
+	assert_int_equal(top[2].pid, 12);
+	assert_string_equal(top[2].comm, "p12");
+	assert_true(fabs(top[0].power_w - 0.5 * 40) < 1e-9); /* package-0 draws 40 W */
+	/* more room than busy processes: the idle pid 7 stays out */
+	assert_int_equal(aipm_prom_top_procs(s, top, 8), 5);
+	assert_int_equal(top[4].pid, 41);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_not_equal(top[i].pid, 7);
+	/* the first sample has no interval: shares, but no watts */
+	s->rapl_valid = false;
+	assert_int_equal(aipm_prom_top_procs(s, top, 2), 2);
+	assert_true(isnan(top[0].power_w));
+	struct aipm_prom_input pin = {.snap = s, .procs_enabled = true, .procs = top, .nprocs = 2};
+	char *t = render(&pin);
+	check_well_formed(t);
+	assert_null(strstr(t, "aipm_process_power_watts"));
+	char *a = strstr(t, "aipm_process_cpu_ratio{pid=\"9\",comm=\"p9\"} 0.5\n");
+	char *b = strstr(t, "aipm_process_cpu_ratio{pid=\"30\",comm=\"p30\"} 0.5\n");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(a < b);
+	free(t);
+	/* a snapshot without a process list gives none */
+	s->tree_valid = false;
+	assert_int_equal(aipm_prom_top_procs(s, top, 3), 0);
+	free_snap(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_prom_escapes_label_values),
 		cmocka_unit_test(test_prom_gpu_fields_follow_validity_bits),
 		cmocka_unit_test(test_prom_numbers_ignore_the_locale),
+		cmocka_unit_test(test_prom_top_procs_ranks_by_share_and_needs_rapl_for_watts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -290,6 +290,38 @@ static void processes(struct aipm_buf *b, const struct aipm_prom_input *in)
 	}
 }
 
+size_t aipm_prom_top_procs(const struct aipm_snapshot *s, struct aipm_prom_proc *out, size_t n)
+{
+	if (!n || !s->tree_valid)
+		return 0;
+	double pkg_w = NAN;
+	if (!(s->rapl_valid && have_interval(s) && aipm_snapshot_kind_power(s, AIPM_ZONE_PACKAGE, &pkg_w)))
+		pkg_w = NAN;
+	/* Power is share x one number, so ranking by share is ranking by
+	 * power, with or without RAPL. An idle process is not a top one:
+	 * listing zeros would only churn series among thousands of sleepers.
+	 * Bounded insertion: a handful of processes use CPU in one interval,
+	 * so this is one pass over procs. procs is sorted by pid and only a
+	 * strictly larger share moves up, so ties keep the lower pid first. */
+	size_t k = 0;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct aipm_proc *p = &s->procs[i];
+		if (!(p->cpu_share > 0) || (k == n && !(p->cpu_share > out[n - 1].cpu_share)))
+			continue;
+		size_t j = k < n ? k++ : n - 1;
+		while (j > 0 && p->cpu_share > out[j - 1].cpu_share) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j].pid = p->pid;
+		memcpy(out[j].comm, p->comm, sizeof out[j].comm);
+		out[j].comm[sizeof out[j].comm - 1] = '\0';
+		out[j].cpu_share = p->cpu_share;
+		out[j].power_w = isfinite(pkg_w) ? p->cpu_share * pkg_w : NAN;
+	}
+	return k;
+}
+
 /* AIPowerMeter's Flask exporter gauges, same names and meaning, so its
  * Grafana dashboards keep working. It measured one process tree; a whole
  * machine stands in for it here (mem_used_cpu is the machine's used

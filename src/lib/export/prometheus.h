@@ -38,6 +38,13 @@ struct aipm_prom_input {
 	size_t nprocs;
 };
 
+/* The exporter's top-N table: fill out[0..n) with the processes of s that
+ * used CPU in the latest interval, busiest first (ties: lower pid first),
+ * and return how many. power_w is cpu_share x the package power of the
+ * interval, NAN when RAPL gave none (never a made-up watt). Needs a
+ * snapshot taken in machine-wide mode (all_processes); no allocation. */
+size_t aipm_prom_top_procs(const struct aipm_snapshot *s, struct aipm_prom_proc *out, size_t n);
+
 /* Append the exposition of in to out (not reset first). Returns 0, or
  * -ENOMEM with aipm_error_last() when the buffer could not grow. */
 int aipm_prom_render(struct aipm_buf *out, const struct aipm_prom_input *in);
