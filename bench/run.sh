@@ -10,6 +10,9 @@ python3 "$src/tests/fixtures/mkrapl.py" make "$tmp/sys" laptop
 echo "== recorder: CPU time per sample (bench_sample)"
 AIPM_SYSFS_ROOT="$tmp/sys" "$b/bench/bench_sample" 3000
 echo
+echo "== aipm serve: CPU time per sample, with and without --processes (bench_serve)"
+AIPM_SYSFS_ROOT="$tmp/sys" "$b/bench/bench_serve" 2000 200
+echo
 echo "== NVML source with the fake library (bench_nvml)"
 "$b/bench/bench_nvml" || true
 echo
