@@ -230,10 +230,14 @@ static int drop_privileges(uid_t uid, gid_t gid)
 	return 0;
 }
 
-static void warn_sources(struct aipm_sampler *s)
+static void warn_sources(struct aipm_sampler *s, bool processes)
 {
 	for (size_t i = 0; i < aipm_sampler_nsources(s); i++) {
 		const struct aipm_source *src = aipm_sampler_source(s, i);
+		if (processes && !strcmp(src->ops->name, "procfs") && !src->available)
+			fprintf(stderr, "aipm: serve: --processes: the process list is unavailable, serving no process "
+					"series: %s.%s%s%s\n",
+				src->reason, src->fix[0] ? " Fix: " : "", src->fix, src->fix[0] ? "." : "");
 		if (strcmp(src->ops->name, "rapl") != 0 || src->available)
 			continue;
 		fprintf(stderr,
@@ -381,7 +385,7 @@ static int serve(const struct opts *o)
 		cli_fail_lib(AIPM_EXIT_FAIL, "serve");
 		goto out;
 	}
-	warn_sources(smp);
+	warn_sources(smp, o->processes > 0);
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
 	if (ss.ss_family == AF_INET6)
