@@ -4,7 +4,8 @@
  * parser line by line, then through the full summary (the parallel scanner
  * with ranges of a few bytes, so seams fall everywhere, and the joins), and
  * through the CSV/plot flattener. Nothing may crash, leak or trip a
- * sanitizer, and the parallel totals must equal the sequential ones.
+ * sanitizer, the parallel totals must equal the sequential ones, and the
+ * fast line scanner must agree with the cJSON parser wherever it answers.
  *
  * Built two ways: with clang's libFuzzer (tests/fuzz/run.sh, for CI) and,
  * with -DAIPM_FUZZ_DRIVER, as a plain program that replays the seeds and a
@@ -24,6 +25,7 @@
 #include "analysis/scan.h"
 #include "analysis/summary.h"
 #include "export/flatten.h"
+#include "../analysis/line_compare.h"
 
 static void leaf(void *ctx, const char *name, const cJSON *j)
 {
@@ -48,6 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		int gave_up;
+		if (line_parsers_differ(p, len, &gave_up))
+			abort();
 		if (aipm_line_parse(p, len, &zt, &dc, &l) == AIPM_LINE_SAMPLE && len < 65536) {
 			cJSON *root = cJSON_ParseWithLength(p, len);
 			size_t sum = 0;

@@ -16,7 +16,7 @@ cat >"$work/aipm_config.h" <<'H'
 H
 clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$work" -I"$src/include" -I"$src/src/lib" $(pkg-config --cflags libcjson) \
-	"$src/tests/fuzz/fuzz_line.c" "$src"/src/lib/analysis/line.c "$src"/src/lib/analysis/scan.c \
+	"$src/tests/fuzz/fuzz_line.c" "$src"/src/lib/analysis/line.c "$src"/src/lib/analysis/line_fast.c "$src"/src/lib/analysis/scan.c \
 	"$src"/src/lib/analysis/summary.c "$src"/src/lib/analysis/summary_out.c \
 	"$src"/src/lib/export/flatten.c "$src"/src/lib/error.c "$src"/src/lib/util.c \
 	$(pkg-config --libs libcjson) -lm -pthread -o "$work/fuzz_line"

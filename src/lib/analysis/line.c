@@ -1,13 +1,16 @@
 /* line.c: parse one power_metrics.json line (see line.h).
  *
- * Every line is a full cJSON parse: correctness first, and cJSON is the
- * fastest DOM parser Debian ships. To stay fast we walk each object's
- * children once and dispatch on the key, instead of calling
- * cJSON_GetObjectItem per field (each call is a linear, case-insensitive
- * scan). Unknown keys are counted, never an error: a newer aipm may add
- * fields, and an older reader must still total what it knows.
+ * Lines first go to the scanner of line_fast.c, which reads the shape aipm
+ * writes without building a tree; whatever it will not vouch for (escapes,
+ * odd numbers, corrupt lines, keys in an unusual order) comes here for a
+ * full cJSON parse, which stays the reference: both give the same struct,
+ * and a test holds them to it. The meaning of each key (line_impl.h) is
+ * defined here once for both. Unknown keys are counted, never an error: a
+ * newer aipm may add fields, and an older reader must still total what it
+ * knows.
  */
 #include "line.h"
+#include "line_impl.h"
 #include "util.h"
 
 #include <cJSON.h>
@@ -208,94 +211,150 @@ static double obj_sum(const cJSON *o)
 	return s;
 }
 
-enum key {
-	K_UNKNOWN,
-	K_IGNORED, /* known, not needed for totals (per-pid detail) */
-	K_INTEL, K_CORE, K_UNCORE, K_DRAM, K_PSYS, K_REL_CPU,
-	K_ZONE_POWER, K_ZONE_ENERGY, K_ATTRIB, K_CPU_TIME, K_PSS, K_USS, K_PSS_PID, K_USS_PID,
-	K_NV_DRAW, K_NV_ATTR, K_G_ENERGY, K_G_ATTR_ENERGY, K_G_POWER, K_G_ATTR_POWER, K_G_USE, K_G_PCT,
-	K_G_MEM, K_G_INTEGRATED,
-};
-
 struct key_name {
 	const char *name;
-	enum key key;
+	size_t len;
+	enum aipm_line_key key;
 };
 
+#define KN(name, key) {name, sizeof name - 1, key}
 static const struct key_name cpu_keys[] = {
-	{"intel_power", K_INTEL}, {"total_cpu_power", K_CORE}, {"uncore_power", K_UNCORE},
-	{"total_dram_power", K_DRAM}, {"psys_power", K_PSYS}, {"rel_intel_power", K_REL_CPU},
-	{"per_zone_power", K_ZONE_POWER}, {"per_zone_energy", K_ZONE_ENERGY}, {"attributed_energy", K_ATTRIB},
-	{"cpu_time", K_CPU_TIME}, {"experiment_mem_pss", K_PSS}, {"experiment_mem_uss", K_USS},
-	{"per_process_mem_use_abs", K_PSS_PID}, {"per_process_mem_use_uss", K_USS_PID},
-	{"per_process_cpu_power", K_IGNORED}, {"per_process_dram_power", K_IGNORED},
-	{"per_process_cpu_uses", K_IGNORED}, {"absolute_cpu_time_per_pid", K_IGNORED},
-	{"per_process_mem_use_percent", K_IGNORED}, {"total_mem_use", K_IGNORED},
-	{"per_process_cpu_time", K_IGNORED}, {"mem_use_abs", K_IGNORED}, {"mem_use_percent", K_IGNORED},
-	{"cpu_uses", K_IGNORED}, {"per_zone_energy_integrated", K_IGNORED},
+	KN("intel_power", K_INTEL), KN("total_cpu_power", K_CORE), KN("uncore_power", K_UNCORE),
+	KN("total_dram_power", K_DRAM), KN("psys_power", K_PSYS), KN("rel_intel_power", K_REL_CPU),
+	KN("per_zone_power", K_ZONE_POWER), KN("per_zone_energy", K_ZONE_ENERGY), KN("attributed_energy", K_ATTRIB),
+	KN("cpu_time", K_CPU_TIME), KN("experiment_mem_pss", K_PSS), KN("experiment_mem_uss", K_USS),
+	KN("per_process_mem_use_abs", K_PSS_PID), KN("per_process_mem_use_uss", K_USS_PID),
+	KN("per_process_cpu_power", K_IGNORED), KN("per_process_dram_power", K_IGNORED),
+	KN("per_process_cpu_uses", K_IGNORED), KN("absolute_cpu_time_per_pid", K_IGNORED),
+	KN("per_process_mem_use_percent", K_IGNORED), KN("total_mem_use", K_IGNORED),
+	KN("per_process_cpu_time", K_IGNORED), KN("mem_use_abs", K_IGNORED), KN("mem_use_percent", K_IGNORED),
+	KN("cpu_uses", K_IGNORED), KN("per_zone_energy_integrated", K_IGNORED),
 };
 
 static const struct key_name gpu_keys[] = {
-	{"nvidia_draw_absolute", K_NV_DRAW}, {"nvidia_attributable_power", K_NV_ATTR},
-	{"per_gpu_energy", K_G_ENERGY}, {"per_gpu_attributed_energy", K_G_ATTR_ENERGY},
-	{"per_gpu_power_draw", K_G_POWER}, {"per_gpu_attributable_power", K_G_ATTR_POWER},
-	{"per_gpu_use_rate", K_G_USE}, {"per_gpu_absolute_percent_usage", K_G_PCT},
-	{"per_gpu_memory", K_G_MEM}, {"per_gpu_energy_integrated", K_G_INTEGRATED},
-	{"per_gpu_attributable_mem_use", K_IGNORED}, {"per_gpu_per_pid_utilization_absolute", K_IGNORED},
-	{"per_gpu_estimated_attributable_utilization", K_IGNORED}, {"nvidia_power", K_IGNORED},
-	{"nvidia_memory", K_IGNORED}, {"nvidia_use_rate", K_IGNORED}, {"per_gpu_power", K_IGNORED},
-	{"per_gpu_memory_total", K_IGNORED}, {"per_gpu_temperature", K_IGNORED},
-	{"per_gpu_power_limit", K_IGNORED}, {"per_gpu_name", K_IGNORED}, {"per_gpu_uuid", K_IGNORED},
+	KN("nvidia_draw_absolute", K_NV_DRAW), KN("nvidia_attributable_power", K_NV_ATTR),
+	KN("per_gpu_energy", K_G_ENERGY), KN("per_gpu_attributed_energy", K_G_ATTR_ENERGY),
+	KN("per_gpu_power_draw", K_G_POWER), KN("per_gpu_attributable_power", K_G_ATTR_POWER),
+	KN("per_gpu_use_rate", K_G_USE), KN("per_gpu_absolute_percent_usage", K_G_PCT),
+	KN("per_gpu_memory", K_G_MEM), KN("per_gpu_energy_integrated", K_G_INTEGRATED),
+	KN("per_gpu_attributable_mem_use", K_IGNORED), KN("per_gpu_per_pid_utilization_absolute", K_IGNORED),
+	KN("per_gpu_estimated_attributable_utilization", K_IGNORED), KN("nvidia_power", K_IGNORED),
+	KN("nvidia_memory", K_IGNORED), KN("nvidia_use_rate", K_IGNORED), KN("per_gpu_power", K_IGNORED),
+	KN("per_gpu_memory_total", K_IGNORED), KN("per_gpu_temperature", K_IGNORED),
+	KN("per_gpu_power_limit", K_IGNORED), KN("per_gpu_name", K_IGNORED), KN("per_gpu_uuid", K_IGNORED),
 };
 
-static enum key lookup(const struct key_name *t, size_t n, const char *s)
+static enum aipm_line_key lookup(const struct key_name *t, size_t nt, const char *s, size_t n)
 {
-	if (!s)
+	if (!s || !n)
 		return K_UNKNOWN;
-	for (size_t i = 0; i < n; i++)
-		if (t[i].name[0] == s[0] && !strcmp(t[i].name, s))
+	for (size_t i = 0; i < nt; i++)
+		if (t[i].len == n && t[i].name[0] == s[0] && !memcmp(t[i].name, s, n))
 			return t[i].key;
 	return K_UNKNOWN;
 }
 
-/* GPU index from an object key "0".."15"; -1 otherwise. */
-static int gpu_index(const char *s)
+enum aipm_line_key aipm_line_key_cpu(const char *s, size_t n) { return lookup(cpu_keys, AIPM_ARRAY_SIZE(cpu_keys), s, n); }
+enum aipm_line_key aipm_line_key_gpu(const char *s, size_t n) { return lookup(gpu_keys, AIPM_ARRAY_SIZE(gpu_keys), s, n); }
+
+/* As strtol would read "0".."15" whole: leading zeros are fine, a sign,
+ * a space or anything after the digits is not. */
+int aipm_line_gpu_index(const char *s, size_t n)
 {
-	if (!s || !*s || s[0] < '0' || s[0] > '9')
+	if (!s || !n)
 		return -1;
-	char *end;
-	long v = strtol(s, &end, 10);
-	return *end || v < 0 || v >= AIPM_MAX_GPUS ? -1 : (int)v;
+	long v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (v < AIPM_MAX_GPUS)
+			v = v * 10 + (s[i] - '0');
+	}
+	return v < AIPM_MAX_GPUS ? (int)v : -1;
 }
 
-static void set_gpus(struct aipm_line *l, const cJSON *o, enum key k)
+bool aipm_line_gpu_extra(enum aipm_line_key k, const char *s, size_t n)
+{
+	return k == K_G_ATTR_POWER && s && n == 3 && !memcmp(s, "all", 3);
+}
+
+void aipm_line_set_scalar(struct aipm_line *l, enum aipm_line_key k, double v)
+{
+	switch (k) {
+	case K_INTEL: l->pw[AIPM_PW_INTEL] = v; break;
+	case K_CORE: l->pw[AIPM_PW_CORE] = v; break;
+	case K_UNCORE: l->pw[AIPM_PW_UNCORE] = v; break;
+	case K_DRAM: l->pw[AIPM_PW_DRAM] = v; break;
+	case K_PSYS: l->pw[AIPM_PW_PSYS] = v; break;
+	case K_REL_CPU: l->pw[AIPM_PW_REL_CPU] = v; break;
+	case K_CPU_TIME: l->cpu_time_s = v; break;
+	case K_PSS: l->pss_bytes = v; break;
+	case K_USS: l->uss_bytes = v; break;
+	case K_NV_DRAW: l->pw[AIPM_PW_GPU] = v; break;
+	case K_NV_ATTR: l->pw[AIPM_PW_REL_GPU] = v; break;
+	default: break;
+	}
+}
+
+void aipm_line_set_gpu(struct aipm_line *l, int g, enum aipm_line_key k, double v)
+{
+	struct aipm_line_gpu *gp = &l->gpu[g];
+	if (g >= l->ngpus)
+		l->ngpus = g + 1;
+	switch (k) {
+	case K_G_ENERGY: gp->energy_j = v; break;
+	case K_G_ATTR_ENERGY: gp->attributed_j = v; break;
+	case K_G_POWER: gp->power_w = v; break;
+	case K_G_ATTR_POWER: gp->attributable_power_w = v; break;
+	case K_G_USE: gp->sm_percent = v; break;
+	case K_G_PCT: if (isnan(gp->sm_percent)) gp->sm_percent = v; break;
+	case K_G_MEM: gp->mem_bytes = v; break;
+	default: break;
+	}
+}
+
+void aipm_line_set_zone(struct aipm_line *l, struct aipm_zone_table *zt, const char *name, double v, bool energy)
+{
+	int id = aipm_zone_table_id(zt, name);
+	if (id < 0)
+		return;
+	/* Ids of zones first seen in this line may exceed nzones: clear the
+	 * gap so nothing stale is read as a value. */
+	while (l->nzones <= id) {
+		l->zone_energy_j[l->nzones] = NAN;
+		l->zone_power_w[l->nzones++] = NAN;
+	}
+	(energy ? l->zone_energy_j : l->zone_power_w)[id] = v;
+}
+
+void aipm_line_finish(struct aipm_line *l, double pss_pid, double uss_pid)
+{
+	/* The tree's PSS is written by aipm; AIPowerMeter only has the
+	 * per-process values, whose sum is the same quantity. */
+	if (isnan(l->pss_bytes))
+		l->pss_bytes = pss_pid;
+	if (isnan(l->uss_bytes))
+		l->uss_bytes = uss_pid;
+}
+
+static size_t slen(const char *s) { return s ? strlen(s) : 0; }
+
+static void set_gpus(struct aipm_line *l, const cJSON *o, enum aipm_line_key k)
 {
 	for (const cJSON *c = o ? o->child : NULL; c; c = c->next) {
-		int g = gpu_index(c->string);
+		int g = aipm_line_gpu_index(c->string, slen(c->string));
 		if (g < 0) {
-			l->unknown_fields++;
+			if (!aipm_line_gpu_extra(k, c->string, slen(c->string)))
+				l->unknown_fields++;
 			continue;
 		}
-		struct aipm_line_gpu *gp = &l->gpu[g];
 		if (k == K_G_INTEGRATED) {
-			gp->integrated = cJSON_IsTrue(c) || (cJSON_IsNumber(c) && c->valuedouble != 0);
+			l->gpu[g].integrated = cJSON_IsTrue(c) || (cJSON_IsNumber(c) && c->valuedouble != 0);
 			continue;
 		}
 		double v = num(c);
-		if (isnan(v))
-			continue;
-		if (g >= l->ngpus)
-			l->ngpus = g + 1;
-		switch (k) {
-		case K_G_ENERGY: gp->energy_j = v; break;
-		case K_G_ATTR_ENERGY: gp->attributed_j = v; break;
-		case K_G_POWER: gp->power_w = v; break;
-		case K_G_ATTR_POWER: gp->attributable_power_w = v; break;
-		case K_G_USE: gp->sm_percent = v; break;
-		case K_G_PCT: if (isnan(gp->sm_percent)) gp->sm_percent = v; break;
-		case K_G_MEM: gp->mem_bytes = v; break;
-		default: break;
-		}
+		if (!isnan(v))
+			aipm_line_set_gpu(l, g, k, v);
 	}
 }
 
@@ -303,18 +362,8 @@ static void set_zones(struct aipm_line *l, const cJSON *o, struct aipm_zone_tabl
 {
 	for (const cJSON *c = o ? o->child : NULL; c; c = c->next) {
 		double v = num(c);
-		if (isnan(v) || !c->string)
-			continue;
-		int id = aipm_zone_table_id(zt, c->string);
-		if (id < 0)
-			continue;
-		/* Ids of zones first seen in this line may exceed nzones: clear
-		 * the gap so nothing stale is read as a value. */
-		while (l->nzones <= id) {
-			l->zone_energy_j[l->nzones] = NAN;
-			l->zone_power_w[l->nzones++] = NAN;
-		}
-		(energy ? l->zone_energy_j : l->zone_power_w)[id] = v;
+		if (!isnan(v) && c->string)
+			aipm_line_set_zone(l, zt, c->string, v, energy);
 	}
 }
 
@@ -322,15 +371,13 @@ static void parse_cpu(struct aipm_line *l, const cJSON *cpu, struct aipm_zone_ta
 		      double *uss_pid)
 {
 	for (const cJSON *c = cpu->child; c; c = c->next) {
-		enum key k = lookup(cpu_keys, AIPM_ARRAY_SIZE(cpu_keys), c->string);
+		enum aipm_line_key k = aipm_line_key_cpu(c->string, slen(c->string));
+		if (aipm_line_key_scalar(k)) {
+			aipm_line_set_scalar(l, k, num(c));
+			continue;
+		}
 		switch (k) {
 		case K_UNKNOWN: l->unknown_fields++; break;
-		case K_INTEL: l->pw[AIPM_PW_INTEL] = num(c); break;
-		case K_CORE: l->pw[AIPM_PW_CORE] = num(c); break;
-		case K_UNCORE: l->pw[AIPM_PW_UNCORE] = num(c); break;
-		case K_DRAM: l->pw[AIPM_PW_DRAM] = num(c); break;
-		case K_PSYS: l->pw[AIPM_PW_PSYS] = num(c); break;
-		case K_REL_CPU: l->pw[AIPM_PW_REL_CPU] = num(c); break;
 		case K_ZONE_POWER: set_zones(l, c, zt, false); break;
 		case K_ZONE_ENERGY: set_zones(l, c, zt, true); break;
 		case K_ATTRIB:
@@ -341,9 +388,6 @@ static void parse_cpu(struct aipm_line *l, const cJSON *cpu, struct aipm_zone_ta
 					l->attributed_dram_j = num(a);
 			}
 			break;
-		case K_CPU_TIME: l->cpu_time_s = num(c); break;
-		case K_PSS: l->pss_bytes = num(c); break;
-		case K_USS: l->uss_bytes = num(c); break;
 		case K_PSS_PID: *pss_pid = obj_sum(c); break;
 		case K_USS_PID: *uss_pid = obj_sum(c); break;
 		default: break;
@@ -354,18 +398,17 @@ static void parse_cpu(struct aipm_line *l, const cJSON *cpu, struct aipm_zone_ta
 static void parse_gpu(struct aipm_line *l, const cJSON *gpu)
 {
 	for (const cJSON *c = gpu->child; c; c = c->next) {
-		enum key k = lookup(gpu_keys, AIPM_ARRAY_SIZE(gpu_keys), c->string);
-		switch (k) {
-		case K_UNKNOWN: l->unknown_fields++; break;
-		case K_IGNORED: break;
-		case K_NV_DRAW: l->pw[AIPM_PW_GPU] = num(c); break;
-		case K_NV_ATTR: l->pw[AIPM_PW_REL_GPU] = num(c); break;
-		default: set_gpus(l, c, k); break;
-		}
+		enum aipm_line_key k = aipm_line_key_gpu(c->string, slen(c->string));
+		if (k == K_UNKNOWN)
+			l->unknown_fields++;
+		else if (aipm_line_key_scalar(k))
+			aipm_line_set_scalar(l, k, num(c));
+		else if (k != K_IGNORED)
+			set_gpus(l, c, k);
 	}
 }
 
-static void line_reset(struct aipm_line *l, int nzones)
+void aipm_line_reset(struct aipm_line *l, int nzones)
 {
 	l->ts = NAN;
 	l->nzones = nzones;
@@ -381,8 +424,8 @@ static void line_reset(struct aipm_line *l, int nzones)
 	l->unknown_fields = 0;
 }
 
-enum aipm_line_kind aipm_line_parse(const char *text, size_t len, struct aipm_zone_table *zt,
-				    struct aipm_date_cache *dc, struct aipm_line *l)
+enum aipm_line_kind aipm_line_parse_dom(const char *text, size_t len, struct aipm_zone_table *zt,
+					struct aipm_date_cache *dc, struct aipm_line *l)
 {
 	enum aipm_line_kind kind = aipm_line_classify(text, len);
 	if (kind != AIPM_LINE_SAMPLE)
@@ -393,7 +436,7 @@ enum aipm_line_kind aipm_line_parse(const char *text, size_t len, struct aipm_zo
 	kind = AIPM_LINE_CORRUPT;
 	if (!cJSON_IsObject(root))
 		goto out;
-	line_reset(l, aipm_zone_table_count(zt));
+	aipm_line_reset(l, aipm_zone_table_count(zt));
 	const cJSON *metrics = NULL, *date = NULL;
 	for (const cJSON *c = root->child; c; c = c->next) {
 		if (!c->string)
@@ -422,14 +465,16 @@ enum aipm_line_kind aipm_line_parse(const char *text, size_t len, struct aipm_zo
 		else if (!c->string || strcmp(c->string, "temperature"))
 			l->unknown_fields++;
 	}
-	/* The tree's PSS is written by aipm; AIPowerMeter only has the
-	 * per-process values, whose sum is the same quantity. */
-	if (isnan(l->pss_bytes))
-		l->pss_bytes = pss_pid;
-	if (isnan(l->uss_bytes))
-		l->uss_bytes = uss_pid;
+	aipm_line_finish(l, pss_pid, uss_pid);
 	kind = AIPM_LINE_SAMPLE;
 out:
 	cJSON_Delete(root);
 	return kind;
+}
+
+enum aipm_line_kind aipm_line_parse(const char *text, size_t len, struct aipm_zone_table *zt,
+				    struct aipm_date_cache *dc, struct aipm_line *l)
+{
+	int kind = aipm_line_parse_fast(text, len, zt, dc, l);
+	return kind >= 0 ? (enum aipm_line_kind)kind : aipm_line_parse_dom(text, len, zt, dc, l);
 }

@@ -98,6 +98,16 @@ bool aipm_date_parse(const char *s, struct aipm_date_cache *c, double *ts);
 enum aipm_line_kind aipm_line_parse(const char *text, size_t len, struct aipm_zone_table *zt,
 				    struct aipm_date_cache *dc, struct aipm_line *out);
 
+/* The two parsers behind aipm_line_parse, for the test that holds them to
+ * the same result. _fast reads the line shape aipm writes without building
+ * a tree and returns -1 for any line it does not vouch for (it then has
+ * changed neither zt nor anything the caller can rely on in out); _dom is
+ * the full cJSON parse that takes those. */
+int aipm_line_parse_fast(const char *text, size_t len, struct aipm_zone_table *zt, struct aipm_date_cache *dc,
+			 struct aipm_line *out);
+enum aipm_line_kind aipm_line_parse_dom(const char *text, size_t len, struct aipm_zone_table *zt,
+					struct aipm_date_cache *dc, struct aipm_line *out);
+
 /* Free the calling thread's parse arena (the scanner's threads call it
  * before they end; any thread that called aipm_line_parse should). */
 void aipm_line_arena_release(void);
