@@ -91,7 +91,7 @@ int onnx_tensor_elements(const struct onnx_tensor *t, uint64_t *out)
  * repeated fields. Anything odd just leaves the values unknown. */
 static int tensor_values(struct onnx_model *m, struct aipm_pb *r, struct onnx_tensor *t)
 {
-	uint64_t n;
+	uint64_t n = 0;
 	if ((t->data_type != ONNX_INT64 && t->data_type != ONNX_INT32) || t->external)
 		return 0;
 	if (onnx_tensor_elements(t, &n) < 0 || n > ONNX_SMALL_VALUES)
