@@ -41,6 +41,14 @@ check "AIPowerMeter: core 72.5 J" near "$(json_get "$T/a.json" "d['energy_j']['c
 check "AIPowerMeter: gpu 450 J" near "$(json_get "$T/a.json" "d['energy_j']['gpu']")" 450 1e-9
 check "AIPowerMeter: no cpu time (null)" test "$(json_get "$T/a.json" "d['cpu_time_s']")" = None
 
+"$AIPM" report --json "$F/aipm-gpu-details" >"$T/g.json"
+check "GPU name from the nvml source's details" test "$(json_get "$T/g.json" "d['gpus'][0]['name']")" = "NVIDIA H100 80GB HBM3"
+check "per_gpu_attributable_power's all is no unknown field" test "$(json_get "$T/g.json" "d['unknown_fields']")" = 0
+"$AIPM" report "$F/aipm-norapl" >"$T/n.txt"
+grep_q "a recording without RAPL is still aipm's" "(aipm, 1 segment)" "$T/n.txt"
+grep_q "no energy: the report gives the fix" "to measure it: RAPL needs" "$T/n.txt"
+check "no window line without --from/--to" sh -c "! grep -q 'between --from' '$T/n.txt'"
+
 # --- windows
 "$AIPM" report --json --from 1 --to 12 "$F/aipm-basic" >"$T/w.json"
 check "window in seconds: 60 J" near "$(json_get "$T/w.json" "d['energy_j']['cpu_total']")" 60 1e-9

@@ -48,7 +48,7 @@ static int line_parsers_differ(const char *text, size_t len, int *gave_up)
 	DIFF(aipm_zone_table_count(&za) != aipm_zone_table_count(&zb), "the zones registered");
 	for (int z = 0; z < aipm_zone_table_count(&za); z++)
 		DIFF(strcmp(za.names[z], zb.names[z]), "the zone names");
-	DIFF(!line_cmp_d(a.ts, b.ts), "ts");
+	DIFF(!line_cmp_d(a.ts, b.ts) || a.timestamped != b.timestamped, "ts");
 	DIFF(a.nzones != b.nzones, "nzones");
 	for (int z = 0; z < a.nzones; z++)
 		DIFF(!line_cmp_d(a.zone_energy_j[z], b.zone_energy_j[z]) ||

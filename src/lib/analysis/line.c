@@ -422,6 +422,7 @@ void aipm_line_reset(struct aipm_line *l, int nzones)
 		l->gpu[g] = (struct aipm_line_gpu){NAN, NAN, NAN, NAN, NAN, NAN, false};
 	l->ngpus = 0;
 	l->unknown_fields = 0;
+	l->timestamped = false;
 }
 
 enum aipm_line_kind aipm_line_parse_dom(const char *text, size_t len, struct aipm_zone_table *zt,
@@ -452,6 +453,7 @@ enum aipm_line_kind aipm_line_parse_dom(const char *text, size_t len, struct aip
 	}
 	/* aipm writes both; the Unix timestamp means the same in every time
 	 * zone, so the local date is only read when it is all there is. */
+	l->timestamped = !isnan(l->ts);
 	if (isnan(l->ts) && cJSON_IsString(date) && !aipm_date_parse(date->valuestring, dc, &l->ts))
 		l->ts = NAN;
 	if (isnan(l->ts) || !cJSON_IsObject(metrics))

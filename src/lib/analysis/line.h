@@ -82,6 +82,9 @@ struct aipm_line {
 	struct aipm_line_gpu gpu[AIPM_MAX_GPUS];
 	int nzones; /* zone ids < nzones may be set; the rest are NAN */
 	unsigned unknown_fields;
+	/* The time came from "timestamp", which only aipm writes (AIPowerMeter
+	 * has "date" alone): a recording's format, whatever it measured. */
+	bool timestamped;
 };
 
 /* Cache for turning AIPowerMeter's local "date" into Unix seconds without a

@@ -521,6 +521,7 @@ int aipm_line_parse_fast(const char *text, size_t len, struct aipm_zone_table *z
 				return -1;
 			}
 		} else if (is_metrics) {
+			l->timestamped = !isnan(ts);
 			l->ts = line_time(ts, date, date_n, dc);
 			if (isnan(l->ts) || !peek(&c, '{') || !members(&c, 1, metrics_member, NULL))
 				return -1;

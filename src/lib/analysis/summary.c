@@ -57,7 +57,7 @@ struct part_state {
 	struct aipm_line buf[2];
 	int cur;          /* buf[cur] is parsed into; buf[!cur] is the previous sample */
 	bool have_prev;
-	long long samples, outside, blank, corrupt, truncated, unknown;
+	long long samples, outside, blank, corrupt, truncated, unknown, timestamped;
 	int err;
 };
 
@@ -260,6 +260,7 @@ static void on_line(void *arg, const char *text, size_t len, bool unterminated)
 	}
 	st->samples++;
 	st->unknown += l->unknown_fields;
+	st->timestamped += l->timestamped;
 	bool any = false;
 	for (size_t w = 0; w < st->nw; w++) {
 		if (!in_window(&st->w[w], l->ts))
@@ -520,6 +521,9 @@ int aipm_summary_load_file(const char *path, const struct aipm_window *windows, 
 			s->unknown_fields += st[i].unknown;
 		}
 		s->lines = s->samples - s->outside_window;
+		for (int i = 0; i < parts; i++)
+			if (st[i].timestamped)
+				s->format = "aipm"; /* only aipm writes "timestamp", energy or not */
 		summary_finish_means(s, sm_n);
 		if (s->ngpus)
 			qsort(s->gpus, (size_t)s->ngpus, sizeof *s->gpus, cmp_gpu);
@@ -655,7 +659,17 @@ int aipm_summary_load(const char *dir, const struct aipm_summary_opts *o, struct
 			w.from_ts = last.from_ts;
 	}
 	*out = NULL;
-	return aipm_summary_load_windows(dir, &w, 1, o->threads, out);
+	int rc = aipm_summary_load_windows(dir, &w, 1, o->threads, out);
+	/* The window reported is the one asked for with --from/--to; the
+	 * start of the last segment (the end of `aipm run`) is ours, not the
+	 * user's, and saying "between --from and --to" would be false. */
+	if (rc == 0) {
+		if (isnan(o->from))
+			(*out)->window_from_ts = NAN;
+		if (isnan(o->to))
+			(*out)->window_to_ts = NAN;
+	}
+	return rc;
 }
 
 int aipm_summary_load_dir(const char *dir, bool last_segment_only, struct aipm_summary **out)
@@ -724,6 +738,12 @@ int aipm_summary_add(struct aipm_summary *t, const struct aipm_summary *s)
 		t->format = t->format ? "mixed" : s->format;
 	if (rec == 0)
 		snprintf(t->description, sizeof t->description, "%s", s->description);
+	if (!t->cpu_reason[0]) {
+		snprintf(t->cpu_reason, sizeof t->cpu_reason, "%s", s->cpu_reason);
+		snprintf(t->cpu_fix, sizeof t->cpu_fix, "%s", s->cpu_fix);
+	}
+	if (!t->gpu_reason[0])
+		snprintf(t->gpu_reason, sizeof t->gpu_reason, "%s", s->gpu_reason);
 	t->window_from_ts = s->window_from_ts;
 	t->window_to_ts = s->window_to_ts;
 	return 0;

@@ -47,7 +47,10 @@ struct aipm_summary_gpu {
 struct aipm_summary {
 	char dir[1024];
 	char description[512];
-	const char *format;         /* "aipm" (counters) or "aipowermeter" (powers) */
+	/* "aipm" (metadata.json names an aipm_version, or the lines carry a
+	 * "timestamp": aipm writes both, with or without energy counters) or
+	 * "aipowermeter" (its own recordings: a date and powers only) */
+	const char *format;
 	int recordings;             /* 1, or how many a total sums */
 	double start_ts, end_ts;    /* first and last sample used (Unix s) */
 	double window_from_ts, window_to_ts; /* the window asked for; NAN = open */
@@ -68,6 +71,9 @@ struct aipm_summary {
 	int ngpus;
 	struct aipm_summary_gpu *gpus;
 	double model_params, model_macs; /* from model_summary.json */
+	/* Why a source measured nothing, from metadata.json (sources[].reason
+	 * and .fix), to say so when a recording holds no energy at all. */
+	char cpu_reason[512], cpu_fix[512], gpu_reason[512];
 	/* Set by the caller before printing; NAN: not asked for. */
 	double carbon_g_per_kwh, pue;
 	/* private: running sums for the memory means of a total */

@@ -41,7 +41,9 @@ static void copy_str(char *dst, size_t size, const cJSON *j)
 }
 
 /* GPU descriptions may sit in metadata.json as a "gpus" (or "devices")
- * list, at the top or inside the nvml source: read what is there. */
+ * list: aipm writes them in the nvml source's "details" (metadata.c, from
+ * nvml.c's describe); older layouts had them at the top or in the source
+ * itself. Read what is there. */
 static void gpus_from(struct aipm_summary *s, const cJSON *list)
 {
 	const cJSON *d;
@@ -63,6 +65,21 @@ static void gpus_from(struct aipm_summary *s, const cJSON *list)
 	}
 }
 
+/* Why RAPL or NVML measured nothing, as the source said when the run
+ * started: the report repeats it when there is no energy. */
+static void source_reason(struct aipm_summary *s, const cJSON *src)
+{
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(src, "name");
+	if (!cJSON_IsString(name) || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(src, "available")))
+		return;
+	if (!strcmp(name->valuestring, "rapl")) {
+		copy_str(s->cpu_reason, sizeof s->cpu_reason, cJSON_GetObjectItemCaseSensitive(src, "reason"));
+		copy_str(s->cpu_fix, sizeof s->cpu_fix, cJSON_GetObjectItemCaseSensitive(src, "fix"));
+	} else if (!strcmp(name->valuestring, "nvml")) {
+		copy_str(s->gpu_reason, sizeof s->gpu_reason, cJSON_GetObjectItemCaseSensitive(src, "reason"));
+	}
+}
+
 static double json_num(const cJSON *o, const char *k)
 {
 	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -81,9 +98,16 @@ void aipm_summary_read_side_files(struct aipm_summary *s, const char *dir)
 		const cJSON *src;
 		cJSON_ArrayForEach(src, cJSON_GetObjectItemCaseSensitive(m, "sources"))
 		{
+			const cJSON *details = cJSON_GetObjectItemCaseSensitive(src, "details");
+			gpus_from(s, cJSON_GetObjectItemCaseSensitive(details, "gpus"));
 			gpus_from(s, cJSON_GetObjectItemCaseSensitive(src, "gpus"));
 			gpus_from(s, cJSON_GetObjectItemCaseSensitive(src, "devices"));
+			source_reason(s, src);
 		}
+		/* Only aipm writes its version there; a recording of a machine
+		 * without RAPL or GPU has no counter to tell it by. */
+		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "aipm_version")))
+			s->format = "aipm";
 	}
 	cJSON_Delete(m);
 	free(text);
@@ -182,6 +206,20 @@ static bool zone_is_kind_total(const char *name)
 	return false;
 }
 
+/* A recording with no energy at all: say so plainly, and why, in the
+ * sources' own words from metadata.json (the line `aipm run` printed when
+ * it started), so the fix is in the report too. */
+static void no_energy(const struct aipm_summary *s, FILE *f)
+{
+	cprintf(f, "  no energy was measured: the recording has no RAPL zone, no GPU and no power field\n");
+	if (s->cpu_reason[0])
+		cprintf(f, "  CPU: %s\n", s->cpu_reason);
+	if (s->cpu_fix[0])
+		cprintf(f, "       to measure it: %s\n", s->cpu_fix);
+	if (s->gpu_reason[0])
+		cprintf(f, "  GPU: %s\n", s->gpu_reason);
+}
+
 void aipm_summary_print(const struct aipm_summary *s, FILE *f)
 {
 	char a[64], b[64];
@@ -213,7 +251,7 @@ void aipm_summary_print(const struct aipm_summary *s, FILE *f)
 	for (int t = 0; t < AIPM_TOTAL_COUNT; t++)
 		any |= !isnan(s->total_j[t]);
 	if (!any)
-		cprintf(f, "  (no energy measured: the recording has no RAPL zone, no GPU and no power field)\n");
+		no_energy(s, f);
 	if (!isnan(attributed_sum(s))) {
 		cprintf(f, "attributed to the experiment\n");
 		energy_row(f, "cpu", s->attributed_cpu_j);
