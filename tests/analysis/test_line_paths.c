@@ -77,8 +77,9 @@ static void test_fast_and_dom_parsers_agree_on_every_fixture_line(void **state)
 		int samples = 0, answered = compare_file(path, &samples);
 		files++;
 		/* Recordings as aipm and AIPowerMeter write them are the fast
-		 * path's whole point: it must read all their samples. */
-		if (!strcmp(e->d_name, "aipm-basic") || !strcmp(e->d_name, "aipowermeter"))
+		 * path's whole point: it must read all their samples (only the
+		 * oddities fixture is made of lines it should leave to cJSON). */
+		if (strcmp(e->d_name, "oddities") != 0)
 			assert_int_equal(answered, samples);
 	}
 	closedir(d);
