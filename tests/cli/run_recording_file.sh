@@ -29,6 +29,21 @@ grep_q "replacing is said aloud" "replacing the recording" "$T/err"
 n=$(grep -c "END OF RECORDING SEGMENT" "$T/r/power_metrics.json")
 check "without --append the recording is replaced ($n segment)" [ "$n" = 1 ]
 
+# Absolute deadlines: samples sit on the grid t0 + k*interval (a loop of
+# relative sleeps would drift off it, its lateness spread over the interval).
+"$AIPM" run -q -i 0.02 -o "$T/grid" -- sleep 2
+python3 - "$T/grid" <<'PY'
+import json, statistics, sys
+ts = [json.loads(l)["timestamp"] for l in open(sys.argv[1] + "/power_metrics.json") if l.startswith("{")]
+t0, body = ts[0], ts[1:-1]          # the last line is the command's exit, off-grid
+late = [((t - t0) % 0.02) for t in body]
+late = [min(x, 0.02 - x) for x in late]
+med = statistics.median(late)
+print("    samples", len(ts), "median distance to the grid %.2f ms" % (med * 1e3))
+sys.exit(0 if med < 0.002 and len(ts) >= 80 else 1)
+PY
+check "samples stay on the absolute-deadline grid" [ $? = 0 ]
+
 # kill -9 in the middle: every line written is whole.
 "$AIPM" run -q -i 0.01 -o "$T/k" -- sleep 30 &
 apid=$!
