@@ -19,42 +19,9 @@
 #include <unistd.h>
 
 #include "attrib.h"
+#include "bench_util.h"
 #include "record/writer.h"
 #include "sampler.h"
-
-static pid_t spawn_tree(int n)
-{
-	int p[2];
-	if (pipe(p) < 0)
-		exit(1);
-	pid_t root = fork();
-	if (root == 0) {
-		setpgid(0, 0); /* one group, so the whole tree is killed at the end */
-		for (int i = 1; i < n; i++)
-			if (fork() == 0) {
-				pause();
-				_exit(0);
-			}
-		close(p[0]);
-		if (write(p[1], "r", 1) < 0)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	char c;
-	close(p[1]);
-	if (read(p[0], &c, 1) != 1)
-		exit(1);
-	close(p[0]);
-	return root;
-}
-
-static double thread_cpu_us(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
-}
 
 static double run(pid_t root, int samples, double mem_interval, size_t *nprocs, size_t *line_bytes)
 {
@@ -73,7 +40,7 @@ static double run(pid_t root, int samples, double mem_interval, size_t *nprocs, 
 	double t0 = 0;
 	for (int i = 0; i <= samples; i++) {
 		if (i == 1)
-			t0 = thread_cpu_us(); /* sample 0 opens fds and warms up */
+			t0 = bench_thread_cpu_us(); /* sample 0 opens fds and warms up */
 		cur->seq = (uint64_t)i;
 		clock_gettime(CLOCK_REALTIME, &cur->real);
 		cur->mono.tv_sec = i / 10;
@@ -95,7 +62,7 @@ static double run(pid_t root, int samples, double mem_interval, size_t *nprocs, 
 		prev = cur;
 		cur = t;
 	}
-	double us = (thread_cpu_us() - t0) / samples;
+	double us = (bench_thread_cpu_us() - t0) / samples;
 	*nprocs = prev->nprocs;
 	*line_bytes = line.len;
 	close(devnull);
@@ -118,7 +85,7 @@ int main(int argc, char **argv)
 	double base = 0;
 	int sizes[] = {1, 50};
 	for (int k = 0; k < 2; k++) {
-		pid_t root = spawn_tree(sizes[k]);
+		pid_t root = bench_spawn_tree(sizes[k]);
 		usleep(100000);
 		for (int m = 0; m < 2; m++) {
 			size_t np, lb;

@@ -18,43 +18,9 @@
 #include <unistd.h>
 
 #include "attrib.h"
+#include "bench_util.h"
 #include "export/prometheus.h"
 #include "sampler.h"
-
-/* n sleeping processes in one process group (killed together at the end). */
-static pid_t spawn_sleepers(int n)
-{
-	int p[2];
-	if (pipe(p) < 0)
-		exit(1);
-	pid_t root = fork();
-	if (root == 0) {
-		setpgid(0, 0);
-		for (int i = 1; i < n; i++)
-			if (fork() == 0) {
-				pause();
-				_exit(0);
-			}
-		close(p[0]);
-		if (write(p[1], "r", 1) < 0)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	char c;
-	close(p[1]);
-	if (read(p[0], &c, 1) != 1)
-		exit(1);
-	close(p[0]);
-	return root;
-}
-
-static double thread_cpu_us(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
-}
 
 /* The sampler's take() and serve.c's sink, inline, timed on this thread. */
 static double run(int samples, size_t top_n, size_t *nprocs, size_t *text_bytes)
@@ -74,7 +40,7 @@ static double run(int samples, size_t top_n, size_t *nprocs, size_t *text_bytes)
 	double t0 = 0;
 	for (int i = 0; i <= samples; i++) {
 		if (i == 1)
-			t0 = thread_cpu_us(); /* sample 0 opens every fd */
+			t0 = bench_thread_cpu_us(); /* sample 0 opens every fd */
 		cur->seq = (uint64_t)i;
 		aipm_sources_sample(src, n, cur);
 		if (i == 0) {
@@ -92,7 +58,7 @@ static double run(int samples, size_t top_n, size_t *nprocs, size_t *text_bytes)
 		prev = cur;
 		cur = t;
 	}
-	double us = (thread_cpu_us() - t0) / samples;
+	double us = (bench_thread_cpu_us() - t0) / samples;
 	*nprocs = prev->nprocs;
 	*text_bytes = text.len;
 	aipm_buf_free(&text);
@@ -112,7 +78,7 @@ int main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	pid_t root = extra > 0 ? spawn_sleepers(extra) : 0;
+	pid_t root = extra > 0 ? bench_spawn_tree(extra) : 0;
 	usleep(100000);
 	printf("aipm serve per-sample cost (%d samples, %d extra sleeping processes, RAPL from %s)\n", samples, extra,
 	       getenv("AIPM_SYSFS_ROOT") ? getenv("AIPM_SYSFS_ROOT") : "/sys");
