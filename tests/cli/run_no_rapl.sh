@@ -12,6 +12,11 @@ grep_q "no RAPL: says how to get it" "modprobe intel_rapl_msr" "$T/err"
 check "no RAPL: no power or energy key in any line" sh -c "! grep -q -e intel_power -e per_zone_energy -e attributed_energy '$T/r/power_metrics.json'"
 check "no RAPL: CPU time is still recorded" grep -q '"cpu_time"' "$T/r/power_metrics.json"
 check "no RAPL: metadata says why" grep -q "no powercap tree" "$T/r/metadata.json"
+"$AIPM" report --json "$T/r" >"$T/nr.json"
+check "report --json says why CPU energy is missing, with the fix" python3 -c "
+import json; d=json.load(open('$T/nr.json'))
+assert d['energy_j'] == {} and 'powercap' in d['unmeasured']['cpu']['reason']
+assert 'modprobe' in d['unmeasured']['cpu']['fix']"
 AIPM_SYSFS_ROOT="$T/empty" "$AIPM" run -q -o "$T/rq" -- true 2>"$T/errq"
 grep_q "no RAPL: said even with --quiet" "no CPU energy" "$T/errq"
 AIPM_SYSFS_ROOT="$T/empty" "$AIPM" probe >"$T/probe"

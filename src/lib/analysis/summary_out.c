@@ -393,6 +393,30 @@ void aipm_summary_json(const struct aipm_summary *s, struct aipm_buf *b)
 	energies(b, s, 1);
 	key(b, "energy_wh", &f);
 	energies(b, s, 1 / J_PER_WH);
+	/* Why a part was not measured, as the source said at the start: a JSON
+	 * consumer must be able to tell "no RAPL here" from "0 J". */
+	if (s->cpu_reason[0] || s->gpu_reason[0]) {
+		bool u = true;
+		key(b, "unmeasured", &f);
+		aipm_buf_puts(b, "{");
+		if (s->cpu_reason[0]) {
+			bool c = true;
+			key(b, "cpu", &u);
+			aipm_buf_puts(b, "{");
+			kv_str(b, "reason", s->cpu_reason, &c);
+			if (s->cpu_fix[0])
+				kv_str(b, "fix", s->cpu_fix, &c);
+			aipm_buf_puts(b, "}");
+		}
+		if (s->gpu_reason[0]) {
+			bool g = true;
+			key(b, "gpu", &u);
+			aipm_buf_puts(b, "{");
+			kv_str(b, "reason", s->gpu_reason, &g);
+			aipm_buf_puts(b, "}");
+		}
+		aipm_buf_puts(b, "}");
+	}
 	key(b, "attributed_j", &f);
 	bool a = true;
 	aipm_buf_puts(b, "{");
