@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "procparse.h"
 
 enum { NONMEMBER = -1 };
 
@@ -142,51 +143,6 @@ static int table_put(struct table *t, pid_t pid, int member)
 	return 0;
 }
 
-/* Parse /proc/PID/stat from the last ')' (a comm may hold ')' or spaces). */
-struct stat_fields {
-	char comm[32];
-	pid_t ppid;
-	uint64_t utime, stime, cutime, cstime, start;
-};
-
-static bool parse_stat(const char *buf, struct stat_fields *f)
-{
-	const char *open = strchr(buf, '(');
-	const char *close = strrchr(buf, ')');
-	if (!open || !close || close < open)
-		return false;
-	size_t n = (size_t)(close - open - 1);
-	if (n >= sizeof f->comm)
-		n = sizeof f->comm - 1;
-	memcpy(f->comm, open + 1, n);
-	f->comm[n] = '\0';
-	const char *p = close + 1;
-	uint64_t v[20];
-	/* fields 3.. : state is a letter, then numbers (some may be negative:
-	 * skip a '-' sign, those fields are not used). */
-	while (*p == ' ')
-		p++;
-	if (!*p)
-		return false;
-	p++; /* state */
-	for (int i = 0; i < 20; i++) {
-		while (*p == ' ')
-			p++;
-		if (*p == '-')
-			p++;
-		if (!aipm_parse_u64(&p, &v[i]))
-			return false;
-	}
-	/* v[0] = field 4 (ppid) ... v[k] = field 4+k */
-	f->ppid = (pid_t)v[0];
-	f->utime = v[10];
-	f->stime = v[11];
-	f->cutime = v[12];
-	f->cstime = v[13];
-	f->start = v[18];
-	return true;
-}
-
 static bool is_root(const struct procfs *s, pid_t pid)
 {
 	for (size_t i = 0; i < s->nroots; i++)
@@ -225,8 +181,8 @@ static void member_close(struct member *m)
 static bool member_refresh(struct member *m)
 {
 	char buf[1024];
-	struct stat_fields f;
-	if (aipm_pread_all(m->stat_fd, buf, sizeof buf) <= 0 || !parse_stat(buf, &f))
+	struct aipm_pid_stat f;
+	if (aipm_pread_all(m->stat_fd, buf, sizeof buf) <= 0 || !aipm_parse_pid_stat(buf, &f))
 		return false;
 	m->self_ticks = f.utime + f.stime;
 	m->child_ticks = f.cutime + f.cstime;
@@ -259,42 +215,22 @@ static void member_read_mem(struct procfs *s, struct member *m)
 			return;
 		}
 	}
-	uint64_t pss = 0, rss = 0, pc = 0, pd = 0, v;
-	bool got_pss = false;
-	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		const char *q;
-		if (!strncmp(p, "Pss:", 4)) {
-			q = p + 4;
-			got_pss = aipm_parse_u64(&q, &pss);
-		} else if (!strncmp(p, "Rss:", 4)) {
-			q = p + 4;
-			if (aipm_parse_u64(&q, &v))
-				rss = v;
-		} else if (!strncmp(p, "Private_Clean:", 14)) {
-			q = p + 14;
-			if (aipm_parse_u64(&q, &v))
-				pc = v;
-		} else if (!strncmp(p, "Private_Dirty:", 14)) {
-			q = p + 14;
-			if (aipm_parse_u64(&q, &v))
-				pd = v;
-		}
-	}
-	m->mem_valid = got_pss;
-	m->pss = pss * 1024;
-	m->uss = (pc + pd) * 1024;
-	m->rss = rss * 1024;
+	struct aipm_smaps mem;
+	m->mem_valid = aipm_parse_smaps_rollup(buf, &mem);
+	m->pss = mem.pss_bytes;
+	m->uss = mem.uss_bytes;
+	m->rss = mem.rss_bytes;
 }
 
 /* Open a first-seen pid's stat; decide membership from its parent. */
-static int adopt(struct procfs *s, pid_t pid, struct stat_fields *f, int *fd_out)
+static int adopt(struct procfs *s, pid_t pid, struct aipm_pid_stat *f, int *fd_out)
 {
 	char path[32], buf[1024];
 	snprintf(path, sizeof path, "%d/stat", (int)pid);
 	int fd = aipm_openat_ro(s->proc_fd, path);
 	if (fd < 0)
 		return fd;
-	if (aipm_pread_all(fd, buf, sizeof buf) <= 0 || !parse_stat(buf, f)) {
+	if (aipm_pread_all(fd, buf, sizeof buf) <= 0 || !aipm_parse_pid_stat(buf, f)) {
 		close(fd);
 		return -ESRCH;
 	}
@@ -302,7 +238,7 @@ static int adopt(struct procfs *s, pid_t pid, struct stat_fields *f, int *fd_out
 	return 0;
 }
 
-static int add_member(struct procfs *s, pid_t pid, const struct stat_fields *f, int fd)
+static int add_member(struct procfs *s, pid_t pid, const struct aipm_pid_stat *f, int fd)
 {
 	if (grow((void **)&s->members_next, &s->next_cap, s->nmembers + 1, sizeof *s->members) < 0)
 		return -ENOMEM;
@@ -328,7 +264,7 @@ static void resolve_fresh(struct procfs *s)
 		progress = false;
 		for (size_t i = 0; i < s->nfresh;) {
 			pid_t pid = s->fresh[i];
-			struct stat_fields f;
+			struct aipm_pid_stat f;
 			int fd = -1;
 			int r = adopt(s, pid, &f, &fd);
 			if (r < 0) {
@@ -484,16 +420,8 @@ static int scan(struct procfs *s)
 static bool read_sys(struct procfs *s, struct aipm_snapshot *snap)
 {
 	char buf[512];
-	if (aipm_pread_all(s->stat_fd, buf, sizeof buf) <= 0 || strncmp(buf, "cpu ", 4))
-		return false;
-	const char *p = buf + 4;
-	uint64_t v[10] = {0};
-	for (int i = 0; i < 10 && aipm_parse_u64(&p, &v[i]); i++)
-		;
-	/* user nice system idle iowait irq softirq steal (guest is in user) */
-	snap->sys_busy_ticks = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-	snap->sys_total_ticks = snap->sys_busy_ticks + v[3] + v[4];
-	return true;
+	return aipm_pread_all(s->stat_fd, buf, sizeof buf) > 0 &&
+	       aipm_parse_proc_stat(buf, &snap->sys_busy_ticks, &snap->sys_total_ticks);
 }
 
 static void read_meminfo(struct procfs *s)
@@ -501,14 +429,7 @@ static void read_meminfo(struct procfs *s)
 	char buf[4096];
 	if (aipm_pread_all(s->meminfo_fd, buf, sizeof buf) <= 0)
 		return;
-	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		const char *q;
-		uint64_t v;
-		if (!strncmp(p, "MemTotal:", 9) && (q = p + 9, aipm_parse_u64(&q, &v)))
-			s->mem_total = v * 1024;
-		else if (!strncmp(p, "MemAvailable:", 13) && (q = p + 13, aipm_parse_u64(&q, &v)))
-			s->mem_avail = v * 1024;
-	}
+	aipm_parse_meminfo(buf, &s->mem_total, &s->mem_avail);
 }
 
 static uint64_t excluded_ticks(struct procfs *s)
@@ -516,8 +437,8 @@ static uint64_t excluded_ticks(struct procfs *s)
 	uint64_t t = 0;
 	for (size_t i = 0; i < s->nexcl; i++) {
 		char buf[1024];
-		struct stat_fields f;
-		if (s->excl[i].fd >= 0 && aipm_pread_all(s->excl[i].fd, buf, sizeof buf) > 0 && parse_stat(buf, &f))
+		struct aipm_pid_stat f;
+		if (s->excl[i].fd >= 0 && aipm_pread_all(s->excl[i].fd, buf, sizeof buf) > 0 && aipm_parse_pid_stat(buf, &f))
 			t += f.utime + f.stime;
 	}
 	return t;
