@@ -4,7 +4,7 @@
 # to run and fails, so `make` never half-builds on a machine that lacks them.
 set -eu
 build="gcc meson ninja-build pkg-config libcjson-dev libmicrohttpd-dev libcairo2-dev"
-test="libcmocka-dev python3 python3-pip python3-setuptools util-linux curl clang"
+test="libcmocka-dev python3 python3-pip python3-setuptools util-linux curl clang libclang-rt-14-dev"
 want="$build"
 [ "${1:-}" = "--test" ] && want="$build $test"
 [ "${1:-}" = "--integration" ] && want="$build $test prometheus wrk"
