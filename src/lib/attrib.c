@@ -8,6 +8,7 @@
  * over intervals, so it can never exceed what the zone measured.
  */
 #include "attrib.h"
+#include "util.h"
 
 #include <math.h>
 #include <string.h>
@@ -23,17 +24,6 @@ static double clamp01(double x)
 static double ts_diff(const struct timespec *a, const struct timespec *b)
 {
 	return (double)(a->tv_sec - b->tv_sec) + (double)(a->tv_nsec - b->tv_nsec) / 1e9;
-}
-
-static double clk_tck(void)
-{
-	static long hz;
-	if (!hz) {
-		hz = sysconf(_SC_CLK_TCK);
-		if (hz <= 0)
-			hz = 100;
-	}
-	return (double)hz;
 }
 
 /* Zones are fixed when the RAPL source opens, so index i is the same zone
@@ -159,6 +149,6 @@ void aipm_snapshot_derive(struct aipm_snapshot *cur, const struct aipm_snapshot 
 	cur->attributed_cpu_j = (prev ? prev->attributed_cpu_j : 0) + (has_pkg ? cur->tree_cpu_share * d_pkg_j : 0);
 	cur->attributed_dram_j = (prev ? prev->attributed_dram_j : 0) + (has_dram ? cur->tree_mem_share * d_dram_j : 0);
 	cur->tree_cpu_s = cur->tree_cpu_ticks >= first->tree_cpu_ticks
-				  ? (double)(cur->tree_cpu_ticks - first->tree_cpu_ticks) / clk_tck() : 0;
+				  ? (double)(cur->tree_cpu_ticks - first->tree_cpu_ticks) / (double)aipm_clk_tck() : 0;
 	derive_gpus(cur, prev, first);
 }

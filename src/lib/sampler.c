@@ -274,12 +274,10 @@ int aipm_sampler_latest(struct aipm_sampler *s, struct aipm_snapshot *dst)
 
 void aipm_sampler_add_reaped(struct aipm_sampler *s, const struct rusage *ru)
 {
-	static long hz;
-	if (!hz)
-		hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+	uint64_t hz = (uint64_t)aipm_clk_tck();
 	uint64_t us = (uint64_t)ru->ru_utime.tv_sec * 1000000u + (uint64_t)ru->ru_utime.tv_usec +
 		      (uint64_t)ru->ru_stime.tv_sec * 1000000u + (uint64_t)ru->ru_stime.tv_usec;
-	atomic_fetch_add(&s->reaped_ticks, us * (uint64_t)hz / 1000000u);
+	atomic_fetch_add(&s->reaped_ticks, us * hz / 1000000u);
 }
 
 bool aipm_sampler_tree_alive(const struct aipm_sampler *s) { return atomic_load(&s->tree_alive); }

@@ -3,6 +3,7 @@
  * no stdio, no allocation. */
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
@@ -87,6 +88,44 @@ const char *aipm_proc_root(void)
 }
 
 double aipm_ts_to_s(const struct timespec *t) { return (double)t->tv_sec + (double)t->tv_nsec / 1e9; }
+
+long aipm_clk_tck(void)
+{
+	static long hz;
+	if (!hz) {
+		long v = sysconf(_SC_CLK_TCK);
+		hz = v > 0 ? v : 100;
+	}
+	return hz;
+}
+
+void aipm_format_date(char *out, size_t n, const struct timespec *t)
+{
+	struct tm tm;
+	time_t sec = t->tv_sec;
+	localtime_r(&sec, &tm);
+	snprintf(out, n, "%04d-%02d-%02d %02d:%02d:%02d.%06ld", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec, t->tv_nsec / 1000);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+size_t aipm_list_dir_sorted(int dirfd, const char *prefix, char **names, size_t max)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	size_t n = 0, plen = strlen(prefix);
+	struct dirent *e;
+	if (!d && fd >= 0)
+		close(fd);
+	while (d && (e = readdir(d)) && n < max)
+		if (!strncmp(e->d_name, prefix, plen) && (names[n] = strdup(e->d_name)))
+			n++;
+	if (d)
+		closedir(d);
+	qsort(names, n, sizeof *names, cmp_str);
+	return n;
+}
 
 double aipm_mono_s(void)
 {

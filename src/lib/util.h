@@ -30,6 +30,14 @@ const char *aipm_sysfs_root(void);
 const char *aipm_proc_root(void);
 
 double aipm_ts_to_s(const struct timespec *t);
+/* USER_HZ: the unit of /proc CPU times (sysconf, 100 if it fails). */
+long aipm_clk_tck(void);
+/* "YYYY-MM-DD HH:MM:SS.ffffff" in local time, as AIPowerMeter writes dates. */
+void aipm_format_date(char *out, size_t n, const struct timespec *t);
+/* Names in dirfd starting with prefix, strdup'ed into names (at most max),
+ * sorted; the caller frees them. readdir order is not stable, sorted names
+ * give zones and sensors the same order on every run. */
+size_t aipm_list_dir_sorted(int dirfd, const char *prefix, char **names, size_t max);
 double aipm_mono_s(void);
 /* CPU time of the calling thread, seconds. */
 double aipm_thread_cpu_s(void);

@@ -13,15 +13,6 @@
 #include "aipm.h"
 #include "error.h"
 
-void aipm_format_date(char *out, size_t n, const struct timespec *t)
-{
-	struct tm tm;
-	time_t sec = t->tv_sec;
-	localtime_r(&sec, &tm);
-	snprintf(out, n, "%04d-%02d-%02d %02d:%02d:%02d.%06ld", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec, t->tv_nsec / 1000);
-}
-
 static cJSON *load(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -27,7 +27,5 @@ int aipm_metadata_begin(const char *dir, bool append, const struct aipm_run_info
 /* exit_status < 0 when there is none (attach, library). */
 int aipm_metadata_end(const char *dir, const struct timespec *end, int exit_status, uint64_t samples,
 		      double aipm_cpu_s);
-/* "YYYY-MM-DD HH:MM:SS.ffffff" in local time, as AIPowerMeter writes dates. */
-void aipm_format_date(char *out, size_t n, const struct timespec *t);
 
 #endif

@@ -94,13 +94,11 @@ static void put_ts(struct aipm_buf *b, const struct timespec *t)
 
 static void put_date(struct aipm_buf *b, const struct timespec *t)
 {
-	struct tm tm;
 	char tmp[64];
-	time_t sec = t->tv_sec;
-	localtime_r(&sec, &tm);
-	int n = snprintf(tmp, sizeof tmp, "\"%04d-%02d-%02d %02d:%02d:%02d.%06ld\"", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t->tv_nsec / 1000);
-	aipm_buf_put(b, tmp, (size_t)n);
+	aipm_format_date(tmp, sizeof tmp, t);
+	aipm_buf_put(b, "\"", 1);
+	aipm_buf_puts(b, tmp);
+	aipm_buf_put(b, "\"", 1);
 }
 
 /* `"key": ` with the separating comma managed by *first. */
@@ -136,9 +134,7 @@ enum proc_field { PF_CPU_USE, PF_CPU_TIME, PF_PSS, PF_USS, PF_MEM_PCT, PF_CPU_PO
 static void per_process(struct aipm_buf *b, bool *first, const char *name, const struct aipm_snapshot *s,
 			enum proc_field f, double scale)
 {
-	static long hz;
-	if (!hz)
-		hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+	double hz = (double)aipm_clk_tck();
 	bool need_mem = f == PF_PSS || f == PF_USS || f == PF_MEM_PCT || f == PF_DRAM_POWER;
 	key(b, first, name);
 	aipm_buf_put(b, "{", 1);
@@ -150,7 +146,7 @@ static void per_process(struct aipm_buf *b, bool *first, const char *name, const
 		pid_key(b, &f2, p->pid);
 		switch (f) {
 		case PF_CPU_USE: aipm_buf_double(b, p->cpu_share); break;
-		case PF_CPU_TIME: aipm_buf_double(b, (double)p->cpu_ticks / (double)hz); break;
+		case PF_CPU_TIME: aipm_buf_double(b, (double)p->cpu_ticks / hz); break;
 		case PF_PSS: aipm_buf_u64(b, p->pss_bytes); break;
 		case PF_USS: aipm_buf_u64(b, p->uss_bytes); break;
 		case PF_MEM_PCT: aipm_buf_double(b, p->mem_share); break;

@@ -7,7 +7,6 @@
  */
 #include "source.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -26,22 +25,6 @@ struct hwmon {
 	bool read_once;
 };
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-static size_t list_dir(int dfd, const char *prefix, char **names, size_t max)
-{
-	DIR *d = fdopendir(dup(dfd));
-	size_t n = 0;
-	struct dirent *e;
-	while (d && (e = readdir(d)) && n < max)
-		if (!strncmp(e->d_name, prefix, strlen(prefix)))
-			names[n++] = strdup(e->d_name);
-	if (d)
-		closedir(d);
-	qsort(names, n, sizeof *names, cmp_str);
-	return n;
-}
-
 static void add(struct hwmon *h, int fd, const char *name)
 {
 	if (h->n == AIPM_MAX_TEMPS) {
@@ -59,12 +42,12 @@ static void scan_hwmon(struct hwmon *h, const char *root)
 	int cls = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cls < 0)
 		return;
-	size_t nc = list_dir(cls, "hwmon", chips, 64);
+	size_t nc = aipm_list_dir_sorted(cls, "hwmon", chips, 64);
 	for (size_t c = 0; c < nc; c++) {
 		int dfd = openat(cls, chips[c], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd >= 0 && aipm_read_file_at(dfd, "name", chip, sizeof chip) > 0) {
 			aipm_chomp(chip);
-			size_t nf = list_dir(dfd, "temp", files, 128);
+			size_t nf = aipm_list_dir_sorted(dfd, "temp", files, 128);
 			for (size_t f = 0; f < nf; f++) {
 				size_t len = strlen(files[f]);
 				if (len > 6 && !strcmp(files[f] + len - 6, "_input")) {
@@ -94,7 +77,7 @@ static void scan_thermal(struct hwmon *h, const char *root)
 	int cls = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cls < 0)
 		return;
-	size_t nz = list_dir(cls, "thermal_zone", zones, 64);
+	size_t nz = aipm_list_dir_sorted(cls, "thermal_zone", zones, 64);
 	for (size_t i = 0; i < nz; i++) {
 		snprintf(path, sizeof path, "%s/type", zones[i]);
 		if (aipm_read_file_at(cls, path, type, sizeof type) > 0) {

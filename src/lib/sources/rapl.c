@@ -17,7 +17,6 @@
  */
 #include "source.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -58,8 +57,6 @@ static enum aipm_zone_kind kind_of(const char *name)
 		return AIPM_ZONE_PSYS;
 	return AIPM_ZONE_OTHER;
 }
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* The socket of a zone: its own "package-N", or its parent package's for
  * subzones ("intel-rapl:0:2" belongs to "intel-rapl:0"). */
@@ -159,20 +156,13 @@ static int rapl_open(const struct aipm_source_config *cfg, struct aipm_source **
 				strerror(errno));
 		return 0;
 	}
-	DIR *d = fdopendir(dup(pc));
 	char *names[256];
-	size_t n = 0;
-	struct dirent *e;
-	while (d && (e = readdir(d)) && n < AIPM_ARRAY_SIZE(names))
-		if (!strncmp(e->d_name, "intel-rapl", 10) && strchr(e->d_name, ':'))
-			names[n++] = strdup(e->d_name);
-	if (d)
-		closedir(d);
-	qsort(names, n, sizeof names[0], cmp_str);
+	size_t n = aipm_list_dir_sorted(pc, "intel-rapl", names, AIPM_ARRAY_SIZE(names));
 	int unreadable = 0;
 	char bad[192] = "";
 	for (size_t i = 0; i < n; i++) {
-		if (names[i])
+		/* "intel-rapl" itself is the control type, not a zone */
+		if (strchr(names[i], ':'))
 			add_zone(r, pc, names[i], &unreadable, bad, sizeof bad);
 		free(names[i]);
 	}
