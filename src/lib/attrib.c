@@ -64,7 +64,9 @@ static void derive_procs(struct aipm_snapshot *cur, const struct aipm_snapshot *
 			       ? (double)(cur->sys_busy_ticks - prev->sys_busy_ticks) : 0;
 	double used = cur->mem_total_bytes > cur->mem_available_bytes
 			      ? (double)(cur->mem_total_bytes - cur->mem_available_bytes) : 0;
-	double cpu_sum = 0, mem_sum = 0, pss_sum = 0;
+	double cpu_sum = 0, mem_sum = 0;
+	uint64_t pss_sum = 0, uss_sum = 0;
+	bool mem_valid = false;
 	size_t j = 0;
 	for (size_t i = 0; i < cur->nprocs; i++) {
 		struct aipm_proc *p = &cur->procs[i];
@@ -80,8 +82,11 @@ static void derive_procs(struct aipm_snapshot *cur, const struct aipm_snapshot *
 		cpu_sum += p->cpu_share;
 		p->mem_share = (p->mem_valid && used > 0) ? (double)p->pss_bytes / used : 0;
 		mem_sum += p->mem_share;
-		if (p->mem_valid)
-			pss_sum += (double)p->pss_bytes;
+		if (p->mem_valid) {
+			pss_sum += p->pss_bytes;
+			uss_sum += p->uss_bytes;
+			mem_valid = true;
+		}
 	}
 	/* Tick granularity can make the parts exceed the whole by a tick or
 	 * two; scale down so the shares of one interval never sum above 1. */
@@ -94,7 +99,10 @@ static void derive_procs(struct aipm_snapshot *cur, const struct aipm_snapshot *
 	double dtree = prev && cur->tree_cpu_ticks > prev->tree_cpu_ticks
 			       ? (double)(cur->tree_cpu_ticks - prev->tree_cpu_ticks) : 0;
 	cur->tree_cpu_share = dbusy > 0 ? clamp01(dtree / dbusy) : 0;
-	cur->tree_mem_share = used > 0 ? clamp01(pss_sum / used) : 0;
+	cur->tree_mem_share = used > 0 ? clamp01((double)pss_sum / used) : 0;
+	cur->tree_mem_valid = mem_valid;
+	cur->tree_pss_bytes = pss_sum;
+	cur->tree_uss_bytes = uss_sum;
 }
 
 static void derive_gpus(struct aipm_snapshot *cur, const struct aipm_snapshot *prev,

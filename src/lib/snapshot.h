@@ -146,6 +146,8 @@ struct aipm_snapshot {
 	double interval_s;         /* 0 for the first sample */
 	double tree_cpu_share;     /* tree CPU over machine busy CPU, [0,1] */
 	double tree_mem_share;     /* tree PSS over machine used memory, [0,1] */
+	bool tree_mem_valid;       /* some member's PSS/USS was read */
+	uint64_t tree_pss_bytes, tree_uss_bytes; /* summed over those members */
 	double attributed_cpu_j;   /* cumulative: share x package energy */
 	double attributed_dram_j;  /* cumulative: mem share x dram energy */
 	double attributed_gpu_j;   /* cumulative over all GPUs */

@@ -229,17 +229,9 @@ static void format_cpu(struct aipm_buf *b, const struct aipm_snapshot *s)
 		per_process(b, &first, "per_process_mem_use_uss", s, PF_USS, 0);
 		per_process(b, &first, "per_process_mem_use_percent", s, PF_MEM_PCT, 0);
 		num(b, &first, "cpu_time", s->tree_cpu_s);
-		uint64_t pss = 0, uss = 0;
-		bool any = false;
-		for (size_t i = 0; i < s->nprocs; i++)
-			if (s->procs[i].mem_valid) {
-				pss += s->procs[i].pss_bytes;
-				uss += s->procs[i].uss_bytes;
-				any = true;
-			}
-		if (any) {
-			num(b, &first, "experiment_mem_pss", (double)pss);
-			num(b, &first, "experiment_mem_uss", (double)uss);
+		if (s->tree_mem_valid) {
+			num(b, &first, "experiment_mem_pss", (double)s->tree_pss_bytes);
+			num(b, &first, "experiment_mem_uss", (double)s->tree_uss_bytes);
 		}
 	}
 	if (s->sys_valid && s->mem_total_bytes)
