@@ -66,7 +66,7 @@ static void input(struct w *g, const char *name, const int64_t *dims, size_t n, 
 	for (size_t i = 0; i < n; i++) {
 		struct w d = {0};
 		if (dims[i] < 0)
-			put_str(&d, 2, sym);
+			put_str(&d, 2, sym ? sym : "?");
 		else
 			put_int(&d, 1, dims[i]);
 		put_msg(&shape, 1, &d);
