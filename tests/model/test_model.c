@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -326,6 +327,165 @@ static void test_summary_json_round_trips_to_text(void **st)
 	rmdir(dir);
 }
 
+
+/* A node with up to 3 inputs and one output, no attributes. */
+static void node(struct w *g, const char *op, const char *a, const char *b, const char *out)
+{
+	struct w nd = {0};
+	put_str(&nd, 1, a);
+	if (b)
+		put_str(&nd, 1, b);
+	put_str(&nd, 2, out);
+	put_str(&nd, 3, out);
+	put_str(&nd, 4, op);
+	put_msg(g, 1, &nd);
+}
+
+/* Five Gemm nodes of 2^62 MACs each (A 2^20 x 2^22, B 2^22 x 2^20: every
+ * tensor within the 2^48-element bound) add up past 2^64. The total must
+ * saturate and say so, not wrap to 2^62. */
+static void test_mac_total_saturates_instead_of_wrapping(void **st)
+{
+	(void)st;
+	struct w m = {0}, g = {0};
+	char out[8];
+	for (int i = 0; i < 5; i++) {
+		snprintf(out, sizeof out, "y%d", i);
+		node(&g, "Gemm", "a", "b", out);
+	}
+	tensor(&g, "b", (int64_t[]){1 << 22, 1 << 20}, 2, 1, true);
+	input(&g, "a", (int64_t[]){1 << 20, 1 << 22}, 2, NULL);
+	model(&m, &g);
+	struct aipm_model_summary s;
+	assert_int_equal(aipm_model_analyze_buf(m.b, m.n, "mem", NULL, 0, &s), 0);
+	assert_true(s.macs == UINT64_MAX);
+	assert_true(s.macs_overflow);
+	struct aipm_buf b = {0};
+	aipm_model_summary_json(&s, &b);
+	assert_non_null(strstr(b.data, "\"macs_overflow\":true"));
+	aipm_buf_reset(&b);
+	aipm_model_summary_text(&s, &b);
+	assert_non_null(strstr(b.data, "more than 18,446,744,073,709,551,615"));
+	assert_non_null(strstr(b.data, "lower bound"));
+	aipm_buf_free(&b);
+	aipm_model_summary_free(&s);
+	/* one node alone is exact and unflagged */
+	struct w m1 = {0}, g1 = {0};
+	node(&g1, "Gemm", "a", "b", "y");
+	tensor(&g1, "b", (int64_t[]){1 << 22, 1 << 20}, 2, 1, true);
+	input(&g1, "a", (int64_t[]){1 << 20, 1 << 22}, 2, NULL);
+	model(&m1, &g1);
+	assert_int_equal(aipm_model_analyze_buf(m1.b, m1.n, "mem", NULL, 0, &s), 0);
+	assert_true(s.macs == UINT64_C(1) << 62);
+	assert_false(s.macs_overflow);
+	aipm_model_summary_free(&s);
+}
+
+/* A graph input declaring a dimension near 2^63 used to reach the window
+ * arithmetic (x + pads: signed overflow, which UBSan aborts on). */
+static void test_absurd_graph_input_dimension_is_refused(void **st)
+{
+	(void)st;
+	static const int64_t dims[][4] = {{1, 3, INT64_MAX, 8}, {1, 3, (int64_t)1 << 49, 1}, {0, 3, INT64_MAX / 2, 8}};
+	for (size_t k = 0; k < sizeof dims / sizeof dims[0]; k++) {
+		struct w m = {0}, g = {0}, nd = {0}, at = {0};
+		put_str(&nd, 1, "x");
+		put_str(&nd, 1, "w");
+		put_str(&nd, 2, "y");
+		put_str(&nd, 4, "Conv");
+		put_str(&at, 1, "pads");
+		put_packed(&at, 8, (int64_t[]){1, 1, 1, 1}, 4);
+		put_msg(&nd, 5, &at);
+		put_msg(&g, 1, &nd);
+		tensor(&g, "w", (int64_t[]){4, 3, 3, 3}, 4, 1, true);
+		input(&g, "x", dims[k], 4, NULL);
+		model(&m, &g);
+		struct aipm_model_summary s;
+		assert_int_equal(aipm_model_analyze_buf(m.b, m.n, "mem", NULL, 0, &s), -EOVERFLOW);
+		assert_non_null(strstr(aipm_error_last(), "input 'x' declares absurd dimensions"));
+	}
+}
+
+/* An initializer with a zero dimension has no elements, but its other
+ * dimensions must still be bounded: they become shapes downstream (here
+ * the input of a padded Conv: INT64_MAX + pads overflowed). */
+static void test_zero_sized_initializer_with_a_huge_dimension_is_refused(void **st)
+{
+	(void)st;
+	struct w m = {0}, g = {0}, nd = {0}, at = {0};
+	put_str(&nd, 1, "x");
+	put_str(&nd, 1, "w");
+	put_str(&nd, 2, "y");
+	put_str(&nd, 4, "Conv");
+	put_str(&at, 1, "pads");
+	put_packed(&at, 8, (int64_t[]){1, 1, 1, 1}, 4);
+	put_msg(&nd, 5, &at);
+	put_msg(&g, 1, &nd);
+	tensor(&g, "x", (int64_t[]){0, 3, INT64_MAX, 8}, 4, 1, true);
+	tensor(&g, "w", (int64_t[]){4, 3, 3, 3}, 4, 1, true);
+	model(&m, &g);
+	struct aipm_model_summary s;
+	assert_int_equal(aipm_model_analyze_buf(m.b, m.n, "mem", NULL, 0, &s), -EOVERFLOW);
+	assert_non_null(strstr(aipm_error_last(), "tensor 'x' claims more than 2^48 elements"));
+}
+
+static char *write_tmp(const char *dir, const char *name, const char *text)
+{
+	static char path[128];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* model_summary.json is read back by `aipm report` from directories users
+ * own: an object where an array belongs once overflowed the io array
+ * (found by fuzzing), huge or NaN-like numbers reached float-to-integer
+ * casts, and a FIFO blocked the reader forever. */
+static void test_summary_reader_survives_hostile_files(void **st)
+{
+	(void)st;
+	char dir[] = "/tmp/aipm-model-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	static const char *const bad[] = {
+		"{\"outputs\":{\"a\":1,\"b\":2,\"c\":3}}",
+		"{\"inputs\":{\"a\":{\"shape\":[1]},\"b\":2},\"unsized_ops\":{\"x\":{},\"y\":1}}",
+		"{\"inputs\":[{\"name\":\"x\",\"shape\":[1e300,-5,1,2,3,4,5,6,7,8,9]}],\"macs\":1e300,"
+		"\"params_total\":-1,\"opset\":1e30,\"by_op\":[1,2,{\"a\":1}]}",
+		"{\"inputs\":[{\"name\":\"x\",\"shape\":[1,2,3,4,5,6,7,8,9,10]}],\"by_op\":{\"Conv\":{\"macs\":1e20}}}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct aipm_model_summary s;
+		assert_int_equal(aipm_model_summary_read(write_tmp(dir, "m.json", bad[i]), &s), 0);
+		assert_int_equal(s.n_outputs, 0);
+		for (size_t k = 0; k < s.n_inputs; k++)
+			assert_true(s.inputs[k].rank <= AIPM_MODEL_MAX_RANK);
+		if (i == 2) {
+			assert_true(s.macs == UINT64_MAX);
+			assert_int_equal(s.params_total, 0);
+			assert_int_equal(s.inputs[0].rank, -1);
+		}
+		struct aipm_buf b = {0};
+		aipm_model_summary_text(&s, &b);
+		aipm_buf_free(&b);
+		aipm_model_summary_free(&s);
+	}
+	char fifo[128];
+	snprintf(fifo, sizeof fifo, "%s/fifo.json", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	struct aipm_model_summary s;
+	assert_int_equal(aipm_model_summary_read(fifo, &s), -EINVAL);
+	assert_non_null(strstr(aipm_error_last(), "not a regular file (a FIFO)"));
+	assert_int_equal(aipm_model_analyze(fifo, NULL, 0, &s), -EINVAL);
+	assert_int_equal(aipm_model_summary_read(dir, &s), -EINVAL);
+	assert_non_null(strstr(aipm_error_last(), "a directory"));
+	unlink(fifo);
+	unlink(write_tmp(dir, "m.json", ""));
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +498,10 @@ int main(void)
 		cmocka_unit_test(test_every_prefix_of_an_export_fails_cleanly),
 		cmocka_unit_test(test_flipped_bytes_never_crash),
 		cmocka_unit_test(test_summary_json_round_trips_to_text),
+		cmocka_unit_test(test_mac_total_saturates_instead_of_wrapping),
+		cmocka_unit_test(test_absurd_graph_input_dimension_is_refused),
+		cmocka_unit_test(test_zero_sized_initializer_with_a_huge_dimension_is_refused),
+		cmocka_unit_test(test_summary_reader_survives_hostile_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
