@@ -17,77 +17,20 @@
 #include <cmocka.h>
 
 #include "model/model.h"
+#include "pb_write.h"
 #include "model/protobuf.h"
 #include "aipm.h"
 
-/* ---- a tiny protobuf writer ---- */
-struct w { uint8_t b[4096]; size_t n; };
-static void put_varint(struct w *w, uint64_t v)
-{
-	do {
-		w->b[w->n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-		v >>= 7;
-	} while (v);
-}
-static void put_tag(struct w *w, unsigned f, unsigned wire) { put_varint(w, (uint64_t)f << 3 | wire); }
-static void put_int(struct w *w, unsigned f, int64_t v) { put_tag(w, f, 0); put_varint(w, (uint64_t)v); }
-static void put_bytes(struct w *w, unsigned f, const void *p, size_t n)
-{
-	put_tag(w, f, 2);
-	put_varint(w, n);
-	memcpy(w->b + w->n, p, n);
-	w->n += n;
-}
-static void put_str(struct w *w, unsigned f, const char *s) { put_bytes(w, f, s, strlen(s)); }
-static void put_msg(struct w *w, unsigned f, const struct w *m) { put_bytes(w, f, m->b, m->n); }
-static void put_packed(struct w *w, unsigned f, const int64_t *v, size_t n)
-{
-	struct w p = {0};
-	for (size_t i = 0; i < n; i++)
-		put_varint(&p, (uint64_t)v[i]);
-	put_msg(w, f, &p);
-}
-
+/* The writer lives in pb_write.h (shared with the ONNX fuzz harness). */
 static void tensor(struct w *g, const char *name, const int64_t *dims, size_t n, int dtype, bool packed)
 {
-	struct w t = {0};
-	if (packed)
-		put_packed(&t, 1, dims, n);
-	else
-		for (size_t i = 0; i < n; i++)
-			put_int(&t, 1, dims[i]);
-	put_int(&t, 2, dtype);
-	put_str(&t, 8, name);
-	put_msg(g, 5, &t);
+	pb_tensor(g, name, dims, n, dtype, packed, NULL, 0);
 }
-
 static void input(struct w *g, const char *name, const int64_t *dims, size_t n, const char *sym)
 {
-	struct w shape = {0}, tt = {0}, ty = {0}, vi = {0};
-	for (size_t i = 0; i < n; i++) {
-		struct w d = {0};
-		if (dims[i] < 0)
-			put_str(&d, 2, sym ? sym : "?");
-		else
-			put_int(&d, 1, dims[i]);
-		put_msg(&shape, 1, &d);
-	}
-	put_int(&tt, 1, 1);
-	put_msg(&tt, 2, &shape);
-	put_msg(&ty, 1, &tt);
-	put_str(&vi, 1, name);
-	put_msg(&vi, 2, &ty);
-	put_msg(g, 11, &vi);
+	pb_input(g, name, dims, n, sym);
 }
-
-static void model(struct w *m, const struct w *g)
-{
-	struct w op = {0};
-	put_int(m, 1, 8);
-	put_int(&op, 2, 13);
-	put_msg(m, 8, &op);
-	put_msg(m, 7, g);
-}
+static void model(struct w *m, const struct w *g) { pb_model(m, g, 13); }
 
 /* Conv 1x3x8x8 * W 4x3x3x3, stride 2 given as ints packed: out 3x3 -> 4*3*9*9 = 972 MACs */
 static void conv_model(struct w *m, bool packed)
