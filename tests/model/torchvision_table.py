@@ -26,7 +26,7 @@ TOLERANCE = 0.01
 def main():
     truth = json.load(open(os.path.join(FX, "truth.json")))
     fails = 0
-    print("| model | params | MACs aipm | MACs hooks | error |")
+    print("| model | params (aipm = PyTorch) | MACs aipm | MACs hooks | error |")
     print("|---|---:|---:|---:|---:|")
     for name in sorted(truth):
         t = truth[name]
