@@ -290,13 +290,24 @@ def pad_cases():
         [init("i0", [], i64, [0]), init("ax0", [1], i64, [0]), init("mm", [2], i64, [-1, -1]),
          init("m1", [], i64, [-1]), init("tok", [1, 1, 8]), init("w", [8, 2])]),
         24, 240, "3x5x2")
+    # Integer Div truncates and Mod (fmod=0) takes the divisor's sign, as ONNX says:
+    # shape [Neg(Div(-7, 2)), Mod(-3, 7)] = [3, 4] (floor division would give 4, C's % -3);
+    # x 2x6 -> Reshape 3x4, MatMul W 4x2: 3*2*4 = 24 MACs
+    case("int_arith", graph_model(
+        [N("Div", ["m7", "two"], ["q"]), N("Neg", ["q"], ["nq"]), N("Mod", ["m3", "seven"], ["r"]),
+         N("Concat", ["nq", "r"], ["s"], axis=0), N("Reshape", ["x", "s"], ["xr"]), N("MatMul", ["xr", "w"], ["y"])],
+        [vi("x", [2, 6])], [vi("y", None)],
+        [init("m7", [1], i64, [-7]), init("two", [1], i64, [2]), init("m3", [1], i64, [-3]),
+         init("seven", [1], i64, [7]), init("w", [4, 2])]),
+        8, 24, "3x2")
     # Range sizes a Gather; ScatterND keeps its data's shape:
-    # x 6x6, rows Range(0, 6, 2) = [0,2,4] -> 3x6, ScatterND -> 3x6, Gemm W 6x3: 3*3*6 = 54 MACs
+    # x 6x6, rows Range(0, 5, 2) = [0,2,4] (ceil(5/2) = 3 of them) -> 3x6, ScatterND -> 3x6,
+    # Gemm W 6x3: 3*3*6 = 54 MACs
     case("range_scatter", graph_model(
-        [N("Range", ["r0", "r6", "r2"], ["idx"]), N("Gather", ["x", "idx"], ["g"], axis=0),
+        [N("Range", ["r0", "r5", "r2"], ["idx"]), N("Gather", ["x", "idx"], ["g"], axis=0),
          N("ScatterND", ["g", "si", "su"], ["sc"]), N("Gemm", ["sc", "w"], ["y"])],
         [vi("x", [6, 6])], [vi("y", None)],
-        [init("r0", [], i64, [0]), init("r6", [], i64, [6]), init("r2", [], i64, [2]),
+        [init("r0", [], i64, [0]), init("r5", [], i64, [5]), init("r2", [], i64, [2]),
          init("si", [1, 1], i64, [1]), init("su", [1, 6]), init("w", [6, 3])]),
         6 + 18, 54, "3x3")
 
