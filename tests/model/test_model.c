@@ -324,6 +324,20 @@ static void test_mac_total_saturates_instead_of_wrapping(void **st)
 	aipm_model_summary_free(&s);
 }
 
+/* Conv y = x * w (w 4x3x3x3) with pads 1: x + pads is where a dimension
+ * near 2^63 overflowed. */
+static void padded_conv(struct w *g)
+{
+	struct w nd = {0};
+	put_str(&nd, 1, "x");
+	put_str(&nd, 1, "w");
+	put_str(&nd, 2, "y");
+	put_str(&nd, 4, "Conv");
+	pb_attr_ints(&nd, "pads", (int64_t[]){1, 1, 1, 1}, 4);
+	put_msg(g, 1, &nd);
+	tensor(g, "w", (int64_t[]){4, 3, 3, 3}, 4, 1, true);
+}
+
 /* A graph input declaring a dimension near 2^63 used to reach the window
  * arithmetic (x + pads: signed overflow, which UBSan aborts on). */
 static void test_absurd_graph_input_dimension_is_refused(void **st)
@@ -331,16 +345,8 @@ static void test_absurd_graph_input_dimension_is_refused(void **st)
 	(void)st;
 	static const int64_t dims[][4] = {{1, 3, INT64_MAX, 8}, {1, 3, (int64_t)1 << 49, 1}, {0, 3, INT64_MAX / 2, 8}};
 	for (size_t k = 0; k < sizeof dims / sizeof dims[0]; k++) {
-		struct w m = {0}, g = {0}, nd = {0}, at = {0};
-		put_str(&nd, 1, "x");
-		put_str(&nd, 1, "w");
-		put_str(&nd, 2, "y");
-		put_str(&nd, 4, "Conv");
-		put_str(&at, 1, "pads");
-		put_packed(&at, 8, (int64_t[]){1, 1, 1, 1}, 4);
-		put_msg(&nd, 5, &at);
-		put_msg(&g, 1, &nd);
-		tensor(&g, "w", (int64_t[]){4, 3, 3, 3}, 4, 1, true);
+		struct w m = {0}, g = {0};
+		padded_conv(&g);
 		input(&g, "x", dims[k], 4, NULL);
 		model(&m, &g);
 		struct aipm_model_summary s;
@@ -355,17 +361,9 @@ static void test_absurd_graph_input_dimension_is_refused(void **st)
 static void test_zero_sized_initializer_with_a_huge_dimension_is_refused(void **st)
 {
 	(void)st;
-	struct w m = {0}, g = {0}, nd = {0}, at = {0};
-	put_str(&nd, 1, "x");
-	put_str(&nd, 1, "w");
-	put_str(&nd, 2, "y");
-	put_str(&nd, 4, "Conv");
-	put_str(&at, 1, "pads");
-	put_packed(&at, 8, (int64_t[]){1, 1, 1, 1}, 4);
-	put_msg(&nd, 5, &at);
-	put_msg(&g, 1, &nd);
+	struct w m = {0}, g = {0};
+	padded_conv(&g);
 	tensor(&g, "x", (int64_t[]){0, 3, INT64_MAX, 8}, 4, 1, true);
-	tensor(&g, "w", (int64_t[]){4, 3, 3, 3}, 4, 1, true);
 	model(&m, &g);
 	struct aipm_model_summary s;
 	assert_int_equal(aipm_model_analyze_buf(m.b, m.n, "mem", NULL, 0, &s), -EOVERFLOW);

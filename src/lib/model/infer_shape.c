@@ -285,14 +285,24 @@ int op_slice(struct infer_ctx *c)
 	return 0;
 }
 
-int op_squeeze(struct infer_ctx *c)
+/* Input 0's shape and the axes (input 1, or the attribute before opset
+ * 13) that Squeeze, Unsqueeze and the reductions work on; *na -1: none. */
+static int with_axes(struct infer_ctx *c, const struct model_val **x, const int64_t **axes, int *na)
 {
 	int rc = need(c, 0);
-	const int64_t *axes;
-	int na;
-	if (rc || (rc = infer_ints_of(c, 1, "axes", &axes, &na)))
+	if (rc || (rc = infer_ints_of(c, 1, "axes", axes, na)))
 		return rc;
-	const struct model_val *x = in(c, 0);
+	*x = in(c, 0);
+	return 0;
+}
+
+int op_squeeze(struct infer_ctx *c)
+{
+	const struct model_val *x;
+	const int64_t *axes;
+	int na, rc = with_axes(c, &x, &axes, &na);
+	if (rc)
+		return rc;
 	if (na > MODEL_MAX_RANK)
 		return UNKNOWN(c, "more axes than dimensions");
 	bool drop[MODEL_MAX_RANK] = {0};
@@ -314,12 +324,11 @@ int op_squeeze(struct infer_ctx *c)
 
 int op_unsqueeze(struct infer_ctx *c)
 {
-	int rc = need(c, 0);
+	const struct model_val *x;
 	const int64_t *axes;
-	int na;
-	if (rc || (rc = infer_ints_of(c, 1, "axes", &axes, &na)))
+	int na, rc = with_axes(c, &x, &axes, &na);
+	if (rc)
 		return rc;
-	const struct model_val *x = in(c, 0);
 	int r = x->rank + (na > 0 ? na : 0);
 	if (na < 0 || r > MODEL_MAX_RANK)
 		return UNKNOWN(c, "axes missing or rank above %d", MODEL_MAX_RANK);
@@ -496,12 +505,11 @@ int op_range(struct infer_ctx *c)
 
 int op_reduce(struct infer_ctx *c)
 {
-	int rc = need(c, 0);
+	const struct model_val *x;
 	const int64_t *axes;
-	int na;
-	if (rc || (rc = infer_ints_of(c, 1, "axes", &axes, &na)))
+	int na, rc = with_axes(c, &x, &axes, &na);
+	if (rc)
 		return rc;
-	const struct model_val *x = in(c, 0);
 	bool keep = onnx_attr_int(c->n, "keepdims", 1), red[MODEL_MAX_RANK] = {0};
 	if (na <= 0 && onnx_attr_int(c->n, "noop_with_empty_axes", 0))
 		return op_same(c);
