@@ -1,7 +1,7 @@
 /* fuzz_model_summary.c: the model_summary.json reader under fuzzing.
  *
- * `aipm report` reads model_summary.json from recording directories that
- * users own, so its reader meets hand-edited and hostile files (an object
+ * model_summary.json sits in recording directories that users own, so its
+ * reader (aipm_model_summary_read) meets hand-edited and hostile files (an object
  * where an array belongs overflowed it). One input is a whole file, read
  * through aipm_model_summary_read from a memfd, exactly as from disk. It
  * must never crash, leak or trip a sanitizer, and what it accepts must be

@@ -381,8 +381,8 @@ static char *write_tmp(const char *dir, const char *name, const char *text)
 	return path;
 }
 
-/* model_summary.json is read back by `aipm report` from directories users
- * own: an object where an array belongs once overflowed the io array
+/* model_summary.json is read back from recording directories users own
+ * (aipm_model_summary_read, the format's reader): an object where an array belongs once overflowed the io array
  * (found by fuzzing), huge or NaN-like numbers reached float-to-integer
  * casts, and a FIFO blocked the reader forever. */
 static void test_summary_reader_survives_hostile_files(void **st)

@@ -1,7 +1,7 @@
 /* file.c: see file.h. The open uses O_NONBLOCK so a FIFO returns at once
- * (reading a FIFO with no writer would wait forever, and `aipm report`
- * must not hang on a planted model_summary.json); the flag is harmless for
- * regular files, which are all this accepts.
+ * (reading a FIFO with no writer would wait forever, and a recording's
+ * model_summary.json lives in a directory its user controls); the flag is
+ * harmless for regular files, which are all this accepts.
  */
 #include "file.h"
 
