@@ -67,8 +67,8 @@ static void note(struct aipm_recorder *r, int e)
 	if (e < 0) {
 		snprintf(r->fail_msg, sizeof r->fail_msg, "%s", aipm_error_last());
 		if (!r->failing)
-			event(r, AIPM_RECORDER_WRITE_FAILING, "%s. Measuring goes on: lines are kept in memory (up "
-				 "to %u MiB) and written when the disk takes them again",
+			event(r, AIPM_RECORDER_WRITE_FAILING, "%s. Measuring goes on, the lines kept in memory (up "
+				 "to %u MiB) until the disk takes them: free space there",
 			      r->fail_msg, AIPM_WRITER_HOLD_MAX >> 20);
 		r->failing = true;
 	} else if (r->failing) {
