@@ -34,6 +34,19 @@ sys.exit(0 if n == s["samples"] else 1)
 PY
 }
 
+# complete LABEL DIR STATUS: the recording of a whole command is on disk.
+complete() {
+	check "$1: END line written" grep -q '^"END OF RECORDING SEGMENT"$' "$2/power_metrics.json"
+	check "$1: exit status in metadata.json" python3 -c "
+import json; assert json.load(open('$2/metadata.json'))['segments'][-1]['exit_status']==$3"
+	check "$1: every sample is on disk" samples_ok "$2"
+	check "$1: invariants hold" invariants "$2"
+	"$AIPM" report --json "$2" >"$T/rep.json"
+	dur=$(json_get "$T/rep.json" "d['duration_s']")
+	check "$1: the report covers the whole command ($dur s of ~1.4)" near "$dur" 1.4 0.25
+	rm -rf "$2"
+}
+
 # 1. Full from the start; space returns while the command runs.
 fill
 $TO "$AIPM" run -i 0.05 -o "$D/a" -- sh -c "sleep 0.6; grep -q 'No space left' '$T/err_a' && touch '$T/seen_a';
@@ -43,15 +56,7 @@ sed 's/^/    | /' "$T/err_a"
 check "full from the start: the command ran and its status is kept ($rc)" [ $rc = 3 ]
 check "full from the start: said at once, while the command ran" [ -e "$T/seen_a" ]
 grep_q "full from the start: space returning is said" "again" "$T/err_a"
-check "full from the start: END line written" grep -q '^"END OF RECORDING SEGMENT"$' "$D/a/power_metrics.json"
-check "full from the start: exit status in metadata.json" python3 -c "
-import json; assert json.load(open('$D/a/metadata.json'))['segments'][-1]['exit_status']==3"
-check "full from the start: every sample is on disk" samples_ok "$D/a"
-check "full from the start: invariants hold" invariants "$D/a"
-"$AIPM" report --json "$D/a" >"$T/rep_a.json"
-dur=$(json_get "$T/rep_a.json" "d['duration_s']")
-check "full from the start: the report covers the whole command ($dur s of ~1.4)" near "$dur" 1.4 0.25
-rm -rf "$D/a"
+complete "full from the start" "$D/a" 3
 
 # 2. The disk fills during the run and is freed before its end (the
 # issue's case: the summary covered 3.6 s of a 6 s command).
@@ -62,12 +67,7 @@ sed 's/^/    | /' "$T/err_b"
 check "filled mid-run: exit 0 ($rc)" [ $rc = 0 ]
 check "filled mid-run: said at once" [ -e "$T/seen_b" ]
 grep_q "filled mid-run: nothing lost is said" "none lost" "$T/err_b"
-check "filled mid-run: every sample is on disk" samples_ok "$D/b"
-check "filled mid-run: invariants hold" invariants "$D/b"
-"$AIPM" report --json "$D/b" >"$T/rep_b.json"
-dur=$(json_get "$T/rep_b.json" "d['duration_s']")
-check "filled mid-run: the report covers the whole command ($dur s of ~1.4)" near "$dur" 1.4 0.25
-rm -rf "$D/b"
+complete "filled mid-run" "$D/b" 0
 
 # 3. Full to the end: what is missing is said, the status is the command's,
 # and the next --append closes the segment.

@@ -3,10 +3,13 @@
 N times (default 200), alternating fresh recordings and --append onto the
 killed one, with phases and metrics logged all along; then every line of
 power_metrics.json, phases.json and results_exp.json must be whole JSON and
-metadata.json one JSON object. Prints the figures:
+metadata.json one JSON object, and no temporary file may be left. Prints
+the figures:
 
-    trials, lines checked, broken lines, segments closed by --append
+    trials, lines checked, broken lines, segments closed by --append,
+    temporary files left
 
+$AIPM (default build/aipm, then build-check/aipm) is the aipm tried.
 Exit 0 when no line is broken. Kills by pid (aipm's process group, which it
 and its command share), never by name.
 """
@@ -19,8 +22,9 @@ import sys
 import tempfile
 import time
 
-AIPM = os.environ["AIPM"]
-SRC = os.environ["AIPM_SRC"]
+SRC = os.environ.get("AIPM_SRC") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+AIPM = os.environ.get("AIPM") or next((p for p in (os.path.join(SRC, b, "aipm") for b in ("build", "build-check"))
+                                       if os.path.exists(p)), "aipm")
 
 
 def check_dir(d):
@@ -76,15 +80,16 @@ def main():
         os.killpg(p.pid, signal.SIGKILL)
         _, err = p.communicate()
         closed += b"had no end" in err
-    lines = broken = 0
+    lines = broken = left = 0
     for d in dirs:
         a, b = check_dir(d)
         lines += a
         broken += b
-    print("trials %d, lines checked %d, broken lines %d, killed segments closed by --append %d"
-          % (n, lines, broken, closed))
+        left += sum(1 for f in os.listdir(d) if ".tmp." in f) if os.path.isdir(d) else 0
+    print("trials %d, lines checked %d, broken lines %d, killed segments closed by --append %d, "
+          "temporary files left %d" % (n, lines, broken, closed, left))
     subprocess.run(["rm", "-rf", tmp])
-    return 0 if broken == 0 and lines > 0 else 1
+    return 0 if broken == 0 and left == 0 and lines > 0 else 1
 
 
 if __name__ == "__main__":

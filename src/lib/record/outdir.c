@@ -234,6 +234,14 @@ int aipm_outdir_read(struct aipm_outdir *d, const char *name, size_t max, char *
 	return e;
 }
 
+static void temp_name(const char *name, char *tmp, size_t n)
+{
+	uint64_t r;
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+		r = (uint64_t)getpid() * 0x9E3779B97F4A7C15u ^ (uint64_t)clock();
+	snprintf(tmp, n, "%s.tmp.%012llx", name, (unsigned long long)(r & 0xffffffffffffull));
+}
+
 int aipm_outdir_create_temp(struct aipm_outdir *d, const char *name, char *tmp, size_t tmp_size)
 {
 	struct creds c;
@@ -241,10 +249,7 @@ int aipm_outdir_create_temp(struct aipm_outdir *d, const char *name, char *tmp, 
 	if (fd < 0)
 		return fd;
 	for (int tries = 0; tries < 16; tries++) {
-		uint64_t r;
-		if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
-			r = (uint64_t)getpid() * 0x9E3779B97F4A7C15u ^ (uint64_t)clock();
-		snprintf(tmp, tmp_size, "%s.tmp.%012llx", name, (unsigned long long)(r & 0xffffffffffffull));
+		temp_name(name, tmp, tmp_size);
 		fd = openat(d->fd, tmp, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
 		if (fd >= 0 || errno != EEXIST)
 			break;
@@ -254,6 +259,44 @@ int aipm_outdir_create_temp(struct aipm_outdir *d, const char *name, char *tmp, 
 			      strerror(errno));
 	back_to_self(&c);
 	return fd;
+}
+
+int aipm_outdir_create_unnamed(struct aipm_outdir *d)
+{
+	struct creds c;
+	int fd = become_owner(d, &c);
+	if (fd < 0)
+		return fd;
+	fd = openat(d->fd, ".", O_TMPFILE | O_RDWR | O_APPEND | O_CLOEXEC, 0666);
+	if (fd < 0)
+		fd = aipm_err(-errno, "%s: no unnamed file (%s)", d->path, strerror(errno));
+	back_to_self(&c);
+	return fd;
+}
+
+int aipm_outdir_name(struct aipm_outdir *d, int fd, const char *name)
+{
+	char proc[64], tmp[512];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	struct creds c;
+	int e = become_owner(d, &c);
+	if (e < 0)
+		return e;
+	/* A random name first (linkat cannot replace), then rename over
+	 * name: whoever reads name sees the old file or the new, whole. */
+	for (int tries = 0; tries < 16; tries++) {
+		temp_name(name, tmp, sizeof tmp);
+		if ((e = linkat(AT_FDCWD, proc, d->fd, tmp, AT_SYMLINK_FOLLOW)) == 0 || errno != EEXIST)
+			break;
+	}
+	if (e < 0)
+		e = aipm_err(-errno, "cannot name %s/%s: %s", d->path, name, strerror(errno));
+	else if (renameat(d->fd, tmp, d->fd, name) < 0) {
+		e = aipm_err(-errno, "cannot rename %s/%s to %s: %s", d->path, tmp, name, strerror(errno));
+		unlinkat(d->fd, tmp, 0);
+	}
+	back_to_self(&c);
+	return e;
 }
 
 int aipm_outdir_rename(struct aipm_outdir *d, const char *from, const char *to)

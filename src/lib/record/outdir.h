@@ -61,6 +61,11 @@ int aipm_outdir_read(struct aipm_outdir *d, const char *name, size_t max, char *
 /* Create a new file named "<name>.tmp.<random>" (O_EXCL), its name in tmp.
  * Returns the descriptor (O_WRONLY|O_APPEND). */
 int aipm_outdir_create_temp(struct aipm_outdir *d, const char *name, char *tmp, size_t tmp_size);
+/* An unnamed file in the directory (O_TMPFILE): a process killed before
+ * naming it leaves nothing behind. -errno where the filesystem has none. */
+int aipm_outdir_create_unnamed(struct aipm_outdir *d);
+/* Give the unnamed file fd the name, replacing what is there atomically. */
+int aipm_outdir_name(struct aipm_outdir *d, int fd, const char *name);
 int aipm_outdir_rename(struct aipm_outdir *d, const char *from, const char *to);
 /* Remove name when present (a regular file or a link, never a directory). */
 int aipm_outdir_remove(struct aipm_outdir *d, const char *name);

@@ -25,7 +25,7 @@
 struct aipm_writer {
 	int fd;
 	struct aipm_outdir *dir;
-	char name[128];       /* the file's name in dir: the staged name until commit */
+	char name[128];       /* the file's name in dir: the staged name until commit, "" unnamed */
 	bool staged, committed;
 	off_t base;           /* appending: the size an uncommitted run cuts back to */
 	struct aipm_buf line;
@@ -172,10 +172,13 @@ int aipm_writer_open(struct aipm_writer **out, struct aipm_outdir *dir, bool app
 		w->fd = aipm_outdir_append(dir, pm_name, &existed);
 		snprintf(w->name, sizeof w->name, "%s", pm_name);
 	} else {
-		/* Staged beside the old file: replaced at commit, once the
-		 * command has started. */
-		w->fd = aipm_outdir_create_temp(dir, pm_name, w->name, sizeof w->name);
+		/* Staged beside the old file, replacing it at commit once the
+		 * command has started: unnamed where the filesystem allows it, so
+		 * a run killed before that leaves nothing behind. */
 		w->staged = true;
+		w->fd = aipm_outdir_create_unnamed(dir);
+		if (w->fd < 0)
+			w->fd = aipm_outdir_create_temp(dir, pm_name, w->name, sizeof w->name);
 	}
 	if (w->fd < 0) {
 		r = w->fd;
@@ -393,7 +396,8 @@ int aipm_writer_commit(struct aipm_writer *w)
 	if (w->committed)
 		return 0;
 	if (w->staged) {
-		int e = aipm_outdir_rename(w->dir, w->name, pm_name);
+		int e = w->name[0] ? aipm_outdir_rename(w->dir, w->name, pm_name)
+				   : aipm_outdir_name(w->dir, w->fd, pm_name);
 		if (e < 0)
 			return e;
 		snprintf(w->name, sizeof w->name, "%s", pm_name);
@@ -412,7 +416,7 @@ void aipm_writer_close(struct aipm_writer *w)
 {
 	if (!w)
 		return;
-	if (!w->committed && w->staged)
+	if (!w->committed && w->staged && w->name[0])
 		aipm_outdir_remove(w->dir, w->name);
 	else if (!w->committed && ftruncate(w->fd, w->base) < 0) { /* nothing more to undo with */
 	}
