@@ -213,7 +213,7 @@ int cmd_run(int argc, char **argv)
 				cmd[0], strerror(exec_errno), o.dir);
 	}
 	if (aipm_recorder_commit(rec) < 0)
-		cli_fail_lib(0, "run: the recording cannot take the old one's place");
+		cli_fail_lib(0, "run: the command runs, but is not recorded");
 	else
 		record_opts_say_replaced(&o, replaced);
 	record_opts_model_store(rec, model);

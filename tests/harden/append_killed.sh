@@ -7,7 +7,7 @@ make_rapl_tree make "$T/sys" laptop
 export AIPM_SYSFS_ROOT="$T/sys"
 ADV="python3 $AIPM_SRC/tests/fixtures/mkrapl.py advance $T/sys"
 
-"$AIPM" run -q -i 0.02 -o "$T/r" -- sh -c "echo \$\$ >'$T/cmd.pid'; exec sleep 30" &
+"$AIPM" run -q -i 0.02 -o "$T/r" -- sh -c "echo \$\$ >'$T/cmd.pid'; exec sleep 29" &
 apid=$!
 for i in $(seq 50); do [ -s "$T/r/power_metrics.json" ] && [ -s "$T/cmd.pid" ] && break; sleep 0.1; done
 $ADV intel-rapl:0=40 --seconds 0.5

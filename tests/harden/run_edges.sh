@@ -28,7 +28,7 @@ done
 # A killed run leaves nothing in TMPDIR (nor XDG_RUNTIME_DIR).
 mkdir "$T/tmp"
 env -u XDG_RUNTIME_DIR TMPDIR="$T/tmp" "$AIPM" run -q -o "$T/k" -- \
-	sh -c "echo \"\$AIPM_CONTROL\" >'$T/ctl'; echo \$\$ >'$T/cmd.pid'; exec sleep 30" &
+	sh -c "echo \"\$AIPM_CONTROL\" >'$T/ctl'; echo \$\$ >'$T/cmd.pid'; exec sleep 29" &
 apid=$!
 for i in $(seq 100); do [ -s "$T/cmd.pid" ] && break; sleep 0.1; done
 kill -KILL $apid
