@@ -106,29 +106,43 @@ static int handle(struct control *c, char *msg, size_t len)
 				 "the measurement");
 }
 
+static void reply(int fd, int e)
+{
+	char r[1200];
+	size_t n;
+	if (e >= 0)
+		n = (size_t)snprintf(r, sizeof r, "ok");
+	else
+		n = (size_t)snprintf(r, sizeof r, "error%c%d%c%s", 0, -e, 0, aipm_error_last());
+	if (n >= sizeof r)
+		n = sizeof r - 1;
+	if (send(fd, r, n, MSG_NOSIGNAL) < 0) { /* the client gave up: nothing to tell it */
+	}
+}
+
 static void serve_one(struct control *c, int fd)
 {
 	static char msg[MSG_MAX + 1];
+	/* An abstract socket has no file permissions: anyone on the machine
+	 * may connect, so the peer's user is checked. Another user's request
+	 * is read (briefly: it must not hold the others up) only to be
+	 * answered with the refusal, not reset. */
+	uid_t uid = peer_uid(fd);
+	bool ok = trusted(uid);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	if (poll(&p, 1, CLIENT_TIMEOUT_MS) <= 0)
+	if (poll(&p, 1, ok ? CLIENT_TIMEOUT_MS : 200) <= 0)
 		return;
 	/* MSG_TRUNC: the real size, so a request cut to the buffer is refused,
 	 * never half obeyed. */
 	ssize_t len = recv(fd, msg, MSG_MAX, MSG_TRUNC);
 	if (len <= 0)
 		return;
-	int e = len > MSG_MAX ? aipm_err(-E2BIG, "a request of %zd bytes; at most %d", len, MSG_MAX)
-			      : handle(c, msg, (size_t)len);
-	char reply[1200];
-	size_t rlen;
-	if (e >= 0)
-		rlen = (size_t)snprintf(reply, sizeof reply, "ok");
+	if (!ok)
+		reply(fd, aipm_err(-EPERM, "this aipm run belongs to uid %d: a process of uid %d may not mark its "
+					   "phases or log into it", (int)geteuid(), (int)uid));
 	else
-		rlen = (size_t)snprintf(reply, sizeof reply, "error%c%d%c%s", 0, -e, 0, aipm_error_last());
-	if (rlen >= sizeof reply)
-		rlen = sizeof reply - 1;
-	if (send(fd, reply, rlen, MSG_NOSIGNAL) < 0) { /* the client gave up: nothing to tell it */
-	}
+		reply(fd, len > MSG_MAX ? aipm_err(-E2BIG, "a request of %zd bytes; at most %d", len, MSG_MAX)
+					: handle(c, msg, (size_t)len));
 }
 
 static void *serve(void *arg)
@@ -146,10 +160,7 @@ static void *serve(void *arg)
 		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
-		/* An abstract socket has no file permissions: anyone on the
-		 * machine may connect, so the peer's user is checked. */
-		if (trusted(peer_uid(fd)))
-			serve_one(c, fd);
+		serve_one(c, fd);
 		close(fd);
 	}
 	return NULL;

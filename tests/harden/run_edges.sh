@@ -37,6 +37,29 @@ kill "$(cat "$T/cmd.pid")" 2>/dev/null
 check "a killed run leaves no control directory ($(ls "$T/tmp" | tr '\n' ' '))" [ -z "$(ls -A "$T/tmp")" ]
 check "the control socket is abstract ($(cat "$T/ctl"))" grep -q '^@aipm-' "$T/ctl"
 
+# The abstract socket has no file permissions: each end checks the other's
+# user. As root: nobody may not mark root's run, and root's aipm mark will
+# not talk to a socket nobody serves under a name it made up.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	AS_USER="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	chmod 755 "$T"
+	$TO "$AIPM" run -q -o "$T/p" -- sh -c "$AS_USER \"$AIPM\" mark intruder 2>'$T/intruder'; echo \$? >'$T/intruder.rc'"
+	check "another user's mark is refused (exit $(cat "$T/intruder.rc"))" [ "$(cat "$T/intruder.rc")" = 1 ]
+	grep_q "another user's mark: said" "may not mark" "$T/intruder"
+	check "another user's mark: no phases.json" [ ! -e "$T/p/phases.json" ]
+	mkdir "$T/pub" && chmod 777 "$T/pub"
+	$AS_USER /usr/bin/python3 -c "
+import socket, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.bind('\0aipm-fake-$$'); s.listen(4)
+open('$T/pub/ready', 'w').close(); time.sleep(5)" &
+	fake=$!
+	for i in $(seq 50); do [ -e "$T/pub/ready" ] && break; sleep 0.1; done
+	check "a fake server of another user is up" [ -e "$T/pub/ready" ]
+	AIPM_CONTROL="@aipm-fake-$$" expect_rc 1 "a socket served by another user is refused" "$AIPM" mark x 2>"$T/err"
+	grep_q "a socket served by another user: said" "served by a process of uid 65534" "$T/err"
+	kill $fake 2>/dev/null
+fi
+
 # More than 256 pairs in one raw request: refused, nothing written.
 $TO "$AIPM" run -q -o "$T/log" -- python3 - "$T/replies" <<'PY'
 import os, socket, sys
