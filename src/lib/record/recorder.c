@@ -28,7 +28,8 @@ struct aipm_recorder {
 	pthread_mutex_t lock;
 	bool committed, meta_saved, failing, stopped;
 	size_t held_peak;      /* most lines held during the current outage */
-	char fail_msg[600];    /* why the last write failed */
+	int fail_err;          /* the last write's error, and why */
+	char fail_msg[600];
 };
 
 static void event(struct aipm_recorder *r, enum aipm_recorder_event ev, const char *fmt, ...)
@@ -65,6 +66,7 @@ static void note(struct aipm_recorder *r, int e)
 	if (held > r->held_peak)
 		r->held_peak = held;
 	if (e < 0) {
+		r->fail_err = e;
 		snprintf(r->fail_msg, sizeof r->fail_msg, "%s", aipm_error_last());
 		if (!r->failing)
 			event(r, AIPM_RECORDER_WRITE_FAILING, "%s. Measuring goes on, the lines kept in memory (up "
@@ -201,8 +203,9 @@ static int losses(struct aipm_recorder *r)
 				      n ? ", " : "", (unsigned long long)dropped);
 	if (!r->meta_saved && n < sizeof what)
 		snprintf(what + n, sizeof what - n, "%smetadata.json's end and exit status", n ? ", " : "");
-	return aipm_err(r->failing ? -ENOSPC : -EIO, "%s are not in %s (%s). Free space; `aipm run --append` "
-				"later closes the segment", what, r->dir, r->fail_msg[0] ? r->fail_msg : "write error");
+	return aipm_err(r->fail_err ? r->fail_err : -EIO, "%s are not in %s (%s). Free space on that disk%s", what,
+			r->dir, r->fail_msg[0] ? r->fail_msg : "write error",
+			held ? "; the next --append closes the segment" : "");
 }
 
 int aipm_recorder_stop(struct aipm_recorder *r, int exit_status)
