@@ -326,25 +326,27 @@ int aipm_outdir_remove(struct aipm_outdir *d, const char *name)
 
 int aipm_outdir_replace(struct aipm_outdir *d, const char *name, const char *data, size_t n)
 {
-	char tmp[512];
-	int fd = aipm_outdir_create_temp(d, name, tmp, sizeof tmp);
+	/* Unnamed until whole (a process killed meanwhile leaves nothing),
+	 * a random temporary name where the filesystem has no O_TMPFILE. */
+	char tmp[512] = "";
+	int fd = aipm_outdir_create_unnamed(d);
+	if (fd < 0)
+		fd = aipm_outdir_create_temp(d, name, tmp, sizeof tmp);
 	if (fd < 0)
 		return fd;
 	bool torn = false;
 	int e = aipm_write_whole(fd, data, n, &torn);
 	if (e < 0)
 		e = aipm_err(e, "cannot write %s/%s: %s", d->path, name, strerror(-e));
-	close(fd);
 	if (!e)
-		e = aipm_outdir_rename(d, tmp, name);
-	if (e < 0) {
-		int keep = errno;
+		e = tmp[0] ? aipm_outdir_rename(d, tmp, name) : aipm_outdir_name(d, fd, name);
+	close(fd);
+	if (e < 0 && tmp[0]) {
 		struct creds c;
 		if (become_owner(d, &c) == 0) {
 			unlinkat(d->fd, tmp, 0);
 			back_to_self(&c);
 		}
-		errno = keep;
 	}
 	return e;
 }
