@@ -35,9 +35,10 @@ grep_q "--help says the bounds of --mem-interval" "default 1; 0.001 to 3600" "$T
 expect_rc 0 "run -i 60 --mem-interval 3600 runs" $TO "$AIPM" run -q -i 60 --mem-interval 3600 -o "$T/r" -- true
 expect_rc 0 "run -i 0.001 runs" $TO "$AIPM" run -q -i 0.001 -o "$T/r" -- true
 # --duration is not an interval: a long one is fine.
-$TO "$AIPM" attach -q -p $$ --duration 1e9 -i 0.05 -o "$T/a" &
+"$AIPM" attach -q -p $$ --duration 1e9 -i 0.05 -o "$T/a" &
 apid=$!
-sleep 1
+# Signals are aipm's to take once it records (before, SIGTERM kills it).
+for i in $(seq 150); do [ -s "$T/a/power_metrics.json" ] && break; sleep 0.1; done
 kill -TERM $apid
 wait $apid
 check "attach --duration 1e9 is accepted and stops on SIGTERM ($?)" [ $? = 0 ]
