@@ -43,14 +43,16 @@ import json; assert json.load(open('$2/metadata.json'))['segments'][-1]['exit_st
 	check "$1: invariants hold" invariants "$2"
 	"$AIPM" report --json "$2" >"$T/rep.json"
 	dur=$(json_get "$T/rep.json" "d['duration_s']")
-	check "$1: the report covers the whole command ($dur s of ~1.4)" near "$dur" 1.4 0.25
+	cmd=$(python3 -c "print(float(open('$T/t1').read()) - float(open('$T/t0').read()))")
+	check "$1: the report covers the whole command ($dur s, the command $cmd s)" \
+		python3 -c "import sys; sys.exit(not $cmd - 0.05 <= $dur <= $cmd + 1)"
 	rm -rf "$2"
 }
 
 # 1. Full from the start; space returns while the command runs.
 fill
-$TO "$AIPM" run -i 0.05 -o "$D/a" -- sh -c "sleep 0.6; grep -q 'No space left' '$T/err_a' && touch '$T/seen_a';
-	rm -f '$D/filler'; sleep 0.8; exit 3" 2>"$T/err_a"
+$TO "$AIPM" run -i 0.05 -o "$D/a" -- sh -c "date +%s.%N >'$T/t0'; sleep 0.6; grep -q 'No space left' '$T/err_a' && touch '$T/seen_a';
+	rm -f '$D/filler'; sleep 0.8; date +%s.%N >'$T/t1'; exit 3" 2>"$T/err_a"
 rc=$?
 sed 's/^/    | /' "$T/err_a"
 check "full from the start: the command ran and its status is kept ($rc)" [ $rc = 3 ]
@@ -60,8 +62,8 @@ complete "full from the start" "$D/a" 3
 
 # 2. The disk fills during the run and is freed before its end (the
 # issue's case: the summary covered 3.6 s of a 6 s command).
-$TO "$AIPM" run -i 0.05 -o "$D/b" -- sh -c "sleep 0.4; dd if=/dev/zero of='$D/filler' bs=4k 2>/dev/null; sleep 0.6;
-	grep -q 'No space left' '$T/err_b' && touch '$T/seen_b'; rm -f '$D/filler'; sleep 0.4" 2>"$T/err_b"
+$TO "$AIPM" run -i 0.05 -o "$D/b" -- sh -c "date +%s.%N >'$T/t0'; sleep 0.4; dd if=/dev/zero of='$D/filler' bs=4k 2>/dev/null; sleep 0.6;
+	grep -q 'No space left' '$T/err_b' && touch '$T/seen_b'; rm -f '$D/filler'; sleep 0.4; date +%s.%N >'$T/t1'" 2>"$T/err_b"
 rc=$?
 sed 's/^/    | /' "$T/err_b"
 check "filled mid-run: exit 0 ($rc)" [ $rc = 0 ]
