@@ -20,67 +20,181 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "outdir.h"
 
 struct aipm_writer {
 	int fd;
-	char path[4096];
+	struct aipm_outdir *dir;
+	char name[128];       /* the file's name in dir: the staged name until commit, "" unnamed */
+	bool staged, committed;
+	off_t base;           /* appending: the size an uncommitted run cuts back to */
 	struct aipm_buf line;
+	/* Lines the disk refused, oldest first, each with its newline. The
+	 * first `keep` bytes are never dropped: the END line closing a killed
+	 * segment and the new segment's first line, its energy baseline. */
+	struct aipm_buf held;
+	size_t nheld, keep;
+	uint64_t lines, dropped;
+	bool torn;            /* a partial line could not be cut back */
 };
 
 static const char segment_end[] = "\"END OF RECORDING SEGMENT\"\n";
+static const char pm_name[] = "power_metrics.json";
 
-static int mkdir_p(const char *dir)
+/* Write one line now, whole or not at all. */
+static int put(struct aipm_writer *w, const char *data, size_t n)
 {
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s", dir);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
+	if (w->torn) {
+		bool torn = false;
+		int e = aipm_write_whole(w->fd, "\n", 1, &torn);
+		if (e < 0)
+			return e;
+		w->torn = false;
 	}
-	if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return aipm_write_whole(w->fd, data, n, &w->torn);
 }
 
-int aipm_writer_open(struct aipm_writer **out, const char *dir, bool append, bool *replaced)
+/* Drop the oldest line that may be dropped. */
+static bool drop_one(struct aipm_writer *w)
 {
-	struct stat st;
-	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
-		return aipm_err(-ENOTDIR, "%s is a file, not a directory. Give -o a directory to record into", dir);
-	int r = mkdir_p(dir);
+	char *start = w->held.data + w->keep;
+	size_t avail = w->held.len - w->keep;
+	char *nl = avail ? memchr(start, '\n', avail) : NULL;
+	if (!nl)
+		return false;
+	size_t n = (size_t)(nl - start) + 1;
+	memmove(start, start + n, avail - n);
+	w->held.len -= n;
+	w->nheld--;
+	w->dropped++;
+	return true;
+}
+
+static void hold(struct aipm_writer *w, const char *data, size_t n, bool keep)
+{
+	while (w->held.len + n > AIPM_WRITER_HOLD_MAX && drop_one(w))
+		;
+	if (w->held.len + n > AIPM_WRITER_HOLD_MAX) {
+		w->dropped++;
+		return;
+	}
+	aipm_buf_put(&w->held, data, n);
+	if (w->held.oom) { /* keep what was held before; this line is lost */
+		w->held.oom = false;
+		w->dropped++;
+		return;
+	}
+	w->nheld++;
+	if (keep)
+		w->keep = w->held.len;
+}
+
+/* Write the held lines, oldest first, as far as the disk takes them. */
+static int flush(struct aipm_writer *w)
+{
+	size_t off = 0;
+	int e = 0;
+	while (off < w->held.len) {
+		const char *nl = memchr(w->held.data + off, '\n', w->held.len - off);
+		size_t n = (size_t)(nl - (w->held.data + off)) + 1;
+		if ((e = put(w, w->held.data + off, n)) < 0)
+			break;
+		off += n;
+		w->nheld--;
+	}
+	memmove(w->held.data, w->held.data + off, w->held.len - off);
+	w->held.len -= off;
+	w->keep = w->keep > off ? w->keep - off : 0;
+	return e;
+}
+
+static int submit(struct aipm_writer *w, const char *data, size_t n, bool keep)
+{
+	int e = w->held.len ? flush(w) : 0;
+	if (!e)
+		e = put(w, data, n);
+	if (!e)
+		return 0;
+	hold(w, data, n, keep);
+	return aipm_err(e, "cannot write %s/%s: %s", aipm_outdir_path(w->dir), pm_name, strerror(-e));
+}
+
+/* A killed run leaves its last segment without the END line, perhaps with
+ * half a line: end that line and the segment, so the new segment is never
+ * merged into the killed one. */
+static int close_open_segment(struct aipm_writer *w, bool *closed)
+{
+	char tail[4096];
+	off_t end = lseek(w->fd, 0, SEEK_END);
+	if (end <= 0)
+		return 0;
+	size_t n = end < (off_t)sizeof tail ? (size_t)end : sizeof tail;
+	ssize_t got = pread(w->fd, tail, n, end - (off_t)n);
+	if (got != (ssize_t)n)
+		return aipm_err(got < 0 ? -errno : -EIO, "cannot read %s/%s to append to it", aipm_outdir_path(w->dir),
+				pm_name);
+	bool cut = tail[n - 1] != '\n';
+	size_t e = n;
+	while (!cut && e > 0 && (tail[e - 1] == '\n' || tail[e - 1] == ' ' || tail[e - 1] == '\r'))
+		e--; /* the last line that holds something */
+	size_t b = e;
+	while (b > 0 && tail[b - 1] != '\n')
+		b--;
+	const size_t mlen = sizeof segment_end - 2;
+	if (!cut && e - b == mlen && !memcmp(tail + b, segment_end, mlen))
+		return 0;
+	if (!cut && e == 0)
+		return 0; /* only blank lines */
+	*closed = true;
+	char fix[sizeof segment_end + 1];
+	size_t k = 0;
+	if (cut)
+		fix[k++] = '\n';
+	memcpy(fix + k, segment_end, sizeof segment_end - 1);
+	k += sizeof segment_end - 1;
+	int r = submit(w, fix, k, true);
+	return r == -ENOSPC || r == -EDQUOT ? 0 : r; /* held: written when space returns */
+}
+
+int aipm_writer_open(struct aipm_writer **out, struct aipm_outdir *dir, bool append, bool *replaced,
+		     bool *closed_open)
+{
+	bool exists, closed = false;
+	int r = aipm_outdir_check(dir, pm_name, &exists);
 	if (r < 0)
-		return aipm_err(r, "cannot create the recording directory %s: %s. Choose another -o DIR", dir,
-				strerror(-r));
+		return r;
 	struct aipm_writer *w = calloc(1, sizeof *w);
 	if (!w)
 		return aipm_err(-ENOMEM, "out of memory");
-	snprintf(w->path, sizeof w->path, "%s/power_metrics.json", dir);
-	if (replaced)
-		*replaced = !append && stat(w->path, &st) == 0;
-	w->fd = open(w->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | (append ? 0 : O_TRUNC), 0666);
-	if (w->fd < 0) {
-		r = -errno;
-		free(w);
-		return aipm_err(r, "cannot write %s/power_metrics.json: %s. Choose a writable -o DIR", dir,
-				strerror(-r));
-	}
+	w->dir = aipm_outdir_ref(dir);
 	if (append) {
-		/* A previous run killed mid-line leaves a partial last line: end it
-		 * so the new segment starts on a line of its own (the reader skips
-		 * and counts the broken one). */
-		off_t end = lseek(w->fd, 0, SEEK_END);
-		char c = '\n';
-		if (end > 0 && pread(w->fd, &c, 1, end - 1) == 1 && c != '\n' && write(w->fd, "\n", 1) < 0) {
-			r = -errno;
-			close(w->fd);
-			free(w);
-			return aipm_err(r, "cannot append to %s/power_metrics.json: %s", dir, strerror(-r));
-		}
+		bool existed;
+		w->fd = aipm_outdir_append(dir, pm_name, &existed);
+		snprintf(w->name, sizeof w->name, "%s", pm_name);
+	} else {
+		/* Staged beside the old file, replacing it at commit once the
+		 * command has started: unnamed where the filesystem allows it, so
+		 * a run killed before that leaves nothing behind. */
+		w->staged = true;
+		w->fd = aipm_outdir_create_unnamed(dir);
+		if (w->fd < 0)
+			w->fd = aipm_outdir_create_temp(dir, pm_name, w->name, sizeof w->name);
 	}
+	if (w->fd < 0) {
+		r = w->fd;
+		aipm_outdir_unref(w->dir);
+		free(w);
+		return r;
+	}
+	if (append && (r = close_open_segment(w, &closed)) < 0) {
+		aipm_writer_close(w);
+		return r;
+	}
+	w->base = lseek(w->fd, 0, SEEK_END);
+	if (replaced)
+		*replaced = !append && exists;
+	if (closed_open)
+		*closed_open = closed;
 	*out = w;
 	return 0;
 }
@@ -259,38 +373,58 @@ void aipm_writer_format(struct aipm_buf *b, const struct aipm_snapshot *s)
 	aipm_buf_puts(b, "}}");
 }
 
-static int write_all(struct aipm_writer *w, const char *data, size_t n)
-{
-	while (n) {
-		ssize_t k = write(w->fd, data, n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return aipm_err(-errno, "writing %s: %s", w->path, strerror(errno));
-		}
-		data += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 int aipm_writer_write(struct aipm_writer *w, const struct aipm_snapshot *s)
 {
 	aipm_writer_format(&w->line, s);
 	aipm_buf_put(&w->line, "\n", 1);
-	if (w->line.oom)
-		return aipm_err(-ENOMEM, "out of memory formatting a line of %s", w->path);
-	return write_all(w, w->line.data, w->line.len);
+	if (w->line.oom) {
+		w->line.oom = false;
+		w->dropped++;
+		return aipm_err(-ENOMEM, "out of memory formatting a line of %s/%s", aipm_outdir_path(w->dir),
+				pm_name);
+	}
+	return submit(w, w->line.data, w->line.len, w->lines++ == 0);
 }
 
-int aipm_writer_end_segment(struct aipm_writer *w) { return write_all(w, segment_end, sizeof segment_end - 1); }
+int aipm_writer_end_segment(struct aipm_writer *w)
+{
+	return submit(w, segment_end, sizeof segment_end - 1, false);
+}
+
+int aipm_writer_commit(struct aipm_writer *w)
+{
+	if (w->committed)
+		return 0;
+	if (w->staged) {
+		int e = w->name[0] ? aipm_outdir_rename(w->dir, w->name, pm_name)
+				   : aipm_outdir_name(w->dir, w->fd, pm_name);
+		if (e < 0)
+			return e;
+		snprintf(w->name, sizeof w->name, "%s", pm_name);
+	}
+	w->committed = true;
+	return 0;
+}
+
+void aipm_writer_held(const struct aipm_writer *w, size_t *held, uint64_t *dropped)
+{
+	*held = w->nheld;
+	*dropped = w->dropped;
+}
 
 void aipm_writer_close(struct aipm_writer *w)
 {
 	if (!w)
 		return;
-	fsync(w->fd);
+	if (!w->committed && w->staged && w->name[0])
+		aipm_outdir_remove(w->dir, w->name);
+	else if (!w->committed && ftruncate(w->fd, w->base) < 0) { /* nothing more to undo with */
+	}
+	if (w->committed)
+		fsync(w->fd);
 	close(w->fd);
 	aipm_buf_free(&w->line);
+	aipm_buf_free(&w->held);
+	aipm_outdir_unref(w->dir);
 	free(w);
 }
