@@ -220,7 +220,7 @@ int serve_http_run(struct serve_http *srv, const sigset_t *signals)
 		say_cuts(srv, now);
 		MHD_UNSIGNED_LONG_LONG mhd_ms;
 		if (MHD_get_timeout(d, &mhd_ms) == MHD_YES && (wait_ms < 0 || mhd_ms < (unsigned)wait_ms))
-			wait_ms = (int)mhd_ms;
+			wait_ms = mhd_ms > INT_MAX ? INT_MAX : (int)mhd_ms;
 		if (poll(p, 2, wait_ms) < 0 && errno != EINTR) {
 			rc = cli_fail(AIPM_EXIT_FAIL, "serve: waiting for connections failed: %s", strerror(errno));
 			break;
