@@ -22,5 +22,5 @@ clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-san
 	$(pkg-config --libs libcjson) -lm -pthread -o "$work/fuzz_line"
 mkdir "$work/corpus"
 for f in "$src"/tests/fixtures/recordings/*/power_metrics.json; do cp "$f" "$work/corpus/$(basename "$(dirname "$f")")"; done
-"$work/fuzz_line" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+"$work/fuzz_line" -error_exitcode=1 -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
 	-artifact_prefix="${AIPM_FUZZ_ARTIFACTS:-$work/}" "$work/corpus"
