@@ -24,8 +24,9 @@ struct aipm_run_info {
 
 int aipm_metadata_begin(const char *dir, bool append, const struct aipm_run_info *info,
 			struct aipm_source *const *src, size_t nsrc, const struct timespec *start);
-/* exit_status < 0 when there is none (attach, library). */
+/* exit_status < 0 when there is none (attach, library). The segment gets
+ * the health of each source (src, once sampling has stopped). */
 int aipm_metadata_end(const char *dir, const struct timespec *end, int exit_status, uint64_t samples,
-		      double aipm_cpu_s);
+		      double aipm_cpu_s, struct aipm_source *const *src, size_t nsrc);
 
 #endif
