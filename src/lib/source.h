@@ -146,6 +146,7 @@ extern const size_t aipm_source_count;
 extern const struct aipm_source_ops aipm_source_rapl;
 extern const struct aipm_source_ops aipm_source_procfs;
 extern const struct aipm_source_ops aipm_source_nvml;
+extern const struct aipm_source_ops aipm_source_amdsmi;
 extern const struct aipm_source_ops aipm_source_hwmon;
 
 /* Helper for sources: fill reason/fix with printf formats. */

@@ -18,6 +18,7 @@ const struct aipm_source_ops *const aipm_source_registry[] = {
 	&aipm_source_rapl,
 	&aipm_source_procfs,
 	&aipm_source_nvml,
+	&aipm_source_amdsmi,
 	&aipm_source_hwmon,
 };
 const size_t aipm_source_count = AIPM_ARRAY_SIZE(aipm_source_registry);
