@@ -120,13 +120,15 @@ static void member_close(struct procfs *s, struct member *m)
 	close_fd(s, &m->smaps_fd);
 }
 
-/* Open pid/name, kept (counted in the budget) when there is room. */
-static int open_kept(struct procfs *s, pid_t pid, const char *name, bool *kept)
+/* Open pid/name, kept (counted in the budget) when there is room below
+ * limit: stat fds may use the whole budget (they are read every sample and
+ * guard against pid reuse), smaps fds half of it (read at the slow tier). */
+static int open_kept(struct procfs *s, pid_t pid, const char *name, size_t limit, bool *kept)
 {
 	char path[64];
 	snprintf(path, sizeof path, "%d/%s", (int)pid, name);
 	int fd = aipm_openat_ro(s->proc_fd, path);
-	*kept = fd >= 0 && s->fds_kept < s->fd_budget;
+	*kept = fd >= 0 && s->fds_kept < limit;
 	if (*kept)
 		s->fds_kept++;
 	return fd;
@@ -180,7 +182,7 @@ static bool read_smaps(struct procfs *s, struct member *m, char *buf, size_t n)
 	 * execve (the command itself, right after aipm forks it) it reads
 	 * nothing. Reopen once for the new one. */
 	close_fd(s, &m->smaps_fd);
-	int fd = open_kept(s, m->pid, "smaps_rollup", &kept);
+	int fd = open_kept(s, m->pid, "smaps_rollup", s->fd_budget / 2, &kept);
 	if (fd < 0)
 		return false;
 	bool ok = aipm_pread_all(fd, buf, n) > 0;
@@ -208,7 +210,7 @@ static void member_read_mem(struct procfs *s, struct member *m)
 static int adopt(struct procfs *s, pid_t pid, struct aipm_pid_stat *f, int *fd_out, bool *kept)
 {
 	char buf[1024];
-	int fd = open_kept(s, pid, "stat", kept);
+	int fd = open_kept(s, pid, "stat", s->fd_budget, kept);
 	if (fd < 0)
 		return fd;
 	if (aipm_pread_all(fd, buf, sizeof buf) <= 0 || !aipm_parse_pid_stat(buf, f)) {
