@@ -39,82 +39,9 @@
 
 #include "error.h"
 #include "membership.h"
-#include "nvml_api.h"
+#include "nvml_priv.h"
 
-/* A process the driver stops reporting in the utilisation buffer has gone
- * idle; keep its last SM use no longer than this when NOT_FOUND says the
- * driver simply has no newer sample (its period is 1/6 s to 1 s, longer
- * than aipm's default 0.1 s interval). */
-#define UTIL_HOLD_S 1.0
-
-struct util_entry {
-	pid_t pid;      /* host pid, as NVML gives it */
-	unsigned sm;    /* percent, mean of the driver's samples in the window */
-	double seen_s;  /* monotonic time of the sample that reported it */
-	unsigned sum, n; /* accumulating the driver's samples of one call */
-};
-
-struct gpu {
-	nvmlDevice_t dev;
-	int id;             /* catalog id */
-	unsigned index;
-	char name[NVML_DEVICE_NAME_V2_BUFFER_SIZE];
-	char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
-	bool lost;          /* GPU_IS_LOST once: never asked again */
-	bool has_counter;   /* total-energy counter answered at open */
-	int mem_ver;        /* 2, 1, or 0 (unsupported) */
-	bool putil;         /* per-process utilisation supported */
-	bool temp, limit;
-	/* energy */
-	bool have_raw;
-	uint64_t last_raw_mj;
-	double energy_mj;   /* cumulative since open; a double for integration */
-	bool have_power;
-	double last_power_w, last_power_s;
-	/* slow-tier readings, held in between */
-	double limit_w;
-	double temp_c;
-	bool temp_valid, limit_valid;
-	/* per-process utilisation */
-	unsigned long long last_seen_us;
-	size_t nutil, util_cap;
-	struct util_entry *util;
-	bool util_complete; /* the latest answer was read whole */
-	uint64_t truncated; /* samples whose process list was not read whole */
-};
-
-struct nvml {
-	struct aipm_source base;
-	void *lib;
-	char lib_path[256];
-	struct {
-		nvml_init_fn init, shutdown;
-		nvml_error_string_fn error_string;
-		nvml_count_fn count;
-		nvml_handle_fn handle;
-		nvml_str_fn name, uuid;
-		nvml_ull_fn energy;
-		nvml_uint_fn power, limit;
-		nvml_util_fn util;
-		nvml_mem_fn mem;
-		nvml_mem2_fn mem2;
-		nvml_temp_fn temp;
-		nvml_procs_fn procs[2][3]; /* [compute, graphics][v2, v3, v1] */
-		nvml_putil_fn putil;
-	} fn;
-	bool all_procs;
-	size_t ngpus;
-	struct gpu *gpus;
-	/* running-process records, room for cap records of up to 32 bytes */
-	unsigned char *pbuf;
-	size_t pbuf_cap;
-	int v3_stride; /* 0 until measured; -1 when _v3 output is unusable */
-	nvmlProcessUtilizationSample_t *ubuf;
-	size_t ubuf_cap;
-	struct aipm_pidmap pidmap; /* NVML speaks host pids */
-};
-
-static const char *errstr(struct nvml *n, nvmlReturn_t rc)
+const char *aipm_nvml_errstr(struct nvml *n, nvmlReturn_t rc)
 {
 	const char *s = n->fn.error_string ? n->fn.error_string(rc) : NULL;
 	return s ? s : "unknown NVML error";
@@ -157,39 +84,6 @@ static void resolve(struct nvml *n)
 #undef RES
 }
 
-/* GetProcessUtilization into n->ubuf, growing it on INSUFFICIENT_SIZE
- * (the count may grow between calls). *truncated: still too small after
- * the retries. */
-static nvmlReturn_t putil_call(struct nvml *n, struct gpu *g, unsigned long long since, unsigned *cnt,
-			       bool *truncated)
-{
-	nvmlReturn_t rc;
-	*truncated = false;
-	for (int tries = 0;; tries++) {
-		*cnt = (unsigned)n->ubuf_cap;
-		rc = n->fn.putil(g->dev, n->ubuf, cnt, since);
-		if (rc != NVML_ERROR_INSUFFICIENT_SIZE)
-			break;
-		if (tries == 3) {
-			*truncated = true;
-			break;
-		}
-		size_t want = (size_t)*cnt + *cnt / 2 + 16;
-		void *p = realloc(n->ubuf, want * sizeof *n->ubuf);
-		if (!p) {
-			*truncated = true;
-			break;
-		}
-		n->ubuf = p;
-		n->ubuf_cap = want;
-	}
-	if (rc == NVML_SUCCESS && *cnt > n->ubuf_cap) {
-		*cnt = (unsigned)n->ubuf_cap;
-		*truncated = true;
-	}
-	return rc;
-}
-
 static void open_gpu(struct nvml *n, struct gpu *g)
 {
 	unsigned long long mj;
@@ -219,7 +113,7 @@ static void open_gpu(struct nvml *n, struct gpu *g)
 		 * fresh samples, not the driver's whole backlog. */
 		unsigned cnt;
 		bool truncated;
-		if (putil_call(n, g, 0, &cnt, &truncated) == NVML_SUCCESS)
+		if (aipm_nvml_putil_call(n, g, 0, &cnt, &truncated) == NVML_SUCCESS)
 			for (unsigned i = 0; i < cnt; i++)
 				if (n->ubuf[i].timeStamp > g->last_seen_us)
 					g->last_seen_us = n->ubuf[i].timeStamp;
@@ -269,7 +163,7 @@ static bool open_lib(struct nvml *n, const struct aipm_source_config *cfg)
 	}
 	nvmlReturn_t rc = n->fn.init();
 	if (rc != NVML_SUCCESS) {
-		aipm_source_set(s, false, init_fix(rc), "NVML did not start: %s (code %d)", errstr(n, rc), rc);
+		aipm_source_set(s, false, init_fix(rc), "NVML did not start: %s (code %d)", aipm_nvml_errstr(n, rc), rc);
 		n->fn.shutdown = NULL; /* nothing to shut down */
 		return false;
 	}
@@ -313,7 +207,7 @@ static int nvml_open(const struct aipm_source_config *cfg, struct aipm_catalog *
 	nvmlReturn_t rc = n->fn.count(&count);
 	if (rc != NVML_SUCCESS || count == 0) {
 		aipm_source_set(&n->base, false, rc ? init_fix(rc) : "",
-				rc ? "NVML cannot count GPUs: %s" : "no NVIDIA GPU found%s", rc ? errstr(n, rc) : "");
+				rc ? "NVML cannot count GPUs: %s" : "no NVIDIA GPU found%s", rc ? aipm_nvml_errstr(n, rc) : "");
 		return 0;
 	}
 	n->gpus = calloc(count, sizeof *n->gpus);
@@ -327,7 +221,7 @@ static int nvml_open(const struct aipm_source_config *cfg, struct aipm_catalog *
 		rc = n->fn.handle(i, &g->dev);
 		if (rc != NVML_SUCCESS) {
 			if (!first_err[0])
-				snprintf(first_err, sizeof first_err, "GPU %u: %s", i, errstr(n, rc));
+				snprintf(first_err, sizeof first_err, "GPU %u: %s", i, aipm_nvml_errstr(n, rc));
 			continue;
 		}
 		g->index = i;
@@ -359,13 +253,6 @@ static int nvml_open(const struct aipm_source_config *cfg, struct aipm_catalog *
 
 /* ---- sample --------------------------------------------------------- */
 
-static bool check_lost(struct gpu *g, nvmlReturn_t rc)
-{
-	if (rc == NVML_ERROR_GPU_IS_LOST)
-		g->lost = true;
-	return g->lost;
-}
-
 /* Energy and power. The counter is mJ since the driver loaded: a reading
  * below the last one means a reload, and the new reading is all energy
  * since, so the cumulative never goes back. Without a counter, integrate
@@ -375,7 +262,7 @@ static void sample_energy(struct nvml *n, struct gpu *g, struct aipm_gpu_value *
 	unsigned int mw;
 	unsigned long long mj;
 	nvmlReturn_t rc = n->fn.power ? n->fn.power(g->dev, &mw) : NVML_ERROR_FUNCTION_NOT_FOUND;
-	if (check_lost(g, rc))
+	if (aipm_nvml_lost(g, rc))
 		return;
 	if (rc == NVML_SUCCESS) {
 		o->power_w = mw / 1000.0;
@@ -383,7 +270,7 @@ static void sample_energy(struct nvml *n, struct gpu *g, struct aipm_gpu_value *
 	}
 	if (g->has_counter) {
 		rc = n->fn.energy(g->dev, &mj);
-		if (check_lost(g, rc))
+		if (aipm_nvml_lost(g, rc))
 			return;
 		if (rc == NVML_SUCCESS) {
 			if (g->have_raw)
@@ -406,7 +293,7 @@ static void sample_slow(struct nvml *n, struct gpu *g)
 	if (g->temp) {
 		unsigned int c;
 		nvmlReturn_t rc = n->fn.temp(g->dev, NVML_TEMPERATURE_GPU, &c);
-		if (check_lost(g, rc))
+		if (aipm_nvml_lost(g, rc))
 			return;
 		g->temp_valid = rc == NVML_SUCCESS;
 		g->temp = rc != NVML_ERROR_NOT_SUPPORTED;
@@ -415,7 +302,7 @@ static void sample_slow(struct nvml *n, struct gpu *g)
 	if (g->limit) {
 		unsigned int mw;
 		nvmlReturn_t rc = n->fn.limit(g->dev, &mw);
-		if (check_lost(g, rc))
+		if (aipm_nvml_lost(g, rc))
 			return;
 		if (rc == NVML_SUCCESS)
 			g->limit_w = mw / 1000.0;
@@ -426,7 +313,7 @@ static void sample_state(struct nvml *n, struct gpu *g, struct aipm_gpu_value *o
 {
 	nvmlUtilization_t u;
 	nvmlReturn_t rc = n->fn.util ? n->fn.util(g->dev, &u) : NVML_ERROR_FUNCTION_NOT_FOUND;
-	if (check_lost(g, rc))
+	if (aipm_nvml_lost(g, rc))
 		return;
 	if (rc == NVML_SUCCESS) {
 		o->sm_util = u.gpu;
@@ -444,7 +331,7 @@ static void sample_state(struct nvml *n, struct gpu *g, struct aipm_gpu_value *o
 		o->mem_used_bytes = m.used;
 		o->mem_total_bytes = m.total;
 	}
-	if (check_lost(g, rc))
+	if (aipm_nvml_lost(g, rc))
 		return;
 	if (g->mem_ver && rc == NVML_SUCCESS)
 		o->fields |= AIPM_GPU_MEM;
@@ -462,190 +349,6 @@ static void sample_state(struct nvml *n, struct gpu *g, struct aipm_gpu_value *o
 	}
 }
 
-static struct util_entry *util_slot(struct gpu *g, pid_t pid, double t_s)
-{
-	for (size_t k = 0; k < g->nutil; k++)
-		if (g->util[k].pid == pid)
-			return &g->util[k];
-	if (g->nutil == g->util_cap) {
-		size_t cap = g->util_cap ? g->util_cap * 2 : 16;
-		struct util_entry *u = realloc(g->util, cap * sizeof *u);
-		if (!u)
-			return NULL;
-		g->util = u;
-		g->util_cap = cap;
-	}
-	g->util[g->nutil] = (struct util_entry){.pid = pid, .seen_s = t_s};
-	return &g->util[g->nutil++];
-}
-
-/* Per-process SM use since the last seen timestamp. NOT_FOUND means the
- * driver has no sample newer than that: keep what it said last (for at
- * most UTIL_HOLD_S). A fresh answer replaces the table: a process it omits
- * had no SM use. */
-static void sample_putil(struct nvml *n, struct gpu *g, double t_s)
-{
-	unsigned cnt;
-	bool truncated;
-	nvmlReturn_t rc = putil_call(n, g, g->last_seen_us, &cnt, &truncated);
-	if (check_lost(g, rc))
-		return;
-	if (rc == NVML_ERROR_NOT_SUPPORTED) {
-		g->putil = false; /* MIG, or pre-Maxwell: stop asking */
-		g->nutil = 0;
-		return;
-	}
-	if (rc != NVML_SUCCESS) {
-		size_t k = 0;
-		for (size_t i = 0; i < g->nutil; i++)
-			if (t_s - g->util[i].seen_s <= UTIL_HOLD_S)
-				g->util[k++] = g->util[i];
-		g->nutil = k;
-		g->util_complete = rc == NVML_ERROR_NOT_FOUND && !truncated;
-		return;
-	}
-	unsigned long long newest = g->last_seen_us;
-	g->nutil = 0;
-	g->util_complete = !truncated;
-	for (unsigned i = 0; i < cnt; i++) {
-		const nvmlProcessUtilizationSample_t *s = &n->ubuf[i];
-		/* nvtop's checks: old timestamps and >100 % are driver noise */
-		if (s->timeStamp <= g->last_seen_us || s->smUtil > 100 || s->pid == 0)
-			continue;
-		if (s->timeStamp > newest)
-			newest = s->timeStamp;
-		struct util_entry *u = util_slot(g, (pid_t)s->pid, t_s);
-		if (!u) {
-			g->util_complete = false;
-			continue;
-		}
-		u->sum += s->smUtil;
-		u->n++;
-	}
-	for (size_t k = 0; k < g->nutil; k++)
-		g->util[k].sm = (g->util[k].sum + g->util[k].n / 2) / g->util[k].n;
-	g->last_seen_us = newest;
-}
-
-/* One running-process list into n->pbuf; returns the record count and
- * sets *stride, or -1 (*whole false when records were left out). Records
- * are read as raw bytes: pid at offset 0 and usedGpuMemory at offset 8 in
- * all three layouts. */
-static int read_proc_list(struct nvml *n, struct gpu *g, int kind, size_t *stride, bool *whole)
-{
-	int ver = n->fn.procs[kind][0] ? 0 : (n->fn.procs[kind][1] && n->v3_stride >= 0) ? 1 : 2;
-	nvml_procs_fn fn = n->fn.procs[kind][ver];
-	*whole = true;
-	if (!fn)
-		return -1;
-	nvmlReturn_t rc;
-	unsigned cnt;
-	for (int tries = 0;; tries++) {
-		cnt = (unsigned)n->pbuf_cap;
-		if (ver == 1) /* _v3 stride probe: a pattern no field ends with */
-			memset(n->pbuf, 0xA5, n->pbuf_cap * 32);
-		rc = fn(g->dev, &cnt, n->pbuf);
-		if (rc != NVML_ERROR_INSUFFICIENT_SIZE)
-			break;
-		size_t want = (size_t)cnt + cnt / 2 + 16; /* the list may grow between calls */
-		void *p = tries < 3 ? realloc(n->pbuf, want * 32) : NULL;
-		if (!p) {
-			*whole = false; /* still too small: the list is not whole */
-			return -1;
-		}
-		n->pbuf = p;
-		n->pbuf_cap = want;
-	}
-	if (check_lost(g, rc))
-		return -1;
-	if (rc != NVML_SUCCESS) {
-		*whole = rc == NVML_ERROR_NOT_SUPPORTED;
-		return -1;
-	}
-	if (cnt > n->pbuf_cap) {
-		cnt = (unsigned)n->pbuf_cap;
-		*whole = false;
-	}
-	*stride = ver == 0 ? 24 : ver == 2 ? 16 : (size_t)n->v3_stride;
-	if (ver == 1 && cnt > 0 && n->v3_stride == 0) {
-		/* Where the driver stopped writing tells its record size: n
-		 * records of s bytes end in ((n-1)s, ns]. */
-		size_t end = (size_t)cnt * 32;
-		while (end > 0 && n->pbuf[end - 1] == 0xA5)
-			end--;
-		size_t s = end <= cnt * 16u ? 16 : end <= cnt * 24u ? 24 : 32;
-		for (unsigned i = 0; i < cnt; i++) {
-			unsigned pid;
-			memcpy(&pid, n->pbuf + i * s, sizeof pid);
-			if (pid == 0 || pid > 4194304) /* PID_MAX_LIMIT */
-				s = 0;
-		}
-		n->v3_stride = s ? (int)s : -1;
-		if (!s) /* unusable: the next call falls back to v1 */
-			return -1;
-		*stride = s;
-	}
-	return (int)cnt;
-}
-
-/* The processes on one GPU (host pids here, mapped at the end): memory
- * from the compute and graphics lists, SM use from the utilisation table.
- * Returns false when the list is not whole. */
-static bool sample_procs(struct nvml *n, struct gpu *g, struct aipm_snapshot *snap, double t_s)
-{
-	struct aipm_gpu_value *o = aipm_snapshot_gpu(snap, g->id);
-	bool mem_ok = false, mem_whole = true, oom = false;
-	for (int kind = 0; kind < 2 && !g->lost; kind++) {
-		size_t stride;
-		bool whole;
-		int cnt = read_proc_list(n, g, kind, &stride, &whole);
-		mem_whole &= whole;
-		if (cnt < 0)
-			continue;
-		mem_ok = true;
-		for (int i = 0; i < cnt; i++) {
-			unsigned pid;
-			unsigned long long bytes;
-			memcpy(&pid, n->pbuf + (size_t)i * stride, sizeof pid);
-			memcpy(&bytes, n->pbuf + (size_t)i * stride + 8, sizeof bytes);
-			struct aipm_gpu_proc *p = aipm_snapshot_gpu_proc(snap, g->id, (pid_t)pid);
-			oom |= !p;
-			/* A process with a compute and a graphics context is
-			 * listed twice with the same memory: take it once. */
-			if (p && bytes != NVML_VALUE_NOT_AVAILABLE && (!p->mem_valid || bytes > p->mem_bytes)) {
-				p->mem_bytes = bytes;
-				p->mem_valid = true;
-			}
-		}
-	}
-	if (g->lost)
-		return true;
-	if (mem_ok)
-		o->fields |= AIPM_GPU_PROC_MEM;
-	if (g->putil) {
-		sample_putil(n, g, t_s);
-		if (g->lost)
-			return true;
-	}
-	bool util_whole = true;
-	if (g->putil) {
-		o->fields |= AIPM_GPU_PROC_UTIL;
-		util_whole = g->util_complete;
-		for (size_t k = 0; k < g->nutil; k++) {
-			struct aipm_gpu_proc *p = aipm_snapshot_gpu_proc(snap, g->id, g->util[k].pid);
-			oom |= !p;
-			if (p)
-				p->sm_util = g->util[k].sm;
-		}
-	}
-	for (size_t i = 0; i < o->nprocs; i++)
-		o->procs[i].pid = aipm_pidmap_local(&n->pidmap, o->procs[i].pid, t_s);
-	/* The share is computed from SM use where the GPU gives it, else
-	 * from memory (attrib.c): that basis must have been read whole. */
-	o->procs_complete = !oom && (g->putil ? util_whole : mem_whole);
-	return o->procs_complete;
-}
-
 static int nvml_sample(struct aipm_source *src, const struct aipm_sample_ctx *ctx, struct aipm_snapshot *snap)
 {
 	struct nvml *n = (struct nvml *)src;
@@ -658,7 +361,7 @@ static int nvml_sample(struct aipm_source *src, const struct aipm_sample_ctx *ct
 			sample_energy(n, g, o, t_s);
 		if (!g->lost)
 			sample_state(n, g, o, ctx->slow);
-		if (!g->lost && !sample_procs(n, g, snap, t_s)) {
+		if (!g->lost && !aipm_nvml_sample_procs(n, g, snap, t_s)) {
 			g->truncated++;
 			partial++;
 		}

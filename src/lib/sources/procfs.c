@@ -49,46 +49,7 @@
 
 #include "error.h"
 #include "membership.h"
-#include "pidtable.h"
-#include "procparse.h"
-
-struct member {
-	pid_t pid;
-	uint64_t start_ticks;
-	int stat_fd, smaps_fd;   /* -1 when not kept (past the fd budget, or none yet) */
-	clockid_t clock;         /* the process CPU clock */
-	bool has_clock;
-	uint64_t cpu_ns, child_ns;
-	char comm[32];
-	bool alive;
-	bool mem_valid, mem_tried;
-	uint64_t pss, uss, rss;
-};
-
-struct procfs {
-	struct aipm_source base;
-	int proc_fd, stat_fd, meminfo_fd;
-	char root[256];
-	const struct aipm_membership *mb;
-	pid_t self;
-	bool all; /* every process is a member (machine-wide mode) */
-	_Atomic uint64_t *reaped;
-	uint64_t tick_ns;
-	bool meminfo_valid;
-	uint64_t mem_total, mem_avail;
-	struct pidtable cur, next;
-	struct member *members, *members_next;
-	size_t nmembers, members_cap, next_cap;
-	size_t last_listed;
-	pid_t *fresh; /* pids first seen this sample */
-	size_t nfresh, fresh_cap;
-	/* fd budget */
-	size_t fd_budget, fds_kept;
-	size_t unkept, unread; /* this sample: members read by path; pids not readable at all */
-	size_t peak_unkept, peak_members, unread_total;
-};
-
-enum read_result { READ_OK, READ_GONE, READ_UNREAD };
+#include "procfs_priv.h"
 
 static int grow(void **p, size_t *cap, size_t need, size_t size)
 {
@@ -105,112 +66,11 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-static void close_fd(struct procfs *s, int *fd)
-{
-	if (*fd >= 0) {
-		close(*fd);
-		s->fds_kept--;
-	}
-	*fd = -1;
-}
-
-static void member_close(struct procfs *s, struct member *m)
-{
-	close_fd(s, &m->stat_fd);
-	close_fd(s, &m->smaps_fd);
-}
-
-/* Open pid/name, kept (counted in the budget) when there is room below
- * limit: stat fds may use the whole budget (they are read every sample and
- * guard against pid reuse), smaps fds half of it (read at the slow tier). */
-static int open_kept(struct procfs *s, pid_t pid, const char *name, size_t limit, bool *kept)
-{
-	char path[64];
-	snprintf(path, sizeof path, "%d/%s", (int)pid, name);
-	int fd = aipm_openat_ro(s->proc_fd, path);
-	*kept = fd >= 0 && s->fds_kept < limit;
-	if (*kept)
-		s->fds_kept++;
-	return fd;
-}
-
-/* A member's stat: through its kept fd (ESRCH once the process is gone),
- * or by path, where a start time that changed means the pid was reused. */
-static enum read_result read_stat(struct procfs *s, struct member *m, struct aipm_pid_stat *f)
-{
-	char buf[1024];
-	if (m->stat_fd >= 0)
-		return aipm_pread_all(m->stat_fd, buf, sizeof buf) > 0 && aipm_parse_pid_stat(buf, f) ? READ_OK
-													  : READ_GONE;
-	char path[32];
-	snprintf(path, sizeof path, "%d/stat", (int)m->pid);
-	long n = aipm_read_file_at(s->proc_fd, path, buf, sizeof buf);
-	if (n == -EMFILE || n == -ENFILE)
-		return READ_UNREAD;
-	if (n <= 0 || !aipm_parse_pid_stat(buf, f) || f->start != m->start_ticks)
-		return READ_GONE;
-	return READ_OK;
-}
-
-static uint64_t ts_ns(const struct timespec *t) { return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec; }
-
-/* Refresh a member's times. The clock is read before the stat: if the
- * stat then shows the same process, the clock was that process's too (a
- * pid is not reused while its process, even a zombie, exists). */
-static enum read_result member_refresh(struct procfs *s, struct member *m)
-{
-	struct timespec t;
-	bool clk = m->has_clock && clock_gettime(m->clock, &t) == 0;
-	struct aipm_pid_stat f;
-	enum read_result r = read_stat(s, m, &f);
-	if (r != READ_OK)
-		return r;
-	if (m->has_clock && !clk)
-		m->has_clock = false; /* ticks from now on, never a mix */
-	m->cpu_ns = clk ? ts_ns(&t) : (f.utime + f.stime) * s->tick_ns;
-	m->child_ns = (f.cutime + f.cstime) * s->tick_ns;
-	m->alive = !aipm_pid_stat_ended(&f);
-	return READ_OK;
-}
-
-static bool read_smaps(struct procfs *s, struct member *m, char *buf, size_t n)
-{
-	bool kept;
-	if (m->smaps_fd >= 0 && aipm_pread_all(m->smaps_fd, buf, n) > 0)
-		return true;
-	/* The open file pins the address space it was opened on: after an
-	 * execve (the command itself, right after aipm forks it) it reads
-	 * nothing. Reopen once for the new one. */
-	close_fd(s, &m->smaps_fd);
-	int fd = open_kept(s, m->pid, "smaps_rollup", s->fd_budget / 2, &kept);
-	if (fd < 0)
-		return false;
-	bool ok = aipm_pread_all(fd, buf, n) > 0;
-	if (kept)
-		m->smaps_fd = fd;
-	else
-		close(fd);
-	return ok;
-}
-
-static void member_read_mem(struct procfs *s, struct member *m)
-{
-	char buf[2048];
-	struct aipm_smaps mem;
-	/* A zombie or a kernel thread has no address space: no PSS. */
-	m->mem_valid = read_smaps(s, m, buf, sizeof buf) && aipm_parse_smaps_rollup(buf, &mem);
-	if (m->mem_valid) {
-		m->pss = mem.pss_bytes;
-		m->uss = mem.uss_bytes;
-		m->rss = mem.rss_bytes;
-	}
-}
-
 /* Read a first-seen pid's stat (its fd returned, kept or not). */
 static int adopt(struct procfs *s, pid_t pid, struct aipm_pid_stat *f, int *fd_out, bool *kept)
 {
 	char buf[1024];
-	int fd = open_kept(s, pid, "stat", s->fd_budget, kept);
+	int fd = aipm_procfs_open_kept(s, pid, "stat", s->fd_budget, kept);
 	if (fd < 0)
 		return fd;
 	if (aipm_pread_all(fd, buf, sizeof buf) <= 0 || !aipm_parse_pid_stat(buf, f)) {
@@ -245,7 +105,7 @@ static int add_member(struct procfs *s, pid_t pid, const struct aipm_pid_stat *f
 	 * sample reads both, clock first, see member_refresh). */
 	struct timespec t;
 	if (m->has_clock && clock_gettime(m->clock, &t) == 0)
-		m->cpu_ns = ts_ns(&t);
+		m->cpu_ns = aipm_procfs_ts_ns(&t);
 	else
 		m->has_clock = false, m->cpu_ns = (f->utime + f->stime) * s->tick_ns;
 	m->child_ns = (f->cutime + f->cstime) * s->tick_ns;
@@ -333,9 +193,9 @@ struct linux_dirent64 {
 static int keep_member(struct procfs *s, struct pidslot *old, pid_t pid, size_t *nm)
 {
 	struct member *m = &s->members[old->member];
-	enum read_result r = member_refresh(s, m);
+	enum read_result r = aipm_procfs_member_refresh(s, m);
 	if (r == READ_GONE) {
-		member_close(s, m); /* ended between listing and read */
+		aipm_procfs_member_close(s, m); /* ended between listing and read */
 		old->member = PIDTABLE_NONMEMBER;
 		return 0;
 	}
@@ -432,7 +292,7 @@ static int scan(struct procfs *s)
 	/* Members not listed any more have ended: close their fds. */
 	for (size_t i = 0; i < s->cur.cap; i++)
 		if (s->cur.slots[i].pid && s->cur.slots[i].member != PIDTABLE_NONMEMBER)
-			member_close(s, &s->members[s->cur.slots[i].member]);
+			aipm_procfs_member_close(s, &s->members[s->cur.slots[i].member]);
 	size_t before = s->nmembers;
 	resolve_fresh(s);
 	for (size_t i = before; i < s->nmembers; i++)
@@ -507,7 +367,7 @@ static int procfs_sample(struct aipm_source *src, const struct aipm_sample_ctx *
 		struct member *m = &s->members[i];
 		/* A new member is read at once, so short-lived processes show. */
 		if (!s->all && (ctx->slow || !m->mem_tried)) {
-			member_read_mem(s, m);
+			aipm_procfs_member_read_mem(s, m);
 			m->mem_tried = true;
 		}
 		struct aipm_proc *p = aipm_snapshot_add_proc(snap);
@@ -615,7 +475,7 @@ static void procfs_close(struct aipm_source *src)
 	struct procfs *s = (struct procfs *)src;
 	for (size_t i = 0; i < s->cur.cap; i++)
 		if (s->cur.slots[i].pid && s->cur.slots[i].member != PIDTABLE_NONMEMBER)
-			member_close(s, &s->members[s->cur.slots[i].member]);
+			aipm_procfs_member_close(s, &s->members[s->cur.slots[i].member]);
 	if (s->proc_fd >= 0)
 		close(s->proc_fd);
 	if (s->stat_fd >= 0)
