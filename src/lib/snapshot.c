@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Grow *p (elements of size) to hold need; 0 or -ENOMEM. */
-static int grow(void **p, size_t *cap, size_t need, size_t size)
+int aipm_grow(void **p, size_t *cap, size_t need, size_t size)
 {
 	if (need <= *cap)
 		return 0;
@@ -27,7 +26,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 
 #define ADD(arr, n, cap, item)                                                                                       \
 	do {                                                                                                         \
-		if (grow((void **)&(arr), &(cap), (n) + 1, sizeof *(arr)) < 0)                                       \
+		if (aipm_grow((void **)&(arr), &(cap), (n) + 1, sizeof *(arr)) < 0)                                       \
 			return -ENOMEM;                                                                              \
 		(arr)[(n)] = (item);                                                                                 \
 		return (int)(n)++;                                                                                   \
@@ -41,6 +40,16 @@ int aipm_catalog_add_domain(struct aipm_catalog *c, const struct aipm_domain *d)
 int aipm_catalog_add_device(struct aipm_catalog *c, const struct aipm_device *d)
 {
 	ADD(c->devices, c->ndevices, c->devices_cap, *d);
+}
+
+int aipm_catalog_add_gpu(struct aipm_catalog *c, const char *source, const char *vendor, unsigned index,
+			 const char *name, const char *uuid, bool energy_integrated)
+{
+	struct aipm_device d = {.source = source, .index = index, .energy_integrated = energy_integrated};
+	snprintf(d.vendor, sizeof d.vendor, "%s", vendor);
+	snprintf(d.name, sizeof d.name, "%s", name);
+	snprintf(d.uuid, sizeof d.uuid, "%s", uuid);
+	return aipm_catalog_add_device(c, &d);
 }
 
 int aipm_catalog_add_sensor(struct aipm_catalog *c, const struct aipm_sensor *s)
@@ -166,13 +175,13 @@ int aipm_snapshot_copy(struct aipm_snapshot *dst, const struct aipm_snapshot *sr
 		d->procs = procs;
 		d->procs_cap = cap;
 		d->nprocs = 0;
-		if (grow((void **)&d->procs, &d->procs_cap, g->nprocs, sizeof *g->procs) < 0)
+		if (aipm_grow((void **)&d->procs, &d->procs_cap, g->nprocs, sizeof *g->procs) < 0)
 			return -ENOMEM;
 		if (g->nprocs)
 			memcpy(d->procs, g->procs, g->nprocs * sizeof *g->procs);
 		d->nprocs = g->nprocs;
 	}
-	if (grow((void **)&dst->procs, &dst->procs_cap, src->nprocs, sizeof *src->procs) < 0)
+	if (aipm_grow((void **)&dst->procs, &dst->procs_cap, src->nprocs, sizeof *src->procs) < 0)
 		return -ENOMEM;
 	if (src->nprocs)
 		memcpy(dst->procs, src->procs, src->nprocs * sizeof *src->procs);
@@ -211,7 +220,7 @@ struct aipm_gpu_proc *aipm_snapshot_gpu_proc(struct aipm_snapshot *s, int id, pi
 	for (size_t i = 0; i < g->nprocs; i++)
 		if (g->procs[i].pid == pid)
 			return &g->procs[i];
-	if (grow((void **)&g->procs, &g->procs_cap, g->nprocs + 1, sizeof *g->procs) < 0)
+	if (aipm_grow((void **)&g->procs, &g->procs_cap, g->nprocs + 1, sizeof *g->procs) < 0)
 		return NULL;
 	g->procs[g->nprocs] = (struct aipm_gpu_proc){.pid = pid};
 	return &g->procs[g->nprocs++];
@@ -219,7 +228,7 @@ struct aipm_gpu_proc *aipm_snapshot_gpu_proc(struct aipm_snapshot *s, int id, pi
 
 struct aipm_proc *aipm_snapshot_add_proc(struct aipm_snapshot *s)
 {
-	if (grow((void **)&s->procs, &s->procs_cap, s->nprocs + 1, sizeof *s->procs) < 0)
+	if (aipm_grow((void **)&s->procs, &s->procs_cap, s->nprocs + 1, sizeof *s->procs) < 0)
 		return NULL;
 	struct aipm_proc *p = &s->procs[s->nprocs++];
 	memset(p, 0, sizeof *p);

@@ -92,6 +92,9 @@ struct aipm_catalog {
 /* Append one entry; returns its id (>= 0) or -ENOMEM. */
 int aipm_catalog_add_domain(struct aipm_catalog *c, const struct aipm_domain *d);
 int aipm_catalog_add_device(struct aipm_catalog *c, const struct aipm_device *d);
+/* A GPU device from its parts (strings copied, cut to fit). */
+int aipm_catalog_add_gpu(struct aipm_catalog *c, const char *source, const char *vendor, unsigned index,
+			 const char *name, const char *uuid, bool energy_integrated);
 int aipm_catalog_add_sensor(struct aipm_catalog *c, const struct aipm_sensor *s);
 int aipm_catalog_add_source(struct aipm_catalog *c, const char *name);
 void aipm_catalog_free(struct aipm_catalog *c);
@@ -240,6 +243,11 @@ struct aipm_gpu_value *aipm_snapshot_gpu(struct aipm_snapshot *s, int id);
 struct aipm_gpu_proc *aipm_snapshot_gpu_proc(struct aipm_snapshot *s, int id, pid_t pid);
 /* Append a process to the table (zeroed); NULL when out of memory. */
 struct aipm_proc *aipm_snapshot_add_proc(struct aipm_snapshot *s);
+
+/* Grow an array *p of elements of size so it holds need (doubling from
+ * 8): 0, or -ENOMEM with *p untouched. For the model's lists and the
+ * sources' own, so nothing has a fixed limit. */
+int aipm_grow(void **p, size_t *cap, size_t need, size_t size);
 
 /* ---- small queries -------------------------------------------------- */
 

@@ -20,11 +20,9 @@ static inline int rig_domain(struct aipm_catalog *c, const char *name, enum aipm
 
 static inline int rig_device(struct aipm_catalog *c, const char *vendor, unsigned index, const char *name)
 {
-	struct aipm_device d = {.source = "test", .index = index};
-	snprintf(d.vendor, sizeof d.vendor, "%s", vendor);
-	snprintf(d.name, sizeof d.name, "%s", name);
-	snprintf(d.uuid, sizeof d.uuid, "%s-%u", vendor, index);
-	return aipm_catalog_add_device(c, &d);
+	char uuid[64];
+	snprintf(uuid, sizeof uuid, "%s-%u", vendor, index);
+	return aipm_catalog_add_gpu(c, "test", vendor, index, name, uuid, false);
 }
 
 static inline int rig_sensor(struct aipm_catalog *c, const char *name)

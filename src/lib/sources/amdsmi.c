@@ -298,12 +298,8 @@ static int publish(struct amdsmi *a, struct aipm_catalog *cat)
 {
 	for (size_t i = 0; i < a->ngpus; i++) {
 		struct gpu *g = &a->gpus[i];
-		struct aipm_device d = {.source = aipm_source_amdsmi.name, .index = g->index,
-					.energy_integrated = !g->has_counter};
-		snprintf(d.vendor, sizeof d.vendor, "amd");
-		snprintf(d.name, sizeof d.name, "%s", g->name);
-		snprintf(d.uuid, sizeof d.uuid, "%s", g->uuid);
-		g->id = aipm_catalog_add_device(cat, &d);
+		g->id = aipm_catalog_add_gpu(cat, aipm_source_amdsmi.name, "amd", g->index, g->name, g->uuid,
+					     !g->has_counter);
 		if (g->id < 0)
 			return aipm_err(-ENOMEM, "amdsmi: out of memory publishing the GPUs");
 	}
@@ -488,14 +484,8 @@ static struct pgfx *pgfx_of(struct gpu *g, pid_t pid)
 	for (size_t i = 0; i < g->npg; i++)
 		if (g->pg[i].pid == pid)
 			return &g->pg[i];
-	if (g->npg == g->pg_cap) {
-		size_t cap = g->pg_cap ? g->pg_cap * 2 : 16;
-		struct pgfx *p = realloc(g->pg, cap * sizeof *p);
-		if (!p)
-			return NULL;
-		g->pg = p;
-		g->pg_cap = cap;
-	}
+	if (aipm_grow((void **)&g->pg, &g->pg_cap, g->npg + 1, sizeof *g->pg) < 0)
+		return NULL;
 	g->pg[g->npg] = (struct pgfx){.pid = pid};
 	return &g->pg[g->npg++];
 }

@@ -40,15 +40,9 @@ enum { MAX_LISTED = 1024 };
 
 static int add(struct hwmon *h, int fd, const char *name)
 {
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 16;
-		struct sensor *ns = realloc(h->s, cap * sizeof *ns);
-		if (!ns) {
-			close(fd);
-			return -ENOMEM;
-		}
-		h->s = ns;
-		h->cap = cap;
+	if (aipm_grow((void **)&h->s, &h->cap, h->n + 1, sizeof *h->s) < 0) {
+		close(fd);
+		return -ENOMEM;
 	}
 	struct sensor *t = &h->s[h->n++];
 	memset(t, 0, sizeof *t);

@@ -175,12 +175,8 @@ static int publish(struct nvml *n, struct aipm_catalog *cat)
 {
 	for (size_t i = 0; i < n->ngpus; i++) {
 		struct gpu *g = &n->gpus[i];
-		struct aipm_device d = {.source = aipm_source_nvml.name, .index = g->index,
-					.energy_integrated = !g->has_counter};
-		snprintf(d.vendor, sizeof d.vendor, "nvidia");
-		snprintf(d.name, sizeof d.name, "%s", g->name);
-		snprintf(d.uuid, sizeof d.uuid, "%s", g->uuid);
-		g->id = aipm_catalog_add_device(cat, &d);
+		g->id = aipm_catalog_add_gpu(cat, aipm_source_nvml.name, "nvidia", g->index, g->name, g->uuid,
+					     !g->has_counter);
 		if (g->id < 0)
 			return aipm_err(-ENOMEM, "nvml: out of memory publishing the GPUs");
 	}

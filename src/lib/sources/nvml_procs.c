@@ -58,14 +58,8 @@ static struct util_entry *util_slot(struct gpu *g, pid_t pid, double t_s)
 	for (size_t k = 0; k < g->nutil; k++)
 		if (g->util[k].pid == pid)
 			return &g->util[k];
-	if (g->nutil == g->util_cap) {
-		size_t cap = g->util_cap ? g->util_cap * 2 : 16;
-		struct util_entry *u = realloc(g->util, cap * sizeof *u);
-		if (!u)
-			return NULL;
-		g->util = u;
-		g->util_cap = cap;
-	}
+	if (aipm_grow((void **)&g->util, &g->util_cap, g->nutil + 1, sizeof *g->util) < 0)
+		return NULL;
 	g->util[g->nutil] = (struct util_entry){.pid = pid, .seen_s = t_s};
 	return &g->util[g->nutil++];
 }

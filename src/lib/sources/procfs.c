@@ -51,21 +51,6 @@
 #include "membership.h"
 #include "procfs_priv.h"
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return 0;
-	size_t c = *cap ? *cap : 64;
-	while (c < need)
-		c *= 2;
-	void *q = realloc(*p, c * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 /* Read a first-seen pid's stat (its fd returned, kept or not). */
 static int adopt(struct procfs *s, pid_t pid, struct aipm_pid_stat *f, int *fd_out, bool *kept)
 {
@@ -85,7 +70,7 @@ static int adopt(struct procfs *s, pid_t pid, struct aipm_pid_stat *f, int *fd_o
 
 static int add_member(struct procfs *s, pid_t pid, const struct aipm_pid_stat *f, int fd, bool kept)
 {
-	if (grow((void **)&s->members_next, &s->next_cap, s->nmembers + 1, sizeof *s->members) < 0) {
+	if (aipm_grow((void **)&s->members_next, &s->next_cap, s->nmembers + 1, sizeof *s->members) < 0) {
 		close(fd);
 		if (kept)
 			s->fds_kept--;
@@ -201,7 +186,7 @@ static int keep_member(struct procfs *s, struct pidslot *old, pid_t pid, size_t 
 	}
 	if (r == READ_UNREAD)
 		s->unread++; /* kept with the times of its last read */
-	if (grow((void **)&s->members_next, &s->next_cap, s->nmembers + 1, sizeof *m) < 0)
+	if (aipm_grow((void **)&s->members_next, &s->next_cap, s->nmembers + 1, sizeof *m) < 0)
 		return -ENOMEM;
 	s->unkept += m->stat_fd < 0;
 	s->members_next[s->nmembers] = *m;
@@ -278,7 +263,7 @@ static int scan(struct procfs *s)
 			n_listed++;
 			struct pidslot *old = pidtable_find(&s->cur, pid);
 			if (!old) {
-				if (grow((void **)&s->fresh, &s->fresh_cap, s->nfresh + 1, sizeof *s->fresh) < 0)
+				if (aipm_grow((void **)&s->fresh, &s->fresh_cap, s->nfresh + 1, sizeof *s->fresh) < 0)
 					return -ENOMEM;
 				s->fresh[s->nfresh++] = pid;
 			} else if (old->member == PIDTABLE_NONMEMBER) {

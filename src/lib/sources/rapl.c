@@ -108,15 +108,9 @@ static int add_zone(struct rapl *r, int pc, const char *dir, int *unreadable, ch
 			snprintf(first_bad, badlen, "%s", path);
 		return 0;
 	}
-	if (r->nzones == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 8;
-		struct rapl_zone *nz = realloc(r->z, cap * sizeof *nz);
-		if (!nz) {
-			close(fd);
-			return -ENOMEM;
-		}
-		r->z = nz;
-		r->cap = cap;
+	if (aipm_grow((void **)&r->z, &r->cap, r->nzones + 1, sizeof *r->z) < 0) {
+		close(fd);
+		return -ENOMEM;
 	}
 	struct rapl_zone *z = &r->z[r->nzones];
 	struct aipm_domain *m = &z->meta;
