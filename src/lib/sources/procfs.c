@@ -11,9 +11,12 @@
  * that table by attribution, not here.
  *
  * CPU time is the process CPU clock (clock_getcpuclockid): nanoseconds,
- * every thread, ended threads included, one syscall. The stat read that
- * follows it guards against pid reuse and gives the waited-for children's
- * time (cutime + cstime, ticks). CPU time of processes that end between
+ * every thread, ended threads included, one syscall (0.12 us here, against
+ * 0.82 us for the stat pread; /proc/PID/schedstat would be 0.25 us but
+ * counts the leader thread only, and summing task/ schedstats costs one
+ * read per thread). The stat read that follows it guards against pid
+ * reuse and gives the waited-for children's time (cutime + cstime, ticks)
+ * and the state (a zombie has ended). CPU time of processes that end between
  * two samples is not lost: the tree total is the reaped rusage handed in
  * by the sampler plus, for each live member, its own time and its
  * children's (a waited-for child moves into its parent's cutime the moment
