@@ -158,13 +158,22 @@ static void *run(void *arg)
 		take(s, NULL, NULL);
 		pthread_mutex_lock(&s->lock);
 	}
+	/* The edge at the end; a request that came with the stop is served by
+	 * it (marked with its why), so no caller waits for a sample that will
+	 * never be taken. */
+	uint64_t seq = s->req_seq;
+	char why[sizeof s->req_why];
+	memcpy(why, s->req_why, sizeof why);
+	bool pending = seq != s->done_seq;
 	pthread_mutex_unlock(&s->lock);
-	take(s, NULL, NULL); /* the edge at the end */
+	struct timespec real;
+	take(s, pending ? why : NULL, &real);
 	struct timespec cpu;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
 	atomic_store(&s->cpu_ns, ts_ns(&cpu));
 	pthread_mutex_lock(&s->lock);
-	s->done_seq = s->req_seq; /* release any caller still waiting */
+	s->done_seq = seq;
+	s->done_real = real;
 	pthread_cond_broadcast(&s->done);
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
