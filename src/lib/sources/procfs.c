@@ -34,9 +34,10 @@
  *
  * In machine-wide mode (membership all_processes, `aipm serve
  * --processes`) every process is a member: the same scan, kept fds and
- * pid-reuse rule give per-process CPU time for the whole machine. PSS/USS
- * are not read then (smaps_rollup of every process each second would cost
- * more than all the rest of a sample).
+ * pid-reuse rule give per-process CPU time for the whole machine, in the
+ * stat's ticks (the clock would add a walk of every thread of hundreds of
+ * processes per sample). PSS/USS are not read then (smaps_rollup of every
+ * process each second would cost more than all the rest of a sample).
  */
 #include "source.h"
 
@@ -87,7 +88,11 @@ static int add_member(struct procfs *s, pid_t pid, const struct aipm_pid_stat *f
 	if (!kept)
 		close(fd);
 	m->smaps_fd = -1;
-	m->has_clock = clock_getcpuclockid(pid, &m->clock) == 0;
+	/* Machine-wide (serve --processes: hundreds of processes, many of
+	 * them with many threads, each clock read walking them again after
+	 * the stat did) the stat's ticks are enough for a top-N at a 1 s
+	 * interval; the clock's nanoseconds are for the measured tree. */
+	m->has_clock = !s->all && clock_getcpuclockid(pid, &m->clock) == 0;
 	snprintf(m->comm, sizeof m->comm, "%s", f->comm);
 	/* The stat was just read: only the clock is left (every later
 	 * sample reads both, clock first, see member_refresh). */
