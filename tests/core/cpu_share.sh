@@ -35,6 +35,9 @@ PY
 sleep 0.3
 "$AIPM" run -q -i 0.1 -o "$T/alone" -- "$AIPM_BURN" 3000
 check "a burner alone: attributed share within 1 point of its true share" share "$T/alone" 0.01
+check "and its CPU time is the burner's 3 s (within 5%)" near "$(python3 -c "
+import json; ls = [json.loads(l) for l in open('$T/alone/power_metrics.json') if l.startswith('{')]
+print(ls[-1]['metrics']['cpu']['cpu_time'])")" 3.0 0.05
 
 "$AIPM_BURN" 600000 & OUT=$!
 sleep 0.2
