@@ -155,6 +155,15 @@ void aipm_source_set(struct aipm_source *s, bool available, const char *fix,
 /* Helper for sources: set the note (what was left out and why). */
 void aipm_source_note(struct aipm_source *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Energy from power readings where a device has no energy counter: the
+ * trapezoid between consecutive readings (the snapshots' monotonic times).
+ * aipm_power_integral_add returns the joules since the previous reading. */
+struct aipm_power_integral {
+	bool have;
+	double last_w, last_s;
+};
+double aipm_power_integral_add(struct aipm_power_integral *p, double power_w, double t_s);
+
 /* Open one source (ops) with cfg into cat, setting src->ops: what the
  * sampler does for each registered source; tests call it for one. */
 int aipm_source_open(const struct aipm_source_ops *ops, const struct aipm_source_config *cfg,

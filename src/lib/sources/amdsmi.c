@@ -60,8 +60,7 @@ struct gpu {
 	bool have_raw;
 	uint64_t last_raw;
 	double energy_uj, last_t_s;
-	bool have_power;
-	double last_power_w, last_power_s;
+	struct aipm_power_integral integral; /* no counter: power integrated */
 	uint64_t glitches; /* counter steps dropped as implausible */
 	bool have_glitch;
 	uint64_t glitch_raw;
@@ -399,11 +398,7 @@ static void sample_energy(struct amdsmi *a, struct gpu *g, struct aipm_gpu_value
 		if (a->fn.energy(g->h, &acc, &res, &ts) == AMDSMI_STATUS_SUCCESS && res > 0)
 			count_energy(g, acc, res, t_s);
 	} else if (o->fields & AIPM_GPU_POWER) {
-		if (g->have_power && t_s > g->last_power_s)
-			g->energy_uj += (g->last_power_w + o->power_w) / 2 * (t_s - g->last_power_s) * 1e6;
-		g->have_power = true;
-		g->last_power_w = o->power_w;
-		g->last_power_s = t_s;
+		g->energy_uj += aipm_power_integral_add(&g->integral, o->power_w, t_s) * 1e6;
 	}
 	o->energy_mj = (uint64_t)(g->energy_uj / 1e3);
 	o->fields |= AIPM_GPU_ENERGY;

@@ -275,11 +275,7 @@ static void sample_energy(struct nvml *n, struct gpu *g, struct aipm_gpu_value *
 			g->have_raw = true;
 		}
 	} else if (o->fields & AIPM_GPU_POWER) {
-		if (g->have_power && t_s > g->last_power_s)
-			g->energy_mj += (g->last_power_w + o->power_w) / 2 * (t_s - g->last_power_s) * 1e3;
-		g->have_power = true;
-		g->last_power_w = o->power_w;
-		g->last_power_s = t_s;
+		g->energy_mj += aipm_power_integral_add(&g->integral, o->power_w, t_s) * 1e3;
 	}
 }
 

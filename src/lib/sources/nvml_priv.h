@@ -40,8 +40,7 @@ struct gpu {
 	bool have_raw;
 	uint64_t last_raw_mj;
 	double energy_mj;   /* cumulative since open; a double for integration */
-	bool have_power;
-	double last_power_w, last_power_s;
+	struct aipm_power_integral integral; /* no counter: power integrated */
 	/* slow-tier readings, held in between */
 	double limit_w;
 	double temp_c;

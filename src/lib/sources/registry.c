@@ -61,6 +61,15 @@ void aipm_source_note(struct aipm_source *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+double aipm_power_integral_add(struct aipm_power_integral *p, double power_w, double t_s)
+{
+	double j = p->have && t_s > p->last_s ? (p->last_w + power_w) / 2 * (t_s - p->last_s) : 0;
+	p->have = true;
+	p->last_w = power_w;
+	p->last_s = t_s;
+	return j;
+}
+
 int aipm_source_open(const struct aipm_source_ops *ops, const struct aipm_source_config *cfg,
 		     struct aipm_catalog *cat, struct aipm_source **out)
 {
