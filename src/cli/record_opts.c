@@ -125,18 +125,18 @@ void record_opts_say_replaced(const struct record_opts *o, bool replaced)
 
 void record_opts_warn_sources(struct aipm_recorder *r, bool quiet)
 {
+	/* Generic over the sources: each says what is lost without it and
+	 * when that must be said. ALWAYS even with --quiet: a recording
+	 * without CPU energy must never pass for a complete one. */
 	struct aipm_sampler *s = aipm_recorder_sampler(r);
 	for (size_t i = 0; s && i < aipm_sampler_nsources(s); i++) {
 		const struct aipm_source *src = aipm_sampler_source(s, i);
-		if (!strcmp(src->ops->name, "rapl") && !src->available)
-			/* Always said, even with --quiet: a recording without CPU
-			 * energy must never pass for a complete one. */
-			cli_fail(0, "no CPU energy will be recorded: %s. To measure it: %s", src->reason, src->fix);
-		else if (!strcmp(src->ops->name, "procfs") && !src->available)
-			cli_fail(0, "no CPU time, memory or attribution will be recorded: %s. To measure them: %s",
-				 src->reason, src->fix);
-		else if (!quiet && !src->available && !strcmp(src->ops->name, "nvml") && getenv("AIPM_NVML_LIB"))
-			cli_fail(0, "no GPU energy will be recorded: %s. %s", src->reason, src->fix);
+		const struct aipm_source_ops *o = src->ops;
+		if (src->available || !o->missing)
+			continue;
+		if (o->say == AIPM_SAY_ALWAYS || (o->say == AIPM_SAY_IF_REQUESTED && src->requested && !quiet))
+			cli_fail(0, "no %s will be recorded: %s. To measure %s: %s", o->missing, src->reason,
+				 o->missing, src->fix[0] ? src->fix : "see `aipm probe`");
 	}
 }
 

@@ -154,20 +154,28 @@ static int drop_privileges(uid_t uid, gid_t gid)
 	return 0;
 }
 
+/* Generic over the sources, as record_opts_warn_sources: what each one
+ * lost means for the exposition. --processes needs the process list. */
 static void warn_sources(struct aipm_sampler *s, bool processes)
 {
 	for (size_t i = 0; i < aipm_sampler_nsources(s); i++) {
 		const struct aipm_source *src = aipm_sampler_source(s, i);
-		if (processes && !strcmp(src->ops->name, "procfs") && !src->available)
-			fprintf(stderr, "aipm: serve: --processes: the process list is unavailable, serving no process "
-					"series: %s.%s%s%s\n",
-				src->reason, src->fix[0] ? " Fix: " : "", src->fix, src->fix[0] ? "." : "");
-		if (strcmp(src->ops->name, "rapl") != 0 || src->available)
+		const struct aipm_source_ops *o = src->ops;
+		if (src->available)
 			continue;
+		bool needed = processes && (o->provides & AIPM_PROVIDES_PROCESSES);
+		if (!(needed || o->say == AIPM_SAY_ALWAYS || (o->say == AIPM_SAY_IF_REQUESTED && src->requested)))
+			continue;
+		char upper[32]; /* "RAPL", "NVML": the names people know */
+		size_t k = 0;
+		for (; o->name[k] && k < sizeof upper - 1; k++)
+			upper[k] = (char)(o->name[k] >= 'a' && o->name[k] <= 'z' ? o->name[k] - 32 : o->name[k]);
+		upper[k] = '\0';
 		fprintf(stderr,
-			"aipm: serve: RAPL unavailable, serving without CPU energy (aipm_source_up{source=\"rapl\"} 0): "
-			"%s.%s%s%s See `aipm probe`.\n",
-			src->reason, src->fix[0] ? " Fix: " : "", src->fix, src->fix[0] ? "." : "");
+			"aipm: serve: %s unavailable, serving without %s%s (aipm_source_up{source=\"%s\"} 0): %s.%s%s%s "
+			"See `aipm probe`.\n",
+			upper, o->missing ? o->missing : "its readings", needed ? " and without process series" : "",
+			o->name, src->reason, src->fix[0] ? " Fix: " : "", src->fix, src->fix[0] ? "." : "");
 	}
 }
 

@@ -98,8 +98,9 @@ static void test_writer_holds_lines_until_the_disk_takes_them(void **state)
 	assert_int_equal(aipm_writer_open(&w, d, true, &replaced, &closed), 0);
 	assert_false(closed);
 	assert_int_equal(aipm_writer_commit(w), 0);
+	struct aipm_catalog cat = {0}; /* a line with no source: time and nothing else */
 	struct aipm_snapshot s;
-	aipm_snapshot_init(&s);
+	assert_int_equal(aipm_snapshot_init(&s, &cat), 0);
 	s.real.tv_sec = 1795634401;
 	assert_int_equal(aipm_writer_write(w, &s), 0);
 	size_t n;
@@ -124,6 +125,7 @@ static void test_writer_holds_lines_until_the_disk_takes_them(void **state)
 	aipm_writer_close(w);
 	aipm_outdir_unref(d);
 	aipm_snapshot_free(&s);
+	aipm_catalog_free(&cat);
 	/* 1 + 5 lines, the END line, and the line that found room: in order. */
 	char *text = slurp("power_metrics.json", &n);
 	int lines = 0, ends = 0;

@@ -85,6 +85,15 @@ static cJSON *command_array(char *const *argv)
 	return a;
 }
 
+static cJSON *provides_array(unsigned provides)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (unsigned i = 0; i < AIPM_PROVIDES_COUNT; i++)
+		if (provides & (1u << i))
+			cJSON_AddItemToArray(a, cJSON_CreateString(aipm_provides_name(i)));
+	return a;
+}
+
 static cJSON *sources_array(struct aipm_source *const *src, size_t n)
 {
 	cJSON *a = cJSON_CreateArray();
@@ -92,10 +101,13 @@ static cJSON *sources_array(struct aipm_source *const *src, size_t n)
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", src[i]->ops->name);
 		cJSON_AddStringToObject(o, "what", src[i]->ops->what);
+		cJSON_AddItemToObject(o, "provides", provides_array(src[i]->ops->provides));
 		cJSON_AddBoolToObject(o, "available", src[i]->available);
 		cJSON_AddStringToObject(o, "reason", src[i]->reason);
 		if (src[i]->fix[0])
 			cJSON_AddStringToObject(o, "fix", src[i]->fix);
+		if (src[i]->note[0])
+			cJSON_AddStringToObject(o, "note", src[i]->note);
 		if (src[i]->available && src[i]->ops->describe) {
 			struct aipm_buf b = {0};
 			src[i]->ops->describe(src[i], &b);
@@ -104,6 +116,27 @@ static cJSON *sources_array(struct aipm_source *const *src, size_t n)
 				cJSON_AddItemToObject(o, "details", d);
 			aipm_buf_free(&b);
 		}
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+/* The health of each source over one segment (docs/recording.md):
+ * samples taken, how many failed, the last failure's message, and what it
+ * had to leave out or degrade. */
+static cJSON *health_array(struct aipm_source *const *src, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", src[i]->ops->name);
+		cJSON_AddBoolToObject(o, "available", src[i]->available);
+		cJSON_AddNumberToObject(o, "samples", (double)src[i]->samples);
+		cJSON_AddNumberToObject(o, "failed", (double)src[i]->failed);
+		if (src[i]->last_error[0])
+			cJSON_AddStringToObject(o, "last_error", src[i]->last_error);
+		if (src[i]->note[0])
+			cJSON_AddStringToObject(o, "note", src[i]->note);
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
@@ -174,7 +207,7 @@ int aipm_metadata_begin(struct aipm_metadata **out, struct aipm_outdir *dir, boo
 }
 
 void aipm_metadata_end(struct aipm_metadata *m, const struct timespec *end, int exit_status, uint64_t samples,
-		       double aipm_cpu_s)
+		       double aipm_cpu_s, struct aipm_source *const *src, size_t nsrc)
 {
 	char date[64];
 	cJSON *segs = cJSON_GetObjectItem(m->doc, "segments");
@@ -189,6 +222,7 @@ void aipm_metadata_end(struct aipm_metadata *m, const struct timespec *end, int 
 	set(seg, "samples", cJSON_CreateNumber((double)samples));
 	/* The meter's own cost, so users can check it does not slow them. */
 	set(seg, "aipm_cpu_s", cJSON_CreateNumber(aipm_cpu_s));
+	set(seg, "sources", health_array(src, nsrc));
 }
 
 int aipm_metadata_save(struct aipm_metadata *m) { return save(m->dir, m->doc); }

@@ -34,9 +34,10 @@ int aipm_metadata_begin(struct aipm_metadata **out, struct aipm_outdir *dir, boo
 			const struct aipm_run_info *info, struct aipm_source *const *src, size_t nsrc,
 			const struct timespec *start);
 /* Complete the segment. exit_status < 0 when there is none (attach,
- * library). */
+ * library). The segment gets the health of each source (src, once
+ * sampling has stopped). */
 void aipm_metadata_end(struct aipm_metadata *m, const struct timespec *end, int exit_status, uint64_t samples,
-		       double aipm_cpu_s);
+		       double aipm_cpu_s, struct aipm_source *const *src, size_t nsrc);
 /* Replace metadata.json with the document (atomically, by rename). */
 int aipm_metadata_save(struct aipm_metadata *m);
 void aipm_metadata_free(struct aipm_metadata *m);

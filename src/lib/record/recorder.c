@@ -124,6 +124,16 @@ int aipm_recorder_open(struct aipm_recorder **out, const struct aipm_recorder_co
 	return 0;
 }
 
+/* The sampler's sources, for metadata.json. */
+static size_t sources(struct aipm_recorder *r, struct aipm_source **src)
+{
+	size_t n = aipm_sampler_nsources(r->sampler);
+	n = n < AIPM_MAX_SOURCES ? n : AIPM_MAX_SOURCES;
+	for (size_t i = 0; i < n; i++)
+		src[i] = (struct aipm_source *)aipm_sampler_source(r->sampler, i);
+	return n;
+}
+
 int aipm_recorder_start(struct aipm_recorder *r, const pid_t *roots, size_t nroots)
 {
 	struct aipm_sampler_config sc = {
@@ -145,12 +155,10 @@ int aipm_recorder_start(struct aipm_recorder *r, const pid_t *roots, size_t nroo
 	clock_gettime(CLOCK_REALTIME, &start);
 	if ((e = aipm_sampler_start(&r->sampler, &sc)) < 0)
 		return e;
-	struct aipm_source *src[16];
-	size_t n = aipm_sampler_nsources(r->sampler);
-	for (size_t i = 0; i < n && i < 16; i++)
-		src[i] = (struct aipm_source *)aipm_sampler_source(r->sampler, i);
+	struct aipm_source *src[AIPM_MAX_SOURCES];
+	size_t n = sources(r, src);
 	struct aipm_metadata *m;
-	if ((e = aipm_metadata_begin(&m, r->out, r->cfg.append, &r->cfg.info, src, n < 16 ? n : 16, &start)) < 0)
+	if ((e = aipm_metadata_begin(&m, r->out, r->cfg.append, &r->cfg.info, src, n, &start)) < 0)
 		return e;
 	pthread_mutex_lock(&r->lock);
 	r->meta = m;
@@ -222,8 +230,10 @@ int aipm_recorder_stop(struct aipm_recorder *r, int exit_status)
 		note(r, aipm_writer_end_segment(r->writer));
 		struct timespec end;
 		clock_gettime(CLOCK_REALTIME, &end);
+		struct aipm_source *src[AIPM_MAX_SOURCES];
+		size_t n = sources(r, src);
 		aipm_metadata_end(r->meta, &end, exit_status, aipm_sampler_count(r->sampler),
-				  aipm_sampler_cpu_s(r->sampler));
+				  aipm_sampler_cpu_s(r->sampler), src, n);
 		note(r, save_meta(r));
 		e = losses(r);
 	}

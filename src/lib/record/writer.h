@@ -40,8 +40,9 @@ void aipm_writer_close(struct aipm_writer *w);
 
 /* Build the JSON line of s into b (no newline). Exposed for tests/bench. */
 void aipm_writer_format(struct aipm_buf *b, const struct aipm_snapshot *s);
-/* The "gpu" object's members (writer_gpu.c, the NVML part of a line);
- * appends nothing when the snapshot has no GPU. */
+/* The GPU sections of a line (writer_gpu.c): ", \"gpu\": {...}" for
+ * NVIDIA devices, ", \"<vendor>_gpu\": {...}" for each other vendor of the
+ * catalog; appends nothing when the catalog has no device. */
 void aipm_writer_format_gpu(struct aipm_buf *b, const struct aipm_snapshot *s);
 
 #endif
