@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "scope/cgroup.h"
+#include "scope/names.h"
 
 /* The path of a hierarchy path relative to the mount's dirfd ("." for the
  * mount itself); -EXDEV when outside what the mount shows. */
@@ -33,5 +34,15 @@ int scope_names_add(struct scope_names *n, const char *name);
 
 /* path + "/" + name into out; false when it does not fit. */
 bool scope_join(char *out, size_t n, const char *path, const char *name);
+
+/* A Slurm SLUID as sluid2str writes it: 's' + 13 Crockford base32 digits. */
+bool scope_is_sluid(const char *s, size_t n);
+
+/* Append a copy of s to l, or count it in left_out once max are listed.
+ * -ENOMEM. */
+int scope_list_add(struct aipm_scope_list *l, size_t max, const struct aipm_scope *s);
+
+/* slurm.c: every job (steps false) or step of every slurmstepd scope. */
+int scope_slurm_enumerate(const struct aipm_cgroup_fs *fs, bool steps, size_t max, struct aipm_scope_list *out);
 
 #endif
