@@ -263,8 +263,8 @@ int aipm_cgroup_fs_open(struct aipm_cgroup_fs *fs, const char *proc_root, const 
 		fs->layout = AIPM_CGROUP_OVERRIDE;
 		snprintf(fs->mount_point, sizeof fs->mount_point, "%s", cgroup_root);
 	} else {
-		struct aipm_mountinfo m;
-		bool v1;
+		struct aipm_mountinfo m = {0};
+		bool v1 = false;
 		int r = find_mount(fs->proc_root, &m, &v1);
 		if (r < 0)
 			return r;
