@@ -268,13 +268,18 @@ static int parse_arg(const char *arg, struct slurm_arg *a)
 	return 0;
 }
 
-/* "a, b, c" from the last components of up to 6 paths (what is here). */
+/* "a, b, c" from the last components of up to 6 paths (what is here),
+ * without "step_". */
 static void names_here(char *buf, size_t n, const struct scope_names *l)
 {
 	size_t k = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < l->n && i < 6 && k < n; i++)
-		k += (size_t)snprintf(buf + k, n - k, "%s%s", i ? ", " : "", strrchr(l->v[i], '/') + 1);
+	for (size_t i = 0; i < l->n && i < 6 && k < n; i++) {
+		const char *name = strrchr(l->v[i], '/') + 1;
+		if (!strncmp(name, "step_", 5))
+			name += 5;
+		k += (size_t)snprintf(buf + k, n - k, "%s%s", i ? ", " : "", name);
+	}
 	if (l->n > 6 && k < n)
 		snprintf(buf + k, n - k, ", ... (%zu in all)", l->n);
 	if (!l->n)
@@ -315,12 +320,12 @@ static int find_job(const struct aipm_cgroup_fs *fs, const char *arg, const stru
 	char here[256];
 	names_here(here, sizeof here, jobs);
 	if (unknown)
-		return aipm_err(-ENOENT, "Slurm job '%s': not found on this node, but %zu job directories here are named "
-					 "by SLUID and their job ids could not be read (no readable slurmstepd title or "
+		return aipm_err(-ENOENT, "Slurm job '%s': not found on this node, but %zu job director%s here %s named "
+					 "by SLUID and their job id could not be read (no readable slurmstepd title or "
 					 "task environment: run aipm as root, or /proc has hidepid). Give the job's SLUID "
 					 "instead (`scontrol show job %llu` shows it), or set CgroupJobIdPaths=yes in "
 					 "cgroup.conf",
-				arg, unknown, (unsigned long long)a->id);
+				arg, unknown, unknown > 1 ? "ies" : "y", unknown > 1 ? "are" : "is", (unsigned long long)a->id);
 	return aipm_err(-ENOENT, "Slurm job '%s': no such job on this node (jobs here: %s). Run aipm on one of the "
 				 "job's nodes (`squeue -j %s -o %%N`)",
 			arg, here, a->id ? arg : a->sluid);

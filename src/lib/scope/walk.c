@@ -244,6 +244,10 @@ int aipm_scope_resolve_cgroup(const struct aipm_cgroup_fs *fs, const char *arg, 
 	if (r < 0)
 		return r;
 	int fd = aipm_cgroup_open_dir(fs, path);
+	if (fd == -ENOENT)
+		return aipm_err(fd, "cgroup '%s': no cgroup %s under %s. See the cgroups there with `ls %s` or "
+				    "`systemd-cgls`, or a process's with `cat /proc/PID/cgroup`",
+				arg, path, fs->mount_point, fs->mount_point);
 	if (fd < 0)
 		return aipm_err_wrap(fd, "cgroup '%s'", arg);
 	close(fd);
@@ -272,17 +276,15 @@ static int container_arg(const char *arg, char *id, size_t n)
 	return 0;
 }
 
-static void first_ids(char *buf, size_t n, const struct aipm_scope_list *l, bool pods, const char *id)
+/* ", ab12..., ab9f..." for the first ids that begin with id. */
+static size_t first_ids(char *buf, size_t n, size_t k, const struct aipm_scope_list *l, bool pods, const char *id)
 {
-	size_t k = 0, shown = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < l->n && shown < 3; i++) {
+	for (size_t i = 0, shown = 0; i < l->n && shown < 3 && k < n; i++) {
 		const char *v = pods ? l->v[i].pod_uid : l->v[i].container_id;
-		if (strncmp(v, id, strlen(id)))
-			continue;
-		k += (size_t)snprintf(buf + k, k < n ? n - k : 0, "%s%.12s", shown ? ", " : "", v);
-		shown++;
+		if (!strncmp(v, id, strlen(id)))
+			k += (size_t)snprintf(buf + k, n - k, "%s%.12s...", k ? ", " : "", v), shown++;
 	}
+	return k;
 }
 
 int aipm_scope_resolve_container(const struct aipm_cgroup_fs *fs, const char *arg, struct aipm_scope *out)
@@ -305,13 +307,12 @@ int aipm_scope_resolve_container(const struct aipm_cgroup_fs *fs, const char *ar
 	if (r >= 0 && nc + np == 1) {
 		*out = *hit;
 	} else if (r >= 0 && nc + np > 1) {
-		char a[160], b[160];
-		first_ids(a, sizeof a, &ctrs, false, id);
-		first_ids(b, sizeof b, &pods, true, id);
-		r = aipm_err(-EEXIST, "container '%s' is ambiguous: it begins %zu container ids%s%s%s and %zu pod UIDs%s%s%s. "
+		char some[256];
+		size_t k = first_ids(some, sizeof some, 0, &ctrs, false, strchr(id, '-') ? "-" : id);
+		first_ids(some, sizeof some, k, &pods, true, id);
+		r = aipm_err(-EEXIST, "container '%s' is ambiguous: %zu container ids and %zu pod UIDs begin with it (%s). "
 				      "Give more characters",
-			     arg, nc, nc ? " (" : "", nc ? a : "", nc ? ")" : "", np, np ? " (" : "", np ? b : "",
-			     np ? ")" : "");
+			     arg, nc, np, some);
 	} else if (r >= 0) {
 		r = aipm_err(-ENOENT, "container '%s': no such container or pod on this node (looked for Docker, Podman, "
 				      "containerd, CRI-O and Kubernetes cgroups under %s: %zu containers, %zu pods). "
