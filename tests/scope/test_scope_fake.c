@@ -248,6 +248,26 @@ static void test_members_include_descendants_only_when_asked(void **state)
 	aipm_cgroup_scope_close(s);
 }
 
+static void test_members_take_a_last_pid_without_newline(void **state)
+{
+	(void)state;
+	/* the kernel ends every line; a pid cut at the end of the file must
+	 * still count (the chunked reader flushes what it carries) */
+	write_file("cg/docker/cgroup.procs", "41\n42");
+	struct aipm_cgroup_scope_opts o;
+	aipm_cgroup_scope_opts_init(&o);
+	o.descendants = false;
+	struct aipm_cgroup_scope *s;
+	struct aipm_cgroup_members m;
+	pid_t pids[8];
+	assert_int_equal(aipm_cgroup_scope_open(&fs, "/docker", &o, &s), 0);
+	assert_int_equal(aipm_cgroup_scope_members(s, pids, 8, &m), 0);
+	assert_int_equal(m.n, 2);
+	assert_int_equal(pids[1], 42);
+	aipm_cgroup_scope_close(s);
+	write_file("cg/docker/cgroup.procs", "");
+}
+
 /* Each manifest scope of these kinds, found by the name a person gives. */
 static void test_every_slurm_scope_resolves_by_id_or_sluid(void **state)
 {
@@ -477,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_stat_is_re_read_from_the_kept_fd),
 		cmocka_unit_test(test_memory_is_absent_without_the_controller),
 		cmocka_unit_test(test_members_include_descendants_only_when_asked),
+		cmocka_unit_test(test_members_take_a_last_pid_without_newline),
 		cmocka_unit_test(test_every_slurm_scope_resolves_by_id_or_sluid),
 		cmocka_unit_test(test_every_container_and_pod_resolves_by_id_prefix_or_uid),
 		cmocka_unit_test(test_names_at_fault_are_refused_with_what_to_do),

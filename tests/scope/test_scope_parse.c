@@ -131,7 +131,7 @@ static void test_slurmstepd_title_gives_the_job_id(void **state)
 	/* slurmstepd's "infinity" process and strangers have no job */
 	static const char t3[] = "/usr/sbin/slurmstepd\0infinity\0";
 	assert_false(aipm_parse_slurmstepd_title(t3, sizeof t3, &id));
-	static const char t4[] = "python3\0[12.0]\0";
+	static const char t4[] = "myjob [12.0]\0";
 	assert_false(aipm_parse_slurmstepd_title(t4, sizeof t4, &id));
 }
 
@@ -229,6 +229,13 @@ static void test_classify_containers_of_each_runtime(void **state)
 	assert_int_equal(s.kind, AIPM_SCOPE_CGROUP);
 	classify("/system.slice/docker-%.63s.scope", H64, &s);
 	assert_int_equal(s.kind, AIPM_SCOPE_CGROUP);
+	/* Docker in Docker: the inner container is part of the outer one,
+	 * never a second container (sums would count it twice) */
+	char nested[400];
+	snprintf(nested, sizeof nested, "/system.slice/docker-%s.scope/docker/%s", H64, H64);
+	aipm_scope_classify(nested, &s);
+	assert_int_equal(s.kind, AIPM_SCOPE_CGROUP);
+	assert_string_equal(s.container_id, H64);
 	/* a cgroup inside a container keeps the container's labels */
 	classify("/machine.slice/libpod-%s.scope/container", H64, &s);
 	assert_int_equal(s.kind, AIPM_SCOPE_CGROUP);

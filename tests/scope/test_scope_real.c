@@ -5,6 +5,7 @@
  * reason) where no cgroup v2 is writable, e.g. as an ordinary user or in a
  * container with a read-only mount. Every process is killed by pid. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -293,13 +294,28 @@ static void test_enter_self_moves_the_calling_child(void **state)
 {
 	(void)state;
 	struct aipm_cgroup_run run;
+	int in[2], out[2];
 	assert_int_equal(aipm_cgroup_run_create(&fs, NULL, &run), 0);
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
 	pid_t pid = fork();
-	if (pid == 0)
-		_exit(aipm_cgroup_run_enter_self(&run) == 0 ? 0 : 1);
+	if (pid == 0) {
+		char c = aipm_cgroup_run_enter_self(&run) == 0 ? 'y' : 'n';
+		if (write(out[1], &c, 1) != 1 || read(in[0], &c, 1) < 0)
+			_exit(2);
+		_exit(0);
+	}
+	char c = 0, path[AIPM_CGROUP_PATH_MAX];
+	assert_int_equal(read(out[0], &c, 1), 1);
+	assert_int_equal(c, 'y');
+	assert_int_equal(aipm_cgroup_of_pid(&fs, pid, path, sizeof path), 0);
+	assert_string_equal(path, run.path);
+	assert_int_equal(write(in[1], "x", 1), 1);
 	int st;
 	waitpid(pid, &st, 0);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	for (int i = 0; i < 4; i++)
+		close(i < 2 ? in[i] : out[i - 2]);
 	struct aipm_cgroup_run_end end;
 	assert_int_equal(aipm_cgroup_run_remove(&run, AIPM_CGROUP_MOVE_OUT, &end), 0);
 	assert_true(end.removed);
@@ -323,6 +339,84 @@ static void test_a_removed_cgroup_reads_as_enodev_not_zero(void **state)
 	aipm_cgroup_scope_close(s);
 }
 
+/* A cgroup PREFIX-PID under aipm's, made age_s ago; holder, if not 0, is
+ * moved into it. */
+static void mkstale(const char *prefix, pid_t pid, pid_t holder, time_t age_s)
+{
+	char path[AIPM_CGROUP_PATH_MAX + 300];
+	snprintf(path, sizeof path, "%s%s/%s-%d", fs.mount_point, strcmp(fs.self, "/") ? fs.self : "", prefix, (int)pid);
+	assert_int_equal(mkdir(path, 0755), 0);
+	if (holder) {
+		char procs[sizeof path + 16], s[16];
+		snprintf(procs, sizeof procs, "%s/cgroup.procs", path);
+		snprintf(s, sizeof s, "%d", (int)holder);
+		FILE *f = fopen(procs, "w");
+		assert_non_null(f);
+		assert_true(fputs(s, f) >= 0);
+		assert_int_equal(fclose(f), 0);
+	}
+	struct timespec t[2] = {{time(NULL) - age_s, 0}, {time(NULL) - age_s, 0}};
+	assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+static bool exists(const char *prefix, pid_t pid)
+{
+	char path[AIPM_CGROUP_PATH_MAX];
+	snprintf(path, sizeof path, "%s/%s-%d", fs.self, prefix, (int)pid);
+	int fd = aipm_cgroup_open_dir(&fs, path);
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0;
+}
+
+static void rm_cgroup(const char *prefix, pid_t pid)
+{
+	char path[AIPM_CGROUP_PATH_MAX + 300];
+	snprintf(path, sizeof path, "%s%s/%s-%d", fs.mount_point, strcmp(fs.self, "/") ? fs.self : "", prefix, (int)pid);
+	for (int i = 0; i < 100 && rmdir(path) < 0 && errno != ENOENT; i++)
+		usleep(5000);
+}
+
+static void test_run_create_sweeps_only_stale_empty_cgroups_of_dead_aipms(void **state)
+{
+	(void)state;
+	pid_t dead = fork();
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	pid_t holder = fork();
+	if (holder == 0) {
+		pause();
+		_exit(0);
+	}
+	mkstale("aipm-sweep", dead, 0, 120);     /* stale: removed */
+	mkstale("aipm-young", dead, 0, 5);       /* made 5 s ago: kept */
+	mkstale("aipm-full", dead, holder, 120); /* holds a process: kept */
+	mkstale("aipm-live", getppid(), 0, 120); /* its aipm lives: kept */
+	static const char *prefixes[] = {"aipm-sweep", "aipm-young", "aipm-full", "aipm-live"};
+	for (size_t i = 0; i < 4; i++) {
+		struct aipm_cgroup_run_opts o;
+		struct aipm_cgroup_run run;
+		struct aipm_cgroup_run_end end;
+		aipm_cgroup_run_opts_init(&o);
+		o.name_prefix = prefixes[i];
+		assert_int_equal(aipm_cgroup_run_create(&fs, &o, &run), 0);
+		assert_int_equal(aipm_cgroup_run_remove(&run, AIPM_CGROUP_MOVE_OUT, &end), 0);
+	}
+	bool swept = !exists("aipm-sweep", dead), young = exists("aipm-young", dead), full = exists("aipm-full", dead),
+	     live = exists("aipm-live", getppid());
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	rm_cgroup("aipm-sweep", dead);
+	rm_cgroup("aipm-young", dead);
+	rm_cgroup("aipm-full", dead);
+	rm_cgroup("aipm-live", getppid());
+	assert_true(swept);
+	assert_true(young);
+	assert_true(full);
+	assert_true(live);
+}
+
 int main(void)
 {
 	if (aipm_cgroup_fs_open(&fs, NULL, NULL) < 0) {
@@ -343,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_members_are_the_moved_process_and_its_children),
 		cmocka_unit_test(test_a_survivor_is_moved_out_or_kept_as_asked),
 		cmocka_unit_test(test_enter_self_moves_the_calling_child),
+		cmocka_unit_test(test_run_create_sweeps_only_stale_empty_cgroups_of_dead_aipms),
 		cmocka_unit_test(test_a_removed_cgroup_reads_as_enodev_not_zero),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -134,6 +134,38 @@ static void note_memory(struct aipm_cgroup_run *run)
 		 run->path, run->parent);
 }
 
+/* An aipm killed with SIGKILL (or a test that aborted) leaves an empty
+ * PREFIX-PID cgroup behind. Remove those whose aipm is gone, that are
+ * empty, and that were last changed over a minute ago (so never one that another aipm,
+ * perhaps in another PID namespace, has just made and not yet filled). */
+static void sweep_stale(int parent_fd, const char *prefix)
+{
+	struct scope_names sub = {0};
+	size_t pl = strlen(prefix);
+	time_t now = time(NULL);
+	if (scope_subdirs(parent_fd, &sub) < 0) {
+		scope_names_free(&sub);
+		return;
+	}
+	for (size_t i = 0; i < sub.n; i++) {
+		const char *p = sub.v[i];
+		uint64_t pid;
+		struct stat st;
+		if (strncmp(p, prefix, pl) || p[pl] != '-')
+			continue;
+		p += pl + 1;
+		if (!aipm_parse_u64(&p, &pid) || (*p && *p != '.') || pid == (uint64_t)getpid() || pid > INT32_MAX ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (fstatat(parent_fd, sub.v[i], &st, 0) < 0 || now - st.st_mtime < 60)
+			continue;
+		/* the kernel refuses (EBUSY) to remove a cgroup that holds a
+		 * process or child cgroups: nothing live goes */
+		unlinkat(parent_fd, sub.v[i], AT_REMOVEDIR);
+	}
+	scope_names_free(&sub);
+}
+
 int aipm_cgroup_run_create(const struct aipm_cgroup_fs *fs, const struct aipm_cgroup_run_opts *opts,
 			   struct aipm_cgroup_run *run)
 {
@@ -158,6 +190,7 @@ int aipm_cgroup_run_create(const struct aipm_cgroup_fs *fs, const struct aipm_cg
 		return aipm_err_wrap(r, "cannot make a cgroup for the run");
 	}
 	const char *prefix = opts->name_prefix && *opts->name_prefix ? opts->name_prefix : "aipm-run";
+	sweep_stale(run->parent_fd, prefix);
 	char name[128];
 	int e = 0;
 	for (int i = 0; i < 10; i++) {
