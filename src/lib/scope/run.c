@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aipm.h"
 #include "error.h"
 #include "scope/internal.h"
 #include "scope/parse.h"
@@ -186,8 +187,10 @@ int aipm_cgroup_run_create(const struct aipm_cgroup_fs *fs, const struct aipm_cg
 				fs->proc_root);
 	int r = aipm_cgroup_path_clean(parent, run->parent, sizeof run->parent);
 	if (r < 0 || (r = run->parent_fd = aipm_cgroup_open_dir(fs, run->parent)) < 0) {
+		char why[512];
+		snprintf(why, sizeof why, "%s", aipm_error_last());
 		run->parent_fd = -1;
-		return aipm_err_wrap(r, "cannot make a cgroup for the run");
+		return aipm_err(r, "cannot make a cgroup for the run: %s" FALLBACK, why);
 	}
 	const char *prefix = opts->name_prefix && *opts->name_prefix ? opts->name_prefix : "aipm-run";
 	sweep_stale(run->parent_fd, prefix);
