@@ -173,7 +173,8 @@ int aipm_cgroup_run_create(const struct aipm_cgroup_fs *fs, const struct aipm_cg
 			   struct aipm_cgroup_run *run);
 /* Move pid (and all its threads) into the run's cgroup. Call it between
  * fork and exec, from the parent, while the child waits: the command's
- * first instruction is then counted. */
+ * first instruction is then counted. On failure the child runs outside
+ * (measure it by /proc) and aipm_cgroup_run_remove still cleans up. */
 int aipm_cgroup_run_add_pid(struct aipm_cgroup_run *run, pid_t pid);
 /* The same from inside the forked child itself: one write(2), async-signal
  * safe, returns 0 or -errno and sets no message. */
