@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "analysis/line.h"
+#include "record/line.h"
 #include "analysis/summary.h"
 
 static const char *fixture(const char *name)
@@ -124,7 +124,7 @@ static void test_all_member_of_attributable_power_is_not_unknown(void **state)
 	/* "all" stays unknown elsewhere: only that object carries it. */
 	static const char line[] = "{\"timestamp\": 1, \"metrics\": {\"gpu\": {\"per_gpu_power_draw\": "
 				   "{\"0\": 5, \"all\": 5}, \"per_gpu_attributable_power\": {\"0\": 5, \"all\": 5}}}}";
-	struct aipm_zone_table zt = {0};
+	static struct aipm_line_table zt;
 	struct aipm_date_cache dc = {0};
 	static struct aipm_line l;
 	assert_int_equal(aipm_line_parse(line, sizeof line - 1, &zt, &dc, &l), AIPM_LINE_SAMPLE);
