@@ -1,10 +1,11 @@
 /* phases.c: phases and logged points as windows (phases.h).
  *
- * Side-file records are read in file order; their edges go through a small
- * min-heap (REORDER edges deep) so that edges a little out of time order
- * (two threads logging at once) still reach the cursor in time order; an
- * edge further back makes the cursor reread from the start (slow, never
- * wrong). Each phase holds its begin instant until its end arrives.
+ * Edges reach the cursor in time order: phases.json's through the phase
+ * edges of record/sidefiles.h, results_exp.json's through the same small
+ * reorder heap (record/reorder.h), so lines a little out of order (two
+ * threads logging at once) cost nothing; an edge further back makes the
+ * cursor reread from the start (slow, never wrong). Each phase holds its
+ * begin instant until its end arrives.
  */
 #include "analysis/phases.h"
 
@@ -15,75 +16,13 @@
 
 #include "error.h"
 #include "record/names.h"
+#include "record/reorder.h"
 #include "record/sidefiles.h"
 
-#define REORDER 64
-
-struct edge {
-	double ts;
-	long long seq; /* file order breaks ties: a begin before its end */
-	size_t id;
-	bool end;
-	char *text; /* a point's metrics */
+/* A logged point waiting in the reorder heap. */
+struct pending_point {
+	char *text; /* its metrics */
 };
-
-struct heap {
-	struct edge *v;
-	size_t n, cap;
-	long long seq;
-};
-
-static bool before(const struct edge *a, const struct edge *b)
-{
-	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
-}
-
-static int heap_push(struct heap *h, struct edge e)
-{
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : REORDER * 2;
-		struct edge *v = realloc(h->v, cap * sizeof *v);
-		if (!v)
-			return aipm_err(-ENOMEM, "out of memory");
-		h->v = v;
-		h->cap = cap;
-	}
-	e.seq = h->seq++;
-	size_t i = h->n++;
-	while (i && before(&e, &h->v[(i - 1) / 2])) {
-		h->v[i] = h->v[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	h->v[i] = e;
-	return 0;
-}
-
-static struct edge heap_pop(struct heap *h)
-{
-	struct edge top = h->v[0], last = h->v[--h->n];
-	size_t i = 0;
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= h->n)
-			break;
-		if (c + 1 < h->n && before(&h->v[c + 1], &h->v[c]))
-			c++;
-		if (!before(&h->v[c], &last))
-			break;
-		h->v[i] = h->v[c];
-		i = c;
-	}
-	if (h->n)
-		h->v[i] = last;
-	return top;
-}
-
-static void heap_free(struct heap *h)
-{
-	for (size_t i = 0; i < h->n; i++)
-		free(h->v[i].text);
-	free(h->v);
-}
 
 /* ---- phases ---- */
 
@@ -105,7 +44,6 @@ struct phase_run {
 	struct aipm_phase_total *totals; /* per name, in first-seen order */
 	size_t tcap;
 	struct aipm_series *w;
-	struct heap h;
 };
 
 static struct item *item_of(struct phase_run *p, size_t id)
@@ -113,28 +51,26 @@ static struct item *item_of(struct phase_run *p, size_t id)
 	return &p->q[(p->head + (id - p->head_id)) % p->cap];
 }
 
-static int item_push(struct phase_run *p, const char *name, int occurrence, double ts)
+/* The item of phase id, made (empty) when new: ids are given in begin
+ * order in the file, edges arrive in time order. */
+static struct item *item_at(struct phase_run *p, size_t id)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		struct item *v = malloc(cap * sizeof *v);
-		if (!v)
-			return aipm_err(-ENOMEM, "out of memory");
-		for (size_t i = 0; i < p->n; i++)
-			v[i] = p->q[(p->head + i) % p->cap];
-		free(p->q);
-		p->q = v;
-		p->head = 0;
-		p->cap = cap;
+	while (p->head_id + p->n <= id) {
+		if (p->n == p->cap) {
+			size_t cap = p->cap ? p->cap * 2 : 16;
+			struct item *v = malloc(cap * sizeof *v);
+			if (!v)
+				return NULL;
+			for (size_t i = 0; i < p->n; i++)
+				v[i] = p->q[(p->head + i) % p->cap];
+			free(p->q);
+			p->q = v;
+			p->head = 0;
+			p->cap = cap;
+		}
+		memset(&p->q[(p->head + p->n++) % p->cap], 0, sizeof *p->q);
 	}
-	struct item *it = &p->q[(p->head + p->n++) % p->cap];
-	memset(it, 0, sizeof *it);
-	snprintf(it->r.name, sizeof it->r.name, "%s", name);
-	it->r.occurrence = occurrence;
-	it->r.begin_ts = ts;
-	it->r.end_ts = INFINITY;
-	it->r.open = true;
-	return 0;
+	return item_of(p, id);
 }
 
 static int total_add(struct phase_run *p, const struct aipm_phase_result *r)
@@ -194,17 +130,24 @@ static void measure(struct aipm_cursor *c, struct aipm_series *w, const struct a
 	aipm_window_facts(c, a, b, f);
 }
 
-static int phase_edge(struct phase_run *p, struct edge e)
+static int phase_edge(struct phase_run *p, const struct aipm_phase_edge *e)
 {
-	struct item *it = item_of(p, e.id);
+	struct item *it = item_at(p, e->id);
+	if (!it)
+		return aipm_err(-ENOMEM, "out of memory");
 	struct aipm_instant *i;
-	int rc = aipm_cursor_at(p->c, e.ts, &i);
+	int rc = aipm_cursor_at(p->c, e->ts, &i);
 	if (rc < 0)
 		return rc;
-	if (!e.end) {
+	if (!e->end) {
+		snprintf(it->r.name, sizeof it->r.name, "%s", e->name);
+		it->r.occurrence = e->occurrence;
+		it->r.begin_ts = e->ts;
 		it->from = i;
 		return 0;
 	}
+	it->r.end_ts = e->ts;
+	it->r.open = e->open;
 	measure(p->c, p->w, it->from, i, &it->r.t, &it->r.f);
 	aipm_instant_free(it->from);
 	aipm_instant_free(i);
@@ -213,51 +156,11 @@ static int phase_edge(struct phase_run *p, struct edge e)
 	return drain(p);
 }
 
-static int phase_events(struct phase_run *p, struct aipm_phase_file *f, struct aipm_phase_pairing *pp)
-{
-	struct aipm_phase_event ev;
-	struct aipm_phase_step st;
-	int rc;
-	while ((rc = aipm_phase_file_next(f, &ev)) > 0) {
-		if ((rc = aipm_phase_pair(pp, &ev, &st)) < 0)
-			return rc;
-		if (st.kind == AIPM_PHASE_OPENED) {
-			rc = item_push(p, ev.name, st.occurrence, ev.ts);
-			if (!rc)
-				rc = heap_push(&p->h, (struct edge){ev.ts, 0, st.id, false, NULL});
-		} else if (st.kind == AIPM_PHASE_CLOSED) {
-			struct item *it = item_of(p, st.id);
-			it->r.end_ts = ev.ts;
-			it->r.open = false;
-			rc = heap_push(&p->h, (struct edge){ev.ts, 0, st.id, true, NULL});
-		}
-		while (!rc && p->h.n > REORDER)
-			rc = phase_edge(p, heap_pop(&p->h));
-		if (rc < 0)
-			return rc;
-	}
-	if (rc < 0)
-		return rc;
-	/* Phases never ended run to the end of the recording. */
-	for (size_t k = 0; k < p->n; k++) {
-		struct item *it = &p->q[(p->head + k) % p->cap];
-		if (it->r.open && (rc = heap_push(&p->h, (struct edge){INFINITY, 0, p->head_id + k, true, NULL})) < 0)
-			return rc;
-	}
-	while (p->h.n)
-		if ((rc = phase_edge(p, heap_pop(&p->h))) < 0)
-			return rc;
-	return 0;
-}
-
 int aipm_phase_report_run(const char *dir, const struct aipm_phase_sink *sink, void *ctx)
 {
 	struct phase_run p = {.sink = sink, .ctx = ctx};
-	struct aipm_phase_file *f = NULL;
-	struct aipm_phase_pairing *pp = NULL;
-	int rc = aipm_phase_file_open(dir, &f);
-	if (!rc)
-		rc = aipm_phase_pairing_new(&pp);
+	struct aipm_phase_edges *edges = NULL;
+	int rc = aipm_phase_edges_open(dir, &edges);
 	if (!rc && !(p.w = malloc(sizeof *p.w)))
 		rc = aipm_err(-ENOMEM, "out of memory");
 	if (!rc)
@@ -265,11 +168,13 @@ int aipm_phase_report_run(const char *dir, const struct aipm_phase_sink *sink, v
 	if (!rc) {
 		p.start_ts = aipm_cursor_first_ts(p.c);
 		sink->begin(ctx, dir, p.start_ts);
-		rc = phase_events(&p, f, pp);
 	}
+	struct aipm_phase_edge e;
+	while (!rc && (rc = aipm_phase_edges_next(edges, &e)) > 0)
+		rc = phase_edge(&p, &e);
 	if (!rc) {
-		struct aipm_report_notes notes = {aipm_phase_file_skipped(f) + aipm_phase_pairing_refused(pp),
-						  aipm_cursor_backward(p.c), aipm_cursor_rewinds(p.c)};
+		struct aipm_report_notes notes = {aipm_phase_edges_skipped(edges), aipm_cursor_backward(p.c),
+						  aipm_cursor_rewinds(p.c)};
 		sink->end(ctx, p.totals, p.names.n, &notes);
 	}
 	for (size_t k = 0; k < p.n; k++)
@@ -278,10 +183,8 @@ int aipm_phase_report_run(const char *dir, const struct aipm_phase_sink *sink, v
 	free(p.w);
 	free(p.totals);
 	aipm_names_free(&p.names);
-	heap_free(&p.h);
 	aipm_cursor_close(p.c);
-	aipm_phase_pairing_free(pp);
-	aipm_phase_file_close(f);
+	aipm_phase_edges_close(edges);
 	return rc;
 }
 
@@ -295,18 +198,20 @@ struct point_run {
 	struct aipm_instant *zero, *prev;
 	long long index;
 	struct aipm_series *w;
-	struct heap h;
+	struct aipm_reorder h; /* of struct pending_point */
 };
 
-static int point_edge(struct point_run *p, struct edge e)
+static int point_edge(struct point_run *p)
 {
+	struct pending_point e;
+	double ts = aipm_reorder_pop(&p->h, &e);
 	struct aipm_instant *i;
-	int rc = aipm_cursor_at(p->c, e.ts, &i);
+	int rc = aipm_cursor_at(p->c, ts, &i);
 	if (rc < 0) {
 		free(e.text);
 		return rc;
 	}
-	struct aipm_point_result r = {.index = p->index++, .ts = e.ts, .metrics_json = e.text};
+	struct aipm_point_result r = {.index = p->index++, .ts = ts, .metrics_json = e.text};
 	measure(p->c, p->w, p->zero, i, &r.from_start, &r.f_start);
 	measure(p->c, p->w, p->prev ? p->prev : p->zero, i, &r.since_prev, &r.f_prev);
 	p->sink->point(p->ctx, &r, p->start_ts);
@@ -319,6 +224,7 @@ static int point_edge(struct point_run *p, struct edge e)
 int aipm_metric_report_run(const char *dir, const struct aipm_phase_sink *sink, void *ctx)
 {
 	struct point_run p = {.sink = sink, .ctx = ctx};
+	aipm_reorder_init(&p.h, sizeof(struct pending_point));
 	struct aipm_results_file *f = NULL;
 	int rc = aipm_results_open(dir, &f);
 	if (!rc)
@@ -331,21 +237,26 @@ int aipm_metric_report_run(const char *dir, const struct aipm_phase_sink *sink, 
 	}
 	struct aipm_result r;
 	while (!rc && (rc = aipm_results_next(f, &r)) > 0) {
-		char *text = strdup(r.metrics_json);
-		rc = text ? heap_push(&p.h, (struct edge){r.ts, 0, 0, false, text}) : aipm_err(-ENOMEM, "out of memory");
+		struct pending_point pp = {strdup(r.metrics_json)};
+		rc = pp.text ? aipm_reorder_push(&p.h, r.ts, &pp) : aipm_err(-ENOMEM, "out of memory");
 		if (rc < 0)
-			free(text);
-		while (!rc && p.h.n > REORDER)
-			rc = point_edge(&p, heap_pop(&p.h));
+			free(pp.text);
+		while (!rc && p.h.n > AIPM_PHASE_REORDER)
+			rc = point_edge(&p);
 	}
 	while (!rc && p.h.n)
-		rc = point_edge(&p, heap_pop(&p.h));
+		rc = point_edge(&p);
 	if (!rc) {
 		struct aipm_report_notes notes = {aipm_results_skipped(f), aipm_cursor_backward(p.c),
 						  aipm_cursor_rewinds(p.c)};
 		sink->end(ctx, NULL, 0, &notes);
 	}
-	heap_free(&p.h);
+	while (p.h.n) {
+		struct pending_point pp;
+		aipm_reorder_pop(&p.h, &pp);
+		free(pp.text);
+	}
+	aipm_reorder_free(&p.h);
 	free(p.w);
 	aipm_instant_free(p.zero);
 	aipm_instant_free(p.prev);

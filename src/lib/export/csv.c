@@ -4,7 +4,7 @@
  * first pass, because a pid or a GPU may appear at any point of a run and a
  * CSV header cannot grow later. With phases.json, a "phases" column names
  * the phases each sample's interval belongs to, paired by the report's own
- * rule (record/sidefiles.h). */
+ * rule and read as the report reads them (record/sidefiles.h). */
 #include "csv.h"
 
 #include <errno.h>
@@ -17,16 +17,16 @@
 #include "record/sidefiles.h"
 #include "util.h"
 
-/* The phases open at a sample's time, from phases.json read alongside. */
+/* The phases open at a sample's time, from phases.json's edges, which
+ * arrive in time order alongside the samples. */
 struct active {
-	struct aipm_phase_file *f;
-	struct aipm_phase_pairing *pp;
-	struct aipm_phase_event ev;
-	bool have_ev;
+	struct aipm_phase_edges *e;
+	struct aipm_phase_edge next;
+	bool have_next;
 	struct {
 		size_t id;
 		char name[AIPM_FORMAT_NAME_MAX + 1];
-	} *v;
+	} *v; /* in begin order */
 	size_t n, cap;
 };
 
@@ -80,44 +80,44 @@ static void fill(void *ctx, const char *name, const cJSON *leaf)
 		c->row[i] = leaf;
 }
 
-/* Apply the phase events before ts: a sample's values describe the
+/* Apply the phase edges before ts: a sample's values describe the
  * interval that ends at it, which belongs to a phase when the phase began
  * before the sample and ended at or after it. */
 static int advance(struct active *a, double ts)
 {
 	for (;;) {
-		if (!a->have_ev) {
-			int e = aipm_phase_file_next(a->f, &a->ev);
+		if (!a->have_next) {
+			int e = aipm_phase_edges_next(a->e, &a->next);
 			if (e <= 0)
 				return e;
-			a->have_ev = true;
+			a->have_next = true;
 		}
-		if (!(a->ev.ts < ts))
+		if (!(a->next.ts < ts))
 			return 0;
-		a->have_ev = false;
-		struct aipm_phase_step st;
-		int e = aipm_phase_pair(a->pp, &a->ev, &st);
-		if (e < 0)
-			return e;
-		if (st.kind == AIPM_PHASE_OPENED) {
-			if (a->n == a->cap) {
-				size_t cap = a->cap ? a->cap * 2 : 8;
-				void *v = realloc(a->v, cap * sizeof *a->v);
-				if (!v)
-					return -ENOMEM;
-				a->v = v;
-				a->cap = cap;
+		a->have_next = false;
+		const struct aipm_phase_edge *x = &a->next;
+		size_t i = 0;
+		while (i < a->n && a->v[i].id < x->id)
+			i++;
+		if (x->end) {
+			if (i < a->n && a->v[i].id == x->id) {
+				memmove(&a->v[i], &a->v[i + 1], (a->n - i - 1) * sizeof *a->v);
+				a->n--;
 			}
-			a->v[a->n].id = st.id;
-			snprintf(a->v[a->n++].name, sizeof a->v[0].name, "%s", a->ev.name);
-		} else if (st.kind == AIPM_PHASE_CLOSED) {
-			for (size_t i = 0; i < a->n; i++)
-				if (a->v[i].id == st.id) {
-					memmove(&a->v[i], &a->v[i + 1], (a->n - i - 1) * sizeof *a->v);
-					a->n--;
-					break;
-				}
+			continue;
 		}
+		if (a->n == a->cap) {
+			size_t cap = a->cap ? a->cap * 2 : 8;
+			void *v = realloc(a->v, cap * sizeof *a->v);
+			if (!v)
+				return -ENOMEM;
+			a->v = v;
+			a->cap = cap;
+		}
+		memmove(&a->v[i + 1], &a->v[i], (a->n - i) * sizeof *a->v);
+		a->v[i].id = x->id;
+		snprintf(a->v[i].name, sizeof a->v[0].name, "%s", x->name);
+		a->n++;
 	}
 }
 
@@ -204,10 +204,8 @@ int aipm_csv_export(const char *dir, FILE *out, struct aipm_csv_stats *stats)
 		rc = rc < 0 ? rc : aipm_err(c.err, "%s: out of memory", dir);
 		goto out;
 	}
-	c.phases = aipm_phase_file_open(dir, &c.act.f) == 0;
+	c.phases = aipm_phase_edges_open(dir, &c.act.e) == 0;
 	aipm_err_clear();
-	if (c.phases && (rc = aipm_phase_pairing_new(&c.act.pp)) < 0)
-		goto out;
 	c.row = calloc(c.cols.n + 1, sizeof *c.row);
 	if (!c.row) {
 		rc = aipm_err(-ENOMEM, "%s: out of memory", dir);
@@ -231,8 +229,7 @@ int aipm_csv_export(const char *dir, FILE *out, struct aipm_csv_stats *stats)
 out:
 	free(c.row);
 	free(c.act.v);
-	aipm_phase_pairing_free(c.act.pp);
-	aipm_phase_file_close(c.act.f);
+	aipm_phase_edges_close(c.act.e);
 	aipm_buf_free(&c.line);
 	aipm_names_free(&c.cols);
 	return rc;

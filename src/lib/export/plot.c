@@ -160,37 +160,31 @@ static int sample(void *ctx, const cJSON *root, const struct aipm_sample *s)
 	return pl->err;
 }
 
-/* Phases to shade, paired as the report pairs them; past MAX_PHASES the
+/* Phases to shade, read as the report reads them; past MAX_PHASES the
  * rest are counted, not drawn. */
 static int read_phases(const char *dir, struct phase *ph, int *dropped)
 {
-	struct aipm_phase_file *f;
-	struct aipm_phase_pairing *pp;
+	struct aipm_phase_edges *e;
 	*dropped = 0;
-	if (aipm_phase_file_open(dir, &f) < 0) {
+	if (aipm_phase_edges_open(dir, &e) < 0) {
 		aipm_err_clear();
 		return 0; /* no phases.json: nothing to shade */
 	}
-	if (aipm_phase_pairing_new(&pp) < 0) {
-		aipm_phase_file_close(f);
-		return 0;
-	}
 	int n = 0;
-	struct aipm_phase_event ev;
-	struct aipm_phase_step st;
-	while (aipm_phase_file_next(f, &ev) > 0 && aipm_phase_pair(pp, &ev, &st) == 0) {
-		if (st.kind == AIPM_PHASE_OPENED && n < MAX_PHASES) {
-			snprintf(ph[n].name, sizeof ph[n].name, "%s", ev.name);
-			ph[n].t0 = ev.ts;
-			ph[n++].t1 = PHASE_OPEN; /* never ended: to the end of the recording */
-		} else if (st.kind == AIPM_PHASE_OPENED) {
+	struct aipm_phase_edge x;
+	while (aipm_phase_edges_next(e, &x) > 0) {
+		if (!x.end && x.id < MAX_PHASES) {
+			snprintf(ph[x.id].name, sizeof ph[x.id].name, "%s", x.name);
+			ph[x.id].t0 = x.ts;
+			ph[x.id].t1 = PHASE_OPEN; /* until its end comes */
+			n = (int)x.id + 1 > n ? (int)x.id + 1 : n;
+		} else if (!x.end) {
 			++*dropped;
-		} else if (st.kind == AIPM_PHASE_CLOSED && st.id < (size_t)n) {
-			ph[st.id].t1 = ev.ts; /* ids count phases in begin order */
+		} else if (x.id < MAX_PHASES && !x.open) {
+			ph[x.id].t1 = x.ts; /* ids count phases in begin order */
 		}
 	}
-	aipm_phase_pairing_free(pp);
-	aipm_phase_file_close(f);
+	aipm_phase_edges_close(e);
 	aipm_err_clear();
 	return n;
 }

@@ -128,6 +128,29 @@ long long aipm_phase_pairing_refused(const struct aipm_phase_pairing *p);
 const char *aipm_phase_pairing_open_name(const struct aipm_phase_pairing *p, size_t *i);
 void aipm_phase_pairing_free(struct aipm_phase_pairing *p);
 
+/* phases.json as the edges of its phases in time order, paired by the rule
+ * above: what every view of phases reads. Edges a little out of time order
+ * in the file (AIPM_PHASE_REORDER deep) come out in order; a phase never
+ * ended gets its end at +INFINITY, after the last line. Ties keep file
+ * order, so a phase's begin comes before its end. */
+#define AIPM_PHASE_REORDER 64
+struct aipm_phase_edge {
+	double ts;
+	size_t id;      /* phases counted in begin order (file order) */
+	int occurrence; /* of its name, from 1 */
+	bool end;
+	bool open;      /* an end at +INFINITY: the phase was never ended */
+	char name[AIPM_FORMAT_NAME_MAX + 1];
+};
+struct aipm_phase_edges;
+/* -ENOENT (message: how to add phases) when DIR has no phases.json. */
+int aipm_phase_edges_open(const char *dir, struct aipm_phase_edges **out);
+/* 1: the next edge; 0: the end; -errno (message set). */
+int aipm_phase_edges_next(struct aipm_phase_edges *e, struct aipm_phase_edge *out);
+/* Lines not used: unreadable, or refused by the pairing rule. */
+long long aipm_phase_edges_skipped(const struct aipm_phase_edges *e);
+void aipm_phase_edges_close(struct aipm_phase_edges *e);
+
 /* ---- results_exp.json: logged metrics ---- */
 
 struct aipm_result {
