@@ -125,6 +125,20 @@ static void test_window_between_two_samples_is_interpolated(void **state)
 	aipm_summary_free(s);
 }
 
+static void test_power_only_window_cuts_the_trapezoid_at_its_edges(void **state)
+{
+	(void)state;
+	/* aipowermeter: intel_power 10 W at 0 s, 20 W at 1 s, 30 W at 3 s.
+	 * [0.5, 1.5] s: 15 -> 20 W over 0.5 s, then 20 -> 22.5 W over 0.5 s. */
+	struct aipm_summary_opts o = {.from = 0.5, .to = 1.5, .from_relative = true, .to_relative = true};
+	struct aipm_summary *s = NULL;
+	assert_int_equal(aipm_summary_load(fixture("aipowermeter"), &o, &s), 0);
+	near(s->total_j[AIPM_TOTAL_CPU], (15 + 20) / 2.0 * 0.5 + (20 + 22.5) / 2.0 * 0.5);
+	near(s->duration_s, 1);
+	assert_true(s->window_interpolated);
+	aipm_summary_free(s);
+}
+
 static void test_window_holding_one_sample_is_interpolated_not_zero(void **state)
 {
 	(void)state;
@@ -573,6 +587,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_window_between_two_samples_is_interpolated),
+		cmocka_unit_test(test_power_only_window_cuts_the_trapezoid_at_its_edges),
 		cmocka_unit_test(test_window_holding_one_sample_is_interpolated_not_zero),
 		cmocka_unit_test(test_window_no_interval_covers_is_missing_with_reason),
 		cmocka_unit_test(test_segment_of_one_sample_is_missing_not_zero),
