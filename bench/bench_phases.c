@@ -16,21 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "analysis/phases.h"
 #include "bench_recording.h"
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static FILE *open_in(const char *dir, const char *name)
 {
@@ -67,41 +57,27 @@ static void generate(const char *dir, long long samples, long long points, long 
 	fclose(f);
 }
 
-struct result {
-	double seconds;
-	long maxrss_kib;
-	int rc;
+struct job {
+	const char *dir;
+	bool points;
 };
 
-static struct result run(const char *dir, bool points)
+static void report(void *arg, struct bench_run *r)
 {
-	int fds[2];
-	struct result r = {0, 0, -1};
-	if (pipe(fds) < 0)
-		return r;
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(fds[0]);
-		FILE *null = fopen("/dev/null", "w");
-		struct aipm_out o = {.f = null};
-		double t = now();
-		r.rc = points ? aipm_metric_report_write(dir, true, &o) : aipm_phase_report_write(dir, true, &o);
-		aipm_out_flush(&o, true);
-		r.seconds = now() - t;
-		aipm_buf_free(&o.b);
-		struct rusage ru;
-		getrusage(RUSAGE_SELF, &ru);
-		r.maxrss_kib = ru.ru_maxrss;
-		if (write(fds[1], &r, sizeof r) != (ssize_t)sizeof r)
-			_exit(1);
-		_exit(0);
-	}
-	close(fds[1]);
-	if (read(fds[0], &r, sizeof r) != (ssize_t)sizeof r)
-		r.rc = -1;
-	close(fds[0]);
-	waitpid(pid, NULL, 0);
-	return r;
+	const struct job *j = arg;
+	FILE *null = fopen("/dev/null", "w");
+	struct aipm_out o = {.f = null};
+	double t = bench_now();
+	r->rc = j->points ? aipm_metric_report_write(j->dir, true, &o) : aipm_phase_report_write(j->dir, true, &o);
+	aipm_out_flush(&o, true);
+	r->seconds = bench_now() - t;
+	aipm_buf_free(&o.b);
+}
+
+static struct bench_run run(const char *dir, bool points)
+{
+	struct job j = {dir, points};
+	return bench_in_child(report, &j);
 }
 
 int main(int argc, char **argv)
@@ -126,9 +102,9 @@ int main(int argc, char **argv)
 	run(dir, true); /* warm the page cache */
 	const char *names[] = {"--metrics", "--by-phase"};
 	for (int k = 0; k < 2; k++) {
-		struct result best = {INFINITY, 0, -1};
+		struct bench_run best = {INFINITY, 0, 0, -1};
 		for (int rep = 0; rep < 3; rep++) {
-			struct result r = run(dir, k == 0);
+			struct bench_run r = run(dir, k == 0);
 			if (r.rc == 0 && r.seconds < best.seconds)
 				best = r;
 		}

@@ -7,6 +7,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #define BENCH_T0 1795634400.0
 #define BENCH_DT 0.1
@@ -52,6 +56,48 @@ static inline double bench_write_samples(FILE *f, long long bytes, long long lin
 	if (nlines)
 		*nlines = i;
 	return total;
+}
+
+static inline double bench_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* What one timed run in a child gives back. */
+struct bench_run {
+	double seconds, value;
+	long maxrss_kib;
+	int rc;
+};
+
+/* Run fn in a fresh child process, so that its peak RSS is its own: fn
+ * fills seconds, value and rc; the child adds its ru_maxrss. rc is -1 when
+ * the child gave nothing back. */
+static inline struct bench_run bench_in_child(void (*fn)(void *arg, struct bench_run *r), void *arg)
+{
+	int fds[2];
+	struct bench_run r = {0, 0, 0, -1};
+	if (pipe(fds) < 0)
+		return r;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		fn(arg, &r);
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
+		r.maxrss_kib = ru.ru_maxrss;
+		if (write(fds[1], &r, sizeof r) != (ssize_t)sizeof r)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], &r, sizeof r) != (ssize_t)sizeof r)
+		r.rc = -1;
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	return r;
 }
 
 #endif

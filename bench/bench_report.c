@@ -15,23 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "analysis/summary.h"
 #include "bench_recording.h"
 
 #define SEGMENT_LINES 100000
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* Returns the package-0 energy the summary must find. */
 static double generate(const char *path, long long bytes)
@@ -48,41 +38,27 @@ static double generate(const char *path, long long bytes)
 	return total;
 }
 
-struct result {
-	double seconds, package_j;
-	long maxrss_kib;
-	int rc;
+struct job {
+	const char *path;
+	int threads;
 };
 
-static struct result run(const char *path, int threads)
+static void summarise(void *arg, struct bench_run *r)
 {
-	int fds[2];
-	struct result r = {0};
-	if (pipe(fds) < 0)
-		return r;
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(fds[0]);
-		struct aipm_window w = {-INFINITY, INFINITY};
-		struct aipm_summary *s = NULL;
-		double t = now();
-		r.rc = aipm_summary_load_file(path, &w, threads, false, &s);
-		r.seconds = now() - t;
-		r.package_j = s ? s->total_j[AIPM_TOTAL_PACKAGE] : NAN;
-		aipm_summary_free(s);
-		struct rusage ru;
-		getrusage(RUSAGE_SELF, &ru);
-		r.maxrss_kib = ru.ru_maxrss;
-		if (write(fds[1], &r, sizeof r) != (ssize_t)sizeof r)
-			_exit(1);
-		_exit(0);
-	}
-	close(fds[1]);
-	if (read(fds[0], &r, sizeof r) != (ssize_t)sizeof r)
-		r.rc = -1;
-	close(fds[0]);
-	waitpid(pid, NULL, 0);
-	return r;
+	const struct job *j = arg;
+	struct aipm_window w = {-INFINITY, INFINITY};
+	struct aipm_summary *s = NULL;
+	double t = bench_now();
+	r->rc = aipm_summary_load_file(j->path, &w, j->threads, false, &s);
+	r->seconds = bench_now() - t;
+	r->value = s ? s->total_j[AIPM_TOTAL_PACKAGE] : NAN;
+	aipm_summary_free(s);
+}
+
+static struct bench_run run(const char *path, int threads)
+{
+	struct job j = {path, threads};
+	return bench_in_child(summarise, &j);
 }
 
 int main(int argc, char **argv)
@@ -108,15 +84,15 @@ int main(int argc, char **argv)
 		double base = 0;
 		int counts[] = {1, all};
 		for (int c = 0; c < (all > 1 ? 2 : 1); c++) {
-			struct result best = {.seconds = INFINITY};
+			struct bench_run best = {.seconds = INFINITY};
 			for (int rep = 0; rep < 3; rep++) {
-				struct result r = run(path, counts[c]);
+				struct bench_run r = run(path, counts[c]);
 				if (r.rc == 0 && r.seconds < best.seconds)
 					best = r;
 			}
 			if (c == 0)
 				base = best.seconds;
-			bool ok = fabs(best.package_j - want) <= 1e-6 * want;
+			bool ok = fabs(best.value - want) <= 1e-6 * want;
 			printf("%-8.0f %-8d %10.3f %10.1f %9.1f MiB %s", mb, counts[c], best.seconds, mb / best.seconds,
 			       (double)best.maxrss_kib / 1024, ok ? "ok" : "WRONG TOTAL");
 			if (c)

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "aipm.h"
+#include "analysis_helpers.h"
 #include "export/csv.h"
 
 static const char magic[8] = "HOSTHOOK";
@@ -50,15 +51,6 @@ static void host_free(void *q)
 	free(p);
 }
 
-static const char *fixture(const char *name)
-{
-	static char path[4][4096];
-	static int k;
-	const char *src = getenv("AIPM_SRC");
-	char *p = path[k++ % 4];
-	snprintf(p, 4096, "%s/tests/fixtures/recordings/%s", src ? src : ".", name);
-	return p;
-}
 
 static void call(int (*fn)(const char *, char **), const char *dir)
 {

@@ -12,18 +12,12 @@
 #include <cmocka.h>
 
 #include "analysis/summary.h"
+#include "analysis_helpers.h"
 #include "record/line.h"
 #include "record/scan.h"
 
 #define T0 1795634400.0
 
-static char *fixture(const char *name)
-{
-	static char path[4096];
-	const char *src = getenv("AIPM_SRC");
-	snprintf(path, sizeof path, "%s/tests/fixtures/recordings/%s", src ? src : ".", name);
-	return path;
-}
 
 static struct aipm_summary *load(const char *name, const struct aipm_summary_opts *o)
 {

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "analysis/phases.h"
+#include "analysis_helpers.h"
 #include "analysis/summary.h"
 #include "record/line.h"
 #include "record/reader.h"
@@ -27,13 +28,6 @@
 
 #define T0 1795634400.0
 
-static const char *fixture(const char *name)
-{
-	static char path[4096];
-	const char *src = getenv("AIPM_SRC");
-	snprintf(path, sizeof path, "%s/tests/fixtures/recordings/%s", src ? src : ".", name);
-	return path;
-}
 
 static void near_at(double a, double b, double tol, int line)
 {
@@ -78,22 +72,7 @@ static struct aipm_summary *window(const char *dir, double from, double to)
 	return s;
 }
 
-static char *text_of(const struct aipm_summary *s)
-{
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	aipm_summary_print(s, f);
-	fclose(f);
-	return buf;
-}
 
-static char *json_of(const struct aipm_summary *s)
-{
-	struct aipm_buf b = {0};
-	aipm_summary_json(s, &b);
-	return b.data;
-}
 
 /* A 10 W package sampled every second from T0: counter = 10 * t. */
 static char *constant_power(int n)

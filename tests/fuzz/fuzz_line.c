@@ -178,63 +178,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef AIPM_FUZZ_DRIVER
-/* Deterministic mutations of the seeds: byte flips, cuts, splices with
- * newlines, markers and JSON punctuation, so seams, truncation and corrupt
- * lines are all exercised without libFuzzer. */
-static uint64_t rng = 88172645463325252ull;
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+#include "fuzz_driver.h"
 
-static void mutate(char *buf, size_t *n, size_t cap)
-{
-	static const char *const bits[] = {"\n", "\"END OF RECORDING SEGMENT\"\n", "{", "}", "\"", ",", "1e308",
-					   "-0", "null", "\"timestamp\": 1e20", "\n\n", "\\u0000", "[", "]", "-1",
-					   "\"amd_gpu\": {\"per_gpu_energy\": {\"3\": 5}}, ", "\"edge\": \"x\", "};
-	int k = (int)(next() % 4);
-	if (*n == 0)
-		k = 2;
-	size_t at = *n ? next() % *n : 0;
-	switch (k) {
-	case 0: buf[at] ^= (char)(1u << (next() % 8)); break;
-	case 1: *n = at; break;
-	default: {
-		const char *s = bits[next() % (sizeof bits / sizeof bits[0])];
-		size_t sl = strlen(s);
-		if (*n + sl > cap)
-			return;
-		memmove(buf + at + sl, buf + at, *n - at);
-		memcpy(buf + at, s, sl);
-		*n += sl;
-	}
-	}
-}
+/* Splices with newlines, markers and JSON punctuation, so seams,
+ * truncation and corrupt lines are all exercised without libFuzzer. */
+static const char *const tokens[] = {"\n", "\"END OF RECORDING SEGMENT\"\n", "{", "}", "\"", ",", "1e308", "-0",
+				     "null", "\"timestamp\": 1e20", "\n\n", "\\u0000", "[", "]", "-1",
+				     "\"amd_gpu\": {\"per_gpu_energy\": {\"3\": 5}}, ", "\"edge\": \"x\", "};
 
 int main(int argc, char **argv)
 {
 	long rounds = argc > 1 ? atol(argv[1]) : 200;
-	enum { CAP = 1 << 16 };
-	static char seed[CAP], buf[CAP];
+	static char seed[1 << 15];
 	for (int i = 2; i < argc; i++) {
 		FILE *f = fopen(argv[i], "rb");
 		if (!f) {
 			fprintf(stderr, "fuzz driver: cannot read seed %s\n", argv[i]);
 			return 1;
 		}
-		size_t n = fread(seed, 1, CAP / 2, f);
+		size_t n = fread(seed, 1, sizeof seed, f);
 		fclose(f);
-		LLVMFuzzerTestOneInput((const uint8_t *)seed, n);
-		for (long r = 0; r < rounds; r++) {
-			size_t m = n;
-			memcpy(buf, seed, n);
-			for (int k = 1 + (int)(next() % 4); k > 0; k--)
-				mutate(buf, &m, CAP);
-			LLVMFuzzerTestOneInput((const uint8_t *)buf, m);
-		}
+		fuzz_rounds(seed, n, rounds, tokens, sizeof tokens / sizeof tokens[0]);
 		printf("ok - %ld mutations of %s\n", rounds, argv[i]);
 	}
 	return 0;

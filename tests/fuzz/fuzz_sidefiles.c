@@ -167,39 +167,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef AIPM_FUZZ_DRIVER
-static uint64_t rng = 0x2545F4914F6CDD1Dull;
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+#include "fuzz_driver.h"
 
-static void mutate(char *buf, size_t *n, size_t cap)
-{
-	static const char *const bits[] = {"\n", "{", "}", "[", "]", "\"", ",", ":", "1e308", "-1", "null",
-					   "\"timestamp\": 1795634401.5", "\"event\": \"end\"", "\"event\": \"begin\"",
-					   "\"name\": \"train\"", "\"end_training_epoch\": \"2026-11-25T19:20:01\"",
-					   "\\u0000", SEP, "\"provides\": [\"gpu_energy\"]", "\"available\": false"};
-	int k = (int)(next() % 4);
-	if (*n == 0)
-		k = 2;
-	size_t at = *n ? next() % *n : 0;
-	switch (k) {
-	case 0: buf[at] ^= (char)(1u << (next() % 8)); break;
-	case 1: *n = at; break;
-	default: {
-		const char *s = bits[next() % (sizeof bits / sizeof bits[0])];
-		size_t sl = strlen(s);
-		if (*n + sl > cap)
-			return;
-		memmove(buf + at + sl, buf + at, *n - at);
-		memcpy(buf + at, s, sl);
-		*n += sl;
-	}
-	}
-}
+static const char *const tokens[] = {"\n", "{", "}", "[", "]", "\"", ",", ":", "1e308", "-1", "null",
+				     "\"timestamp\": 1795634401.5", "\"event\": \"end\"", "\"event\": \"begin\"",
+				     "\"name\": \"train\"", "\"end_training_epoch\": \"2026-11-25T19:20:01\"",
+				     "\\u0000", SEP, "\"provides\": [\"gpu_energy\"]", "\"available\": false"};
 
 /* Seeds: each argument is a recording directory; its side files, joined. */
 static size_t seed_of(const char *d, char *buf, size_t cap)
@@ -224,18 +197,10 @@ static size_t seed_of(const char *d, char *buf, size_t cap)
 int main(int argc, char **argv)
 {
 	long rounds = argc > 1 ? atol(argv[1]) : 100;
-	enum { CAP = 1 << 16 };
-	static char seed[CAP], buf[CAP];
+	static char seed[1 << 15];
 	for (int i = 2; i < argc; i++) {
-		size_t n = seed_of(argv[i], seed, CAP / 2);
-		LLVMFuzzerTestOneInput((const uint8_t *)seed, n);
-		for (long r = 0; r < rounds; r++) {
-			size_t m = n;
-			memcpy(buf, seed, n);
-			for (int k = 1 + (int)(next() % 4); k > 0; k--)
-				mutate(buf, &m, CAP);
-			LLVMFuzzerTestOneInput((const uint8_t *)buf, m);
-		}
+		size_t n = seed_of(argv[i], seed, sizeof seed);
+		fuzz_rounds(seed, n, rounds, tokens, sizeof tokens / sizeof tokens[0]);
 		printf("ok - %ld mutations of the side files of %s\n", rounds, argv[i]);
 	}
 	return 0;

@@ -90,18 +90,35 @@ static bool blank(const char *s, size_t n)
 	return true;
 }
 
-int aipm_phase_file_next(struct aipm_phase_file *f, struct aipm_phase_event *ev)
+/* The next non-blank line that is one JSON object: 1 (*out, to free), 0 at
+ * the end, -errno. Lines that are none are counted in *skipped. */
+static int next_object(struct aipm_lines *ls, long long *skipped, cJSON **out)
 {
 	const char *text;
 	size_t len;
 	bool unterminated;
 	long long off;
 	int e;
-	while ((e = aipm_lines_next(&f->ls, &text, &len, &unterminated, &off)) > 0) {
+	while ((e = aipm_lines_next(ls, &text, &len, &unterminated, &off)) > 0) {
 		if (text && blank(text, len))
 			continue;
 		cJSON *j = text ? aipm_line_json(text, len) : NULL;
-		bool ok = cJSON_IsObject(j) && event_of(j, ev);
+		if (cJSON_IsObject(j)) {
+			*out = j;
+			return 1;
+		}
+		cJSON_Delete(j);
+		++*skipped;
+	}
+	return e;
+}
+
+int aipm_phase_file_next(struct aipm_phase_file *f, struct aipm_phase_event *ev)
+{
+	cJSON *j;
+	int e;
+	while ((e = next_object(&f->ls, &f->skipped, &j)) > 0) {
+		bool ok = event_of(j, ev);
 		cJSON_Delete(j);
 		if (ok)
 			return 1;
@@ -392,27 +409,6 @@ static int cut(struct aipm_results_file *f)
 	}
 }
 
-static int next_line_record(struct aipm_results_file *f, cJSON **out)
-{
-	const char *text;
-	size_t len;
-	bool unterminated;
-	long long off;
-	int e;
-	while ((e = aipm_lines_next(&f->ls, &text, &len, &unterminated, &off)) > 0) {
-		if (text && blank(text, len))
-			continue;
-		cJSON *j = text ? aipm_line_json(text, len) : NULL;
-		if (cJSON_IsObject(j)) {
-			*out = j;
-			return 1;
-		}
-		cJSON_Delete(j);
-		f->skipped++;
-	}
-	return e;
-}
-
 int aipm_results_next(struct aipm_results_file *f, struct aipm_result *r)
 {
 	if (f->layout == LAYOUT_UNKNOWN)
@@ -432,7 +428,7 @@ int aipm_results_next(struct aipm_results_file *f, struct aipm_result *r)
 		cJSON *j = NULL;
 		int e;
 		if (f->layout == LAYOUT_LINES) {
-			e = next_line_record(f, &j);
+			e = next_object(&f->ls, &f->skipped, &j);
 		} else {
 			e = cut(f);
 			if (e > 0 && !(j = aipm_line_json(f->obj.data, f->obj.len))) {
