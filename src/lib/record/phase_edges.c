@@ -87,7 +87,8 @@ static int fill(struct aipm_phase_edges *h)
 		if (e == 0) {
 			h->eof = true;
 			/* never ended: an end after everything, in begin order */
-			qsort(h->open, h->nopen, sizeof *h->open, cmp_id);
+			if (h->nopen)
+				qsort(h->open, h->nopen, sizeof *h->open, cmp_id);
 			for (size_t i = 0; i < h->nopen; i++) {
 				struct aipm_phase_edge x = h->open[i];
 				x.ts = INFINITY;
