@@ -174,22 +174,6 @@ const char *aipm_total_name(enum aipm_total t)
 	return t < AIPM_TOTAL_COUNT ? n[t] : "?";
 }
 
-struct aipm_summary *aipm_summary_new(void)
-{
-	struct aipm_summary *s = calloc(1, sizeof *s);
-	if (!s)
-		return NULL;
-	s->recordings = 1;
-	s->start_ts = s->end_ts = s->window_from_ts = s->window_to_ts = s->duration_s = NAN;
-	for (int i = 0; i < AIPM_TOTAL_COUNT; i++)
-		s->total_j[i] = NAN;
-	s->attributed_cpu_j = s->attributed_dram_j = s->attributed_gpu_j = s->cpu_time_s = NAN;
-	s->pss_mean_bytes = s->pss_peak_bytes = s->uss_mean_bytes = s->uss_peak_bytes = NAN;
-	s->model_params = s->model_macs = NAN;
-	s->carbon_g_per_kwh = s->pue = NAN;
-	s->pss_sum_ = s->uss_sum_ = NAN;
-	return s;
-}
 
 /* The totals of the joined pieces, into s. */
 struct acc {
@@ -517,13 +501,4 @@ int aipm_summary_load_dir(const char *dir, bool last_segment_only, struct aipm_s
 {
 	struct aipm_summary_opts o = {.from = NAN, .to = NAN, .last_segment_only = last_segment_only};
 	return aipm_summary_load(dir, &o, out);
-}
-
-void aipm_summary_free(struct aipm_summary *s)
-{
-	if (!s)
-		return;
-	free(s->gpus);
-	free(s->health);
-	free(s);
 }

@@ -1,5 +1,6 @@
-/* summary_meta.c: what a summary takes from the side files, and totals of
- * several recordings.
+/* summary_meta.c: the summary object (new, free), what it takes from the
+ * side files, and totals of several recordings. summary.c fills one from
+ * power_metrics.json and calls here; nothing here calls summary.c.
  *
  * metadata.json and model_summary.json are read by record/sidefiles.c;
  * this file only decides what of them a summary shows: the description,
@@ -75,6 +76,32 @@ int aipm_summary_read_side_files(struct aipm_summary *s, const char *dir)
 	if (rc < 0)
 		return aipm_err(rc, "out of memory");
 	return aipm_model_numbers(dir, &s->model_params, &s->model_macs);
+}
+
+struct aipm_summary *aipm_summary_new(void)
+{
+	struct aipm_summary *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->recordings = 1;
+	s->start_ts = s->end_ts = s->window_from_ts = s->window_to_ts = s->duration_s = NAN;
+	for (int i = 0; i < AIPM_TOTAL_COUNT; i++)
+		s->total_j[i] = NAN;
+	s->attributed_cpu_j = s->attributed_dram_j = s->attributed_gpu_j = s->cpu_time_s = NAN;
+	s->pss_mean_bytes = s->pss_peak_bytes = s->uss_mean_bytes = s->uss_peak_bytes = NAN;
+	s->model_params = s->model_macs = NAN;
+	s->carbon_g_per_kwh = s->pue = NAN;
+	s->pss_sum_ = s->uss_sum_ = NAN;
+	return s;
+}
+
+void aipm_summary_free(struct aipm_summary *s)
+{
+	if (!s)
+		return;
+	free(s->gpus);
+	free(s->health);
+	free(s);
 }
 
 struct aipm_summary *aipm_summary_new_total(void)

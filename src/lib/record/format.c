@@ -38,9 +38,7 @@ int aipm_format_check_name(const char *what, const char *name)
 	return 0;
 }
 
-static const char *const kind_names[AIPM_KIND_COUNT] = {"package", "core", "uncore", "dram", "psys", "other"};
-
-const char *aipm_kind_name(enum aipm_kind k) { return k < AIPM_KIND_COUNT ? kind_names[k] : "other"; }
+static const char *const kind_names[AIPM_KIND_OTHER] = {"package", "core", "uncore", "dram", "psys"};
 
 enum aipm_kind aipm_kind_of_zone(const char *zone)
 {

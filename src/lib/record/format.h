@@ -82,7 +82,6 @@ enum aipm_kind {
 	AIPM_KIND_OTHER,
 	AIPM_KIND_COUNT,
 };
-const char *aipm_kind_name(enum aipm_kind k);
 enum aipm_kind aipm_kind_of_zone(const char *zone);
 
 /* Whether a "metrics" member names a GPU section; vendor and vlen then hold

@@ -1,5 +1,6 @@
-/* line_keys.c: the meaning of every key of a power_metrics.json line, and
- * the zone/GPU table (line_keys.h). Defined once for both parsers, so the
+/* line_keys.c: the meaning of every key of a power_metrics.json line, the
+ * zone/GPU table (line_keys.h), and the classifier of blank lines and
+ * segment markers (line.h). Defined once for both parsers, so the
  * fast scanner and cJSON cannot drift apart on what a key does. Unknown
  * keys are counted, never an error: a newer aipm may add fields, and an
  * older reader must still total what it knows.
@@ -130,6 +131,28 @@ int aipm_line_gpu_id(struct aipm_line_table *t, const char *vendor, size_t vlen,
 	}
 	unlock(t);
 	return id;
+}
+
+static bool marker(const char *s, size_t n)
+{
+	static const char m[] = AIPM_SEGMENT_MARKER;
+	const size_t ml = sizeof m - 1;
+	if (n == ml + 2 && s[0] == '"' && s[n - 1] == '"')
+		return !memcmp(s + 1, m, ml);
+	return n == ml && !memcmp(s, m, ml);
+}
+
+enum aipm_line_kind aipm_line_classify(const char *text, size_t len)
+{
+	while (len && (*text == ' ' || *text == '\t' || *text == '\r'))
+		text++, len--;
+	while (len && (text[len - 1] == ' ' || text[len - 1] == '\t' || text[len - 1] == '\r'))
+		len--;
+	if (!len)
+		return AIPM_LINE_BLANK;
+	if (marker(text, len))
+		return AIPM_LINE_SEGMENT_END;
+	return AIPM_LINE_SAMPLE;
 }
 
 struct key_name {
