@@ -75,7 +75,11 @@ void aipm_run_init(struct aipm_run *r)
 	r->resets = 0;
 }
 
-/* One counter value v at ts: the interval from its last value. */
+/* One counter value v at ts: the interval from its last value. Every
+ * counter is taken as linear between its samples, GPU energy included;
+ * NVML's counter updates every 20-100 ms, so a GPU's edge is as good as
+ * that. When lines say how fresh a GPU reading is, the edge rule for those
+ * series goes here and in the cursor's partial interval (cursor.c). */
 static void counter(struct aipm_run *r, int sid, double ts, double v, double lo, double hi)
 {
 	if (isnan(v))
