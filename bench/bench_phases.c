@@ -98,18 +98,18 @@ int main(int argc, char **argv)
 	stat(path, &st);
 	printf("%lld samples (%.0f MB), %lld logged points, %lld phases\n", samples, (double)st.st_size / 1e6, points,
 	       phases);
-	printf("%-22s %10s %12s %s\n", "report", "seconds", "peak RSS", "check");
+	printf("%-22s %10s %10s %12s %s\n", "report", "seconds", "CPU s", "peak RSS", "check");
 	run(dir, true); /* warm the page cache */
 	const char *names[] = {"--metrics", "--by-phase"};
 	for (int k = 0; k < 2; k++) {
-		struct bench_run best = {INFINITY, 0, 0, -1};
+		struct bench_run best = {INFINITY, 0, 0, -1, 0};
 		for (int rep = 0; rep < 3; rep++) {
 			struct bench_run r = run(dir, k == 0);
 			if (r.rc == 0 && r.seconds < best.seconds)
 				best = r;
 		}
-		printf("%-22s %10.3f %9.1f MiB %s\n", names[k], best.seconds, (double)best.maxrss_kib / 1024,
-		       best.rc == 0 ? "ok" : "FAILED");
+		printf("%-22s %10.3f %10.3f %9.1f MiB %s\n", names[k], best.seconds, best.cpu_s,
+		       (double)best.maxrss_kib / 1024, best.rc == 0 ? "ok" : "FAILED");
 	}
 	if (getenv("AIPM_BENCH_KEEP")) { /* to time other builds on the same files */
 		printf("kept %s\n", dir);

@@ -70,15 +70,16 @@ struct bench_run {
 	double seconds, value;
 	long maxrss_kib;
 	int rc;
+	double cpu_s; /* user + system time of the child: what a busy machine does not inflate */
 };
 
 /* Run fn in a fresh child process, so that its peak RSS is its own: fn
- * fills seconds, value and rc; the child adds its ru_maxrss. rc is -1 when
+ * fills seconds, value and rc; the child adds its ru_maxrss and CPU time. rc is -1 when
  * the child gave nothing back. */
 static inline struct bench_run bench_in_child(void (*fn)(void *arg, struct bench_run *r), void *arg)
 {
 	int fds[2];
-	struct bench_run r = {0, 0, 0, -1};
+	struct bench_run r = {0, 0, 0, -1, 0};
 	if (pipe(fds) < 0)
 		return r;
 	pid_t pid = fork();
@@ -88,6 +89,8 @@ static inline struct bench_run bench_in_child(void (*fn)(void *arg, struct bench
 		struct rusage ru;
 		getrusage(RUSAGE_SELF, &ru);
 		r.maxrss_kib = ru.ru_maxrss;
+		r.cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+			  (double)ru.ru_stime.tv_usec / 1e6;
 		if (write(fds[1], &r, sizeof r) != (ssize_t)sizeof r)
 			_exit(1);
 		_exit(0);
