@@ -6,7 +6,9 @@
  * of neighbouring ranges join at the seam when no segment marker separates
  * them: the one interval across the seam is added then. So a parallel scan
  * gives the same totals as a sequential one, and memory depends only on
- * the number of segments, never on the file's size.
+ * the number of segments, never on the file's size: a piece that can no
+ * longer be joined (closed by a marker, not the first of its range) keeps
+ * only its sums (struct done), not the bridges a join needs.
  *
  * The line rules are record/reader.h's: a range applies the out-of-order
  * rule from its first sample; if a range's first sample turns out not to
@@ -26,9 +28,21 @@
 #include "record/reader.h"
 #include "record/scan.h"
 
+/* What a piece keeps once nothing can join it: its run's sums. */
+struct done {
+	long long n;
+	double first_ts, last_ts;
+	struct aipm_sv span;
+	bool from_in, to_in;
+	long long resets;
+	int nsid;
+	struct aipm_sv *acc; /* nsid of them */
+};
+
 struct piece {
 	bool ended; /* closed by a segment marker */
-	struct aipm_run run;
+	struct aipm_run *run; /* while a join may come; NULL once kept as d */
+	struct done d;
 	long long n_in; /* samples inside the window */
 	double pss_sum, pss_max, uss_sum, uss_max;
 	long long pss_n, uss_n;
@@ -56,10 +70,14 @@ struct part_state {
 	int err;
 };
 
-static void piece_init(struct piece *p)
+static bool piece_init(struct piece *p)
 {
+	memset(&p->d, 0, sizeof p->d);
 	p->ended = false;
-	aipm_run_init(&p->run);
+	p->run = malloc(sizeof *p->run);
+	if (!p->run)
+		return false;
+	aipm_run_init(p->run);
 	p->n_in = p->pss_n = p->uss_n = 0;
 	p->pss_sum = p->pss_max = p->uss_sum = p->uss_max = NAN;
 	for (int g = 0; g < AIPM_FORMAT_MAX_GPUS; g++) {
@@ -67,7 +85,34 @@ static void piece_init(struct piece *p)
 		p->sm_n[g] = 0;
 		p->integrated[g] = false;
 	}
+	return true;
 }
+
+/* Keep only the sums: 0, or -ENOMEM. */
+static int piece_compact(struct piece *p)
+{
+	const struct aipm_run *r = p->run;
+	if (!r)
+		return 0;
+	p->d = (struct done){r->n, r->first_ts, r->last_ts, r->span, r->from_in, r->to_in, r->resets, r->acc.nsid, NULL};
+	if (r->acc.nsid && !(p->d.acc = malloc((size_t)r->acc.nsid * sizeof *p->d.acc)))
+		return -ENOMEM;
+	if (r->acc.nsid)
+		memcpy(p->d.acc, r->acc.q, (size_t)r->acc.nsid * sizeof *p->d.acc);
+	free(p->run);
+	p->run = NULL;
+	return 0;
+}
+
+static void piece_free(struct piece *p)
+{
+	free(p->run);
+	free(p->d.acc);
+	p->run = NULL;
+	p->d.acc = NULL;
+}
+
+static long long piece_n(const struct piece *p) { return p->run ? p->run->n : p->d.n; }
 
 static struct piece *plist_push(struct plist *l)
 {
@@ -79,7 +124,8 @@ static struct piece *plist_push(struct plist *l)
 		l->v = v;
 		l->cap = cap;
 	}
-	piece_init(&l->v[l->n]);
+	if (!piece_init(&l->v[l->n]))
+		return NULL;
 	return &l->v[l->n++];
 }
 
@@ -111,7 +157,7 @@ static void piece_stats(struct piece *p, const struct aipm_line *l)
 /* a := a followed by b (b continues a's segment). */
 static void piece_join(struct piece *a, const struct piece *b, const struct aipm_window *w)
 {
-	aipm_run_join(&a->run, &b->run, w->from_ts, w->to_ts);
+	aipm_run_join(a->run, b->run, w->from_ts, w->to_ts);
 	a->n_in += b->n_in;
 	a->pss_sum = aipm_nadd(a->pss_sum, b->pss_sum);
 	a->uss_sum = aipm_nadd(a->uss_sum, b->uss_sum);
@@ -143,6 +189,9 @@ static void on_line(void *arg, const char *text, size_t len, bool unterminated)
 	case AIPM_LINE_CORRUPT: *(unterminated ? &st->st.truncated : &st->st.corrupt) += 1; return;
 	case AIPM_LINE_SEGMENT_END:
 		st->pl.v[st->pl.n - 1].ended = true;
+		/* The first piece of a range may still be joined from the left. */
+		if (st->pl.n > 1 && piece_compact(&st->pl.v[st->pl.n - 1]) < 0)
+			st->err = -ENOMEM;
 		if (!plist_push(&st->pl))
 			st->err = -ENOMEM;
 		st->in_segment = false;
@@ -161,7 +210,7 @@ static void on_line(void *arg, const char *text, size_t len, bool unterminated)
 	st->st.edge_samples += l->edge;
 	st->st.timestamped += l->timestamped;
 	struct piece *p = &st->pl.v[st->pl.n - 1];
-	aipm_run_add(&p->run, l, st->t, st->w.from_ts, st->w.to_ts);
+	aipm_run_add(p->run, l, st->t, st->w.from_ts, st->w.to_ts);
 	if (l->ts >= st->w.from_ts && l->ts <= st->w.to_ts)
 		piece_stats(p, l);
 	else
@@ -189,7 +238,7 @@ struct acc {
 
 static void take(struct aipm_summary *s, struct acc *a, const struct piece *p, const struct aipm_window *w)
 {
-	const struct aipm_run *r = &p->run;
+	const struct done *r = &p->d;
 	/* A segment that starts before the one before it ended (the clock was
 	 * set back between runs) counts in the whole recording's totals, but
 	 * not in a time window: whose energy would that time be? The cursor
@@ -209,7 +258,13 @@ static void take(struct aipm_summary *s, struct acc *a, const struct piece *p, c
 	if (!r->span.n && !p->n_in)
 		return; /* the segment lies outside the window */
 	s->segments++;
-	aipm_series_add(&a->w, &r->acc);
+	for (int sid = 0; sid < r->nsid; sid++) {
+		a->w.q[sid].v += r->acc[sid].v;
+		a->w.q[sid].c += r->acc[sid].c;
+		a->w.q[sid].n += r->acc[sid].n;
+	}
+	if (r->nsid > a->w.nsid)
+		a->w.nsid = r->nsid;
 	a->span.v += r->span.v;
 	a->span.n += r->span.n;
 	s->window_interpolated |= r->from_in || r->to_in;
@@ -296,8 +351,11 @@ static int finish(struct aipm_summary *s, struct acc *a, const struct aipm_line_
 
 static void states_free(struct part_state *st, int parts)
 {
-	for (int i = 0; st && i < parts; i++)
+	for (int i = 0; st && i < parts; i++) {
+		for (size_t k = 0; k < st[i].pl.n; k++)
+			piece_free(&st[i].pl.v[k]);
 		free(st[i].pl.v);
+	}
 	free(st);
 }
 
@@ -326,17 +384,25 @@ static int scan(const char *path, int parts, struct part_state *st, struct aipm_
 		size_t k = 0;
 		struct piece *last = &all->v[all->n - 1];
 		if (!last->ended) {
-			if (last->run.n && b->v[0].run.n && !(b->v[0].run.first_ts > last->run.last_ts))
+			/* open on the left: it still has its run, as has b's first */
+			if (last->run->n && b->v[0].run->n && !(b->v[0].run->first_ts > last->run->last_ts))
 				return 1;
-			piece_join(last, &b->v[k++], w);
+			piece_join(last, &b->v[k], w);
+			piece_free(&b->v[k++]);
 		}
 		for (; k < b->n; k++) {
 			struct piece *p = plist_push(all);
 			if (!p)
 				return aipm_err(-ENOMEM, "%s: out of memory", path);
-			*p = b->v[k];
+			piece_free(p);
+			*p = b->v[k]; /* moved: b gives its memory up */
+			b->v[k].run = NULL;
+			b->v[k].d.acc = NULL;
 		}
 	}
+	for (size_t k = 0; k < all->n; k++)
+		if (piece_compact(&all->v[k]) < 0)
+			return aipm_err(-ENOMEM, "%s: out of memory", path);
 	return 0;
 }
 
@@ -378,10 +444,10 @@ int aipm_summary_load_file(const char *path, const struct aipm_window *w, int th
 	size_t k0 = 0;
 	if (last_segment_only)
 		for (size_t k = 0; k < all->n; k++)
-			if (all->v[k].run.n)
+			if (piece_n(&all->v[k]))
 				k0 = k;
 	for (size_t k = k0; k < all->n; k++)
-		if (all->v[k].run.n)
+		if (piece_n(&all->v[k]))
 			take(s, a, &all->v[k], w);
 	for (int i = 0; i < parts; i++) {
 		const struct aipm_reader_stats *x = &st[i].st;
@@ -405,7 +471,7 @@ int aipm_summary_load_file(const char *path, const struct aipm_window *w, int th
 	if (!a->w.nsid || !a->span.n) {
 		long long n = 0;
 		for (size_t k = 0; k < all->n; k++)
-			n += all->v[k].run.n;
+			n += piece_n(&all->v[k]);
 		aipm_window_reason(s->missing, sizeof s->missing, w->from_ts, w->to_ts, n, a->intervals, a->first_ts,
 				   a->last_ts);
 	}
