@@ -48,7 +48,8 @@ for h in $harnesses; do
 	if ! "$work/$h" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix="${AIPM_FUZZ_ARTIFACTS:-$work/}" "$work/corpus-$h" 2>"$work/$h.log"; then
 		rc=1
-		tail -40 "$work/$h.log"
+		grep -E "runtime error|ERROR: AddressSanitizer|ERROR: LeakSanitizer" -A8 "$work/$h.log" | head -40
+		tail -5 "$work/$h.log"
 	fi
 	echo "$h: $(grep -o 'Done [0-9]* runs' "$work/$h.log" | tail -1 || echo 'no summary')"
 done

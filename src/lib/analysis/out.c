@@ -123,6 +123,10 @@ void aipm_json_ts(struct aipm_buf *b, const char *k, double ts, bool *first)
 		aipm_buf_puts(b, "null");
 		return;
 	}
+	if (fabs(ts) >= 9e12) { /* no microseconds in a long long: a time no clock gives */
+		aipm_buf_double(b, ts);
+		return;
+	}
 	long long us = llround(ts * 1e6);
 	if (us < 0) {
 		aipm_buf_puts(b, "-");

@@ -127,7 +127,7 @@ bool aipm_format_date_parse(const char *s, struct aipm_date_cache *c, double *ts
 
 void aipm_format_date_ts(char *out, size_t n, double ts)
 {
-	if (!isfinite(ts)) {
+	if (!isfinite(ts) || fabs(ts) >= 9e12) { /* past what a long long holds in microseconds */
 		snprintf(out, n, "-");
 		return;
 	}
