@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "attrib.h"
+#include "membership.h"
 #include "record/writer.h"
 #include "source.h"
 
@@ -49,12 +50,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	close(fd);
-	setenv("AIPM_FAKE_NVML", script, 1);
-	setenv("AIPM_NVML_LIB", lib, 1);
+	setenv("AIPM_FAKE_NVML", script, 1); /* read by the fake library */
 
-	struct aipm_source_config cfg = {.mem_interval_s = 1};
+	struct aipm_membership mb = {.self = getpid()};
+	struct aipm_source_config cfg = {.paths = {.nvml_lib = lib}, .membership = &mb};
+	struct aipm_catalog cat = {0};
 	struct aipm_source *src = NULL;
-	if (aipm_source_nvml.open(&cfg, &src) < 0 || !src->available) {
+	if (aipm_source_open(&aipm_source_nvml, &cfg, &cat, &src) < 0 || !src->available) {
 		fprintf(stderr, "bench_nvml: NVML source unavailable: %s\n", src ? src->reason : "open failed");
 		unlink(script);
 		return 1;
@@ -65,24 +67,29 @@ int main(int argc, char **argv)
 		*(void **)&calls = dlsym(h, "fake_nvml_calls");
 
 	struct aipm_snapshot first, prev, cur;
-	aipm_snapshot_init(&first);
-	aipm_snapshot_init(&prev);
-	aipm_snapshot_init(&cur);
-	aipm_snapshot_reserve_procs(&cur, 4);
+	aipm_snapshot_init(&first, &cat);
+	aipm_snapshot_init(&prev, &cat);
+	aipm_snapshot_init(&cur, &cat);
 	struct aipm_buf line = {0};
 	double sample_s = 0, format_s = 0;
 	unsigned long c0 = 0, c1 = 0;
 	for (int k = 0; k < n; k++) {
-		cur.nprocs = 4;
-		for (int p = 0; p < 4; p++) /* the experiment: pids 1001..1004 */
-			cur.procs[p] = (struct aipm_proc){.pid = 1001 + p};
-		cur.mono.tv_sec = k / 10;
-		cur.mono.tv_nsec = (long)(k % 10) * 100000000L;
+		/* the slow tier every 10th sample, as at -i 0.1 --mem-interval 1 */
+		struct aipm_sample_ctx ctx = {.seq = (uint64_t)k, .slow = k % 10 == 0};
+		ctx.mono.tv_sec = k / 10;
+		ctx.mono.tv_nsec = (long)(k % 10) * 100000000L;
+		aipm_snapshot_clear(&cur);
+		cur.seq = ctx.seq;
+		cur.mono = ctx.mono;
 		if (k == 1 && calls)
 			c0 = calls();
 		double t0 = aipm_thread_cpu_s();
-		aipm_source_nvml.sample(src, &cur);
+		aipm_source_sample(src, &ctx, &cur);
 		double t1 = aipm_thread_cpu_s();
+		for (int p = 0; p < 4; p++) { /* the experiment: pids 1001..1004 */
+			struct aipm_proc *q = aipm_snapshot_add_proc(&cur);
+			q->pid = 1001 + p;
+		}
 		aipm_snapshot_derive(&cur, k ? &prev : NULL, k ? &first : &cur);
 		double t2 = aipm_thread_cpu_s();
 		aipm_buf_reset(&line);
@@ -111,6 +118,7 @@ int main(int argc, char **argv)
 	aipm_snapshot_free(&prev);
 	aipm_snapshot_free(&cur);
 	aipm_source_nvml.close(src);
+	aipm_catalog_free(&cat);
 	unlink(script);
 	return 0;
 }

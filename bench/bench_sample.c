@@ -5,9 +5,11 @@
  *
  *   bench_sample [SAMPLES]
  *
- * Time is simulated at 10 Hz so PSS/USS (smaps_rollup) are read at their
- * default cadence of once a second; the "mem every sample" line shows the
- * cost if --mem-interval equals the interval.
+ * It runs the product's own sampling step (aipm_pipeline_step: every
+ * source, health, derivation) and writer, not a copy of them. Time is
+ * simulated at 10 Hz so PSS/USS (smaps_rollup) are read at their default
+ * cadence of once a second; the "mem every sample" line shows the cost if
+ * --mem-interval equals the interval.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -18,59 +20,40 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attrib.h"
 #include "bench_util.h"
+#include "pipeline.h"
 #include "record/writer.h"
-#include "sampler.h"
 
+/* The product's own step (pipeline.h), on a simulated 10 Hz clock, plus
+ * the line it writes: what the sampler thread does per sample. */
 static double run(pid_t root, int samples, double mem_interval, size_t *nprocs, size_t *line_bytes)
 {
-	struct aipm_source_config cfg = {.roots = &root, .nroots = 1, .mem_interval_s = mem_interval};
-	struct aipm_source *src[16];
-	size_t n;
-	if (aipm_sources_open(&cfg, src, &n) < 0)
+	struct aipm_pipeline_config cfg = {.roots = &root, .nroots = 1, .mem_interval_s = mem_interval};
+	aipm_paths_from_env(&cfg.paths);
+	struct aipm_pipeline *p = NULL;
+	if (aipm_pipeline_open(&p, &cfg) < 0)
 		exit(1);
-	struct aipm_snapshot a, b, first;
-	aipm_snapshot_init(&a);
-	aipm_snapshot_init(&b);
-	aipm_snapshot_init(&first);
-	struct aipm_snapshot *cur = &a, *prev = &b;
 	struct aipm_buf line = {0};
 	int devnull = open("/dev/null", O_WRONLY);
 	double t0 = 0;
+	const struct aipm_snapshot *cur = NULL;
 	for (int i = 0; i <= samples; i++) {
 		if (i == 1)
 			t0 = bench_thread_cpu_us(); /* sample 0 opens fds and warms up */
-		cur->seq = (uint64_t)i;
-		clock_gettime(CLOCK_REALTIME, &cur->real);
-		cur->mono.tv_sec = i / 10;
-		cur->mono.tv_nsec = (i % 10) * 100000000L;
-		for (size_t k = 0; k < n; k++)
-			if (src[k]->available)
-				src[k]->ops->sample(src[k], cur);
-		if (i == 0) {
-			aipm_snapshot_derive(cur, NULL, cur);
-			aipm_snapshot_copy(&first, cur);
-		} else {
-			aipm_snapshot_derive(cur, prev, &first);
-		}
+		struct timespec mono = {.tv_sec = i / 10, .tv_nsec = (i % 10) * 100000000L}, real;
+		clock_gettime(CLOCK_REALTIME, &real);
+		cur = aipm_pipeline_step(p, &mono, &real, NULL);
 		aipm_writer_format(&line, cur);
 		aipm_buf_put(&line, "\n", 1);
 		if (write(devnull, line.data, line.len) < 0)
 			exit(1);
-		struct aipm_snapshot *t = prev;
-		prev = cur;
-		cur = t;
 	}
 	double us = (bench_thread_cpu_us() - t0) / samples;
-	*nprocs = prev->nprocs;
+	*nprocs = cur->nprocs;
 	*line_bytes = line.len;
 	close(devnull);
 	aipm_buf_free(&line);
-	aipm_snapshot_free(&a);
-	aipm_snapshot_free(&b);
-	aipm_snapshot_free(&first);
-	aipm_sources_close(src, n);
+	aipm_pipeline_close(p);
 	return us;
 }
 

@@ -17,55 +17,40 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attrib.h"
 #include "bench_util.h"
 #include "export/prometheus.h"
-#include "sampler.h"
+#include "pipeline.h"
 
-/* The sampler's take() and serve.c's sink, inline, timed on this thread. */
+/* The sampler's step and serve.c's sink, inline, timed on this thread. */
 static double run(int samples, size_t top_n, size_t *nprocs, size_t *text_bytes)
 {
-	struct aipm_source_config cfg = {.all_processes = top_n > 0, .mem_interval_s = 1};
-	struct aipm_source *src[16];
-	size_t n;
-	if (aipm_sources_open(&cfg, src, &n) < 0)
+	struct aipm_pipeline_config cfg = {.all_processes = top_n > 0, .mem_interval_s = 1};
+	aipm_paths_from_env(&cfg.paths);
+	struct aipm_pipeline *p = NULL;
+	if (aipm_pipeline_open(&p, &cfg) < 0)
 		exit(1);
-	struct aipm_snapshot a, b, first;
-	aipm_snapshot_init(&a);
-	aipm_snapshot_init(&b);
-	aipm_snapshot_init(&first);
-	struct aipm_snapshot *cur = &a, *prev = &b;
 	struct aipm_prom_proc top[64];
 	struct aipm_buf text = {0};
 	double t0 = 0;
+	const struct aipm_snapshot *cur = NULL;
 	for (int i = 0; i <= samples; i++) {
 		if (i == 1)
 			t0 = bench_thread_cpu_us(); /* sample 0 opens every fd */
-		cur->seq = (uint64_t)i;
-		aipm_sources_sample(src, n, cur);
-		if (i == 0) {
-			aipm_snapshot_derive(cur, NULL, cur);
-			aipm_snapshot_copy(&first, cur);
-		} else {
-			aipm_snapshot_derive(cur, prev, &first);
-		}
+		struct timespec mono, real;
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		clock_gettime(CLOCK_REALTIME, &real);
+		cur = aipm_pipeline_step(p, &mono, &real, NULL);
 		aipm_buf_reset(&text);
 		struct aipm_prom_input in = {.snap = cur, .procs_enabled = top_n > 0, .procs = top};
 		in.nprocs = aipm_prom_top_procs(cur, top, top_n < 64 ? top_n : 64);
 		if (aipm_prom_render(&text, &in) < 0)
 			exit(1);
-		struct aipm_snapshot *t = prev;
-		prev = cur;
-		cur = t;
 	}
 	double us = (bench_thread_cpu_us() - t0) / samples;
-	*nprocs = prev->nprocs;
+	*nprocs = cur->nprocs;
 	*text_bytes = text.len;
 	aipm_buf_free(&text);
-	aipm_snapshot_free(&a);
-	aipm_snapshot_free(&b);
-	aipm_snapshot_free(&first);
-	aipm_sources_close(src, n);
+	aipm_pipeline_close(p);
 	return us;
 }
 

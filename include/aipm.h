@@ -51,10 +51,18 @@ AIPM_API const char *aipm_version(void);
  */
 typedef struct aipm_meter aipm_meter;
 
+/* The bounds of every interval (the options below, aipm's -i,
+ * --mem-interval and serve --interval): under 1 ms the meter would be its
+ * own load; over 60 s between samples a RAPL counter can wrap twice unseen.
+ * Memory scans may be as rare as one an hour. */
+#define AIPM_INTERVAL_MIN_S 0.001
+#define AIPM_INTERVAL_MAX_S 60.0
+#define AIPM_MEM_INTERVAL_MAX_S 3600.0
+
 struct aipm_meter_options {
 	const char *description; /* metadata.json's description; NULL: none */
-	double interval_s;       /* sampling interval; 0: 0.1 s */
-	double mem_interval_s;   /* PSS/USS and temperature interval; 0: 1 s */
+	double interval_s;       /* sampling interval; 0: 0.1 s, else 0.001..60 */
+	double mem_interval_s;   /* PSS/USS and temperature interval; 0: 1 s, else 0.001..3600 */
 	int append;              /* nonzero: add a segment to DIR's recording
 				  * instead of replacing it */
 };
@@ -64,8 +72,12 @@ struct aipm_meter_options {
 AIPM_API int aipm_meter_start(aipm_meter **out, const char *dir, const struct aipm_meter_options *opts);
 /* Take the last sample and close the recording's segment. Phases still open
  * stay open in phases.json: a later appended segment may end them, and a
- * report runs them to the end of the recording. Returns the first write
- * error of the run, if any. */
+ * report runs them to the end of the recording. Lines a full disk refused
+ * during the run are kept in memory and written once it takes them again;
+ * returns an error saying what is missing when some never reached it.
+ * A meter belongs to the process that started it: in a child made by
+ * fork() every call on it fails with -ECHILD, aipm_meter_free returns at
+ * once, and the parent's recording is left alone. */
 AIPM_API int aipm_meter_stop(aipm_meter *m);
 /* Stop (when not stopped yet) and free. NULL is fine. */
 AIPM_API void aipm_meter_free(aipm_meter *m);

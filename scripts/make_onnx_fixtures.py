@@ -156,7 +156,7 @@ def op_cases():
         [N("Reshape", ["x", "s"], ["r"]), N("MatMul", ["r", "w"], ["y"])],
         [vi("x", [2, 3, 4, 5])], [vi("y", None)],
         [init("s", [3], TensorProto.INT64, [0, -1, 5]), init("w", [5, 7])]),
-        35 + 3, 840, "2x12x7")
+        35, 840, "2x12x7")  # the int64 shape tensor is a constant, not a parameter
     # Transpose + Concat + Split + Gemm: x [4,6] -T-> [6,4]; concat with itself axis 1 -> [6,8];
     # split axis 1 [3,5] -> [6,3],[6,5]; Gemm [6,5]x[5,2] -> 60 MACs
     case("transpose_concat_split", graph_model(
@@ -164,7 +164,7 @@ def op_cases():
          N("Split", ["c", "sp"], ["s1", "s2"], axis=1), N("Gemm", ["s2", "w"], ["y"])],
         [vi("x", [4, 6])], [vi("y", None)],
         [init("sp", [2], TensorProto.INT64, [3, 5]), init("w", [5, 2])]),
-        10 + 2, 60, "6x2")
+        10, 60, "6x2")
     # Gather (embedding) + Unsqueeze + Squeeze + Slice + MatMul:
     # E [100,16] gathered by ids [1,7] -> [1,7,16]; Unsqueeze axes [0] -> [1,1,7,16];
     # Squeeze axes [0] -> [1,7,16]; Slice axis 1 [1:6] -> [1,5,16]; MatMul W [16,8] -> MACs 5*8*16 = 640
@@ -175,7 +175,7 @@ def op_cases():
         [vi("ids", [1, 7], i64)], [vi("y", None)],
         [init("emb", [100, 16]), init("ax", [1], i64, [0]), init("st", [1], i64, [1]), init("en", [1], i64, [6]),
          init("sax", [1], i64, [1]), init("w", [16, 8])]),
-        1600 + 128 + 4, 640, "1x5x8")
+        1600 + 128, 640, "1x5x8")
     # Pools, GlobalAveragePool, Flatten, Softmax, Add broadcast, LayerNorm:
     # X 1x2x12x12 -MaxPool k3 s2 ceil_mode-> 1x2x6x6 (floor would give 5) -AveragePool k2 s2 pad 0-> 1x2x3x3
     # -Add bias [3]-> -GAP-> 1x2x1x1 -Flatten-> 1x2 -Gemm W [2,3]-> 1x3 (6 MACs)
@@ -208,7 +208,7 @@ def op_cases():
          N("Reshape", ["x", "ns"], ["r"]), N("MatMul", ["r", "w"], ["y"])],
         [vi("x", [2, 3, 4])], [vi("y", None)],
         [init("zero", [], i64, [0]), init("ax", [1], i64, [0]), init("m1", [1], i64, [-1]), init("w", [12, 5])]),
-        60 + 3, 120, "2x5")
+        60, 120, "2x5")
     # External data: the initializer's dims alone size it (the data file need not exist).
     ext = init("w", [64, 32])
     ext.data_location = TensorProto.EXTERNAL
@@ -216,11 +216,100 @@ def op_cases():
     case("external_data", graph_model(
         [N("MatMul", ["x", "w"], ["y"])], [vi("x", [1, 64])], [vi("y", None)], [ext]),
         2048, 2048, "1x32")
+    pad_cases()
     # An operator aipm cannot size (LSTM) is listed in unsized_ops, never counted as zero.
     case("unsized_lstm", graph_model(
         [N("LSTM", ["x", "w", "r"], ["y"], hidden_size=4)],
         [vi("x", [5, 1, 3])], [vi("y", None)], [init("w", [1, 16, 3]), init("r", [1, 16, 4])]),
         112, 0, "")
+
+
+def pad_cases():
+    """Pad and the shape arithmetic exporters wrap around it (torchvision's
+    DenseNet, Inception, Swin), and the other idioms of its models."""
+    N = helper.make_node
+    i64 = TensorProto.INT64
+    # Pad, pads as an int64 input (opset 11+): x 1x2x5x5, begins [0,0,1,2], ends [0,0,3,0] -> 1x2x9x7;
+    # Conv W 3x2x3x3 -> 1x3x7x5, MACs 3*2*9*35 = 1890; params 54 (the pads are a constant)
+    case("pad_input", graph_model(
+        [N("Pad", ["x", "p"], ["xp"], mode="constant"), N("Conv", ["xp", "w"], ["y"])],
+        [vi("x", [1, 2, 5, 5])], [vi("y", None)],
+        [init("p", [8], i64, [0, 0, 1, 2, 0, 0, 3, 0]), init("w", [3, 2, 3, 3])]),
+        54, 1890, "1x3x7x5")
+    # Pad, pads as an attribute (opset 10): x 1x1x4x4 -> 1x1x6x6; Conv W 2x1x3x3 -> 4x4, MACs 2*9*16 = 288
+    case("pad_attr", graph_model(
+        [N("Pad", ["x"], ["xp"], pads=[0, 0, 1, 1, 0, 0, 1, 1]), N("Conv", ["xp", "w"], ["y"])],
+        [vi("x", [1, 1, 4, 4])], [vi("y", None)], [init("w", [2, 1, 3, 3])], opset=10),
+        18, 288, "1x2x4x4")
+    # Pad with axes (opset 18) and a negative pad that crops: axes [2,3], pads [-1,0,0,2]:
+    # x 1x1x6x6 -> 1x1x5x8, Flatten 1x40, Gemm W 40x2: 80 MACs
+    case("pad_axes_crop", graph_model(
+        [N("Pad", ["x", "p", "", "ax"], ["xp"]), N("Flatten", ["xp"], ["f"]), N("Gemm", ["f", "w"], ["y"])],
+        [vi("x", [1, 1, 6, 6])], [vi("y", None)],
+        [init("p", [4], i64, [-1, 0, 0, 2]), init("ax", [2], i64, [2, 3]), init("w", [40, 2])], opset=18),
+        80, 80, "1x2")
+    # Swin's padding to whole windows, as torch exports (7 - W % 7) % 7 for an NHWC x 1x10x10x4:
+    # Shape, Gather, Mod, Sub, Mod give pad 4 for H and W; Concat builds the pads [0,0,0,0, 0,4,4,0]
+    # -> 1x14x14x4; MatMul W 4x6: 14*14*6*4 = 4704 MACs
+    seven, zero = init("seven", [], i64, [7]), init("zero4", [5], i64, [0, 0, 0, 0, 0])
+    nodes = [N("Shape", ["x"], ["s"])]
+    for axis, name in ((1, "dh"), (2, "dw")):
+        nodes += [N("Gather", ["s", "i%d" % axis], [name], axis=0), N("Mod", [name, "seven"], [name + "m"]),
+                  N("Sub", ["seven", name + "m"], [name + "s"]), N("Mod", [name + "s", "seven"], [name + "p"]),
+                  N("Unsqueeze", [name + "p", "ax0"], [name + "u"])]
+    nodes += [N("Concat", ["zero4", "dhu", "dwu", "z1"], ["pads"], axis=0), N("Pad", ["x", "pads"], ["xp"]),
+              N("MatMul", ["xp", "w"], ["y"])]
+    case("pad_window_arith", graph_model(
+        nodes, [vi("x", [1, 10, 10, 4])], [vi("y", None)],
+        [seven, zero, init("i1", [], i64, [1]), init("i2", [], i64, [2]), init("ax0", [1], i64, [0]),
+         init("z1", [1], i64, [0]), init("w", [4, 6])]),
+        24, 4704, "1x14x14x6")
+    # F.pad's pads as torch exports them: (1, 2) on the last dim of x 1x3x5, padded with zeros
+    # to [1,2,0,0,0,0], Reshape [-1,2], Slice reversed (step -1), Transpose, Reshape [-1]
+    # -> [0,0,1,0,0,2]: x becomes 1x3x8; MatMul W 8x4: 3*4*8 = 96 MACs
+    case("pad_torch_order", graph_model(
+        [N("Concat", ["tp", "zeros"], ["c"], axis=0), N("Reshape", ["c", "m12"], ["r"]),
+         N("Slice", ["r", "st", "en", "ax", "stp"], ["rev"]), N("Transpose", ["rev"], ["t"], perm=[1, 0]),
+         N("Reshape", ["t", "m1"], ["flat"]), N("Cast", ["flat"], ["pads"], to=i64),
+         N("Pad", ["x", "pads"], ["xp"]), N("MatMul", ["xp", "w"], ["y"])],
+        [vi("x", [1, 3, 5])], [vi("y", None)],
+        [init("tp", [2], i64, [1, 2]), init("zeros", [4], i64, [0, 0, 0, 0]), init("m12", [2], i64, [-1, 2]),
+         init("st", [1], i64, [-1]), init("en", [1], i64, [-(1 << 63) + 1]), init("ax", [1], i64, [0]),
+         init("stp", [1], i64, [-1]), init("m1", [1], i64, [-1]), init("w", [8, 4])]),
+        32, 96, "1x3x4")
+    # ViT's class token: expand(batch, -1, -1) becomes Where(Equal(shape, -1), ones, shape);
+    # x 3x4x8 -> token 1x1x8 expanded to 3x1x8, Concat -> 3x5x8, MatMul W 8x2: 3*5*2*8 = 240 MACs
+    case("expand_where", graph_model(
+        [N("Shape", ["x"], ["s"]), N("Gather", ["s", "i0"], ["b"], axis=0), N("Unsqueeze", ["b", "ax0"], ["bu"]),
+         N("Concat", ["bu", "mm"], ["want"], axis=0), N("Shape", ["want"], ["ws"]),
+         N("ConstantOfShape", ["ws"], ["ones"], value=helper.make_tensor("one", i64, [1], [1])),
+         N("Equal", ["want", "m1"], ["eq"]), N("Where", ["eq", "ones", "want"], ["shape"]),
+         N("Expand", ["tok", "shape"], ["te"]), N("Concat", ["te", "x"], ["c"], axis=1),
+         N("MatMul", ["c", "w"], ["y"])],
+        [vi("x", [3, 4, 8])], [vi("y", None)],
+        [init("i0", [], i64, [0]), init("ax0", [1], i64, [0]), init("mm", [2], i64, [-1, -1]),
+         init("m1", [], i64, [-1]), init("tok", [1, 1, 8]), init("w", [8, 2])]),
+        24, 240, "3x5x2")
+    # Integer Div truncates and Mod (fmod=0) takes the divisor's sign, as ONNX says:
+    # shape [Neg(Div(-7, 2)), Mod(-3, 7)] = [3, 4] (floor division would give 4, C's % -3);
+    # x 2x6 -> Reshape 3x4, MatMul W 4x2: 3*2*4 = 24 MACs
+    case("int_arith", graph_model(
+        [N("Div", ["m7", "two"], ["q"]), N("Neg", ["q"], ["nq"]), N("Mod", ["m3", "seven"], ["r"]),
+         N("Concat", ["nq", "r"], ["s"], axis=0), N("Reshape", ["x", "s"], ["xr"]), N("MatMul", ["xr", "w"], ["y"])],
+        [vi("x", [2, 6])], [vi("y", None)],
+        [init("m7", [1], i64, [-7]), init("two", [1], i64, [2]), init("m3", [1], i64, [-3]),
+         init("seven", [1], i64, [7]), init("w", [4, 2])]),
+        8, 24, "3x2")
+    # Range sizes a Gather; ScatterND keeps its data's shape:
+    # x 6x6, rows Range(0, 5, 2) = [0,2,4] (ceil(5/2) = 3 of them) -> 3x6, ScatterND -> 3x6,
+    # Gemm W 6x3: 3*3*6 = 54 MACs
+    case("range_scatter", graph_model(
+        [N("Range", ["r0", "r5", "r2"], ["idx"]), N("Gather", ["x", "idx"], ["g"], axis=0),
+         N("ScatterND", ["g", "si", "su"], ["sc"]), N("Gemm", ["sc", "w"], ["y"])],
+        [vi("x", [6, 6])], [vi("y", None)],
+        [init("r0", [], i64, [0]), init("r5", [], i64, [5]), init("r2", [], i64, [2]),
+         init("si", [1, 1], i64, [1]), init("su", [1, 6]), init("w", [6, 3])]),
+        6 + 18, 54, "3x3")
 
 
 def bad_cases():

@@ -64,7 +64,7 @@ int cmd_attach(int argc, char **argv)
 			continue;
 		}
 		if (!strcmp(a, "--duration")) {
-			if (i + 1 >= argc || !cli_parse_seconds(a, argv[i + 1], &duration))
+			if (i + 1 >= argc || !cli_parse_duration(a, argv[i + 1], &duration))
 				return i + 1 >= argc ? cli_fail(AIPM_EXIT_USAGE, "attach: --duration needs seconds")
 						     : AIPM_EXIT_USAGE;
 			i++;
@@ -83,19 +83,12 @@ int cmd_attach(int argc, char **argv)
 			return cli_fail(AIPM_EXIT_USAGE, "attach: no process %d is running. Check the pid (e.g. with `pgrep`)",
 					(int)pids[i]);
 
-	struct aipm_recorder_config rc = {
-		.dir = o.dir,
-		.append = o.append,
-		.info = {.mode = "attach", .description = o.description, .pids = pids, .npids = npids,
-			 .interval_s = o.interval_s, .mem_interval_s = o.mem_interval_s,
-			 .gpu_all_processes = o.gpu_all_processes},
-	};
+	struct aipm_recorder_config rc = {.info = {.mode = "attach", .pids = pids, .npids = npids}};
 	struct aipm_recorder *rec;
 	bool replaced = false;
-	if (aipm_recorder_open(&rec, &rc, &replaced) < 0)
-		return cli_fail_lib(AIPM_EXIT_USAGE, "attach");
-	if (replaced && !o.quiet)
-		cli_fail(0, "replacing the recording in %s (use --append to add a segment instead)", o.dir);
+	int r = record_opts_open(&o, &rc, &rec, &replaced);
+	if (r)
+		return r;
 	sigset_t set, old;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -107,6 +100,7 @@ int cmd_attach(int argc, char **argv)
 		aipm_recorder_close(rec);
 		return e;
 	}
+	record_opts_say_replaced(&o, replaced);
 	record_opts_warn_sources(rec, o.quiet);
 	double t0 = aipm_mono_s();
 	const char *why = "the processes ended";

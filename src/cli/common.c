@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "aipm.h"
+#include "record/recorder.h"
 
 int cli_fail(int code, const char *fmt, ...)
 {
@@ -22,7 +23,8 @@ int cli_fail(int code, const char *fmt, ...)
 
 int cli_fail_lib(int code, const char *what) { return cli_fail(code, "%s: %s", what, aipm_error_last()); }
 
-bool cli_parse_seconds(const char *flag, const char *arg, double *out)
+/* A positive, finite number of seconds, or the message naming flag. */
+static bool parse_positive(const char *flag, const char *arg, double *out)
 {
 	char *end;
 	errno = 0;
@@ -32,11 +34,30 @@ bool cli_parse_seconds(const char *flag, const char *arg, double *out)
 			 flag, arg ? arg : "", flag);
 		return false;
 	}
-	if (v < 0.001) {
-		cli_fail(AIPM_EXIT_USAGE, "%s: %s s is below the 1 ms floor aipm can sample at. Give at least 0.001",
-			 flag, arg);
+	*out = v;
+	return true;
+}
+
+bool cli_parse_interval(const char *flag, const char *arg, double max_s, double *out)
+{
+	double v;
+	if (!parse_positive(flag, arg, &v))
+		return false;
+	/* The library's own check, so the CLI and the API share the bounds. */
+	if (aipm_interval_check(flag, v, max_s) < 0) {
+		cli_fail(AIPM_EXIT_USAGE, "%s: %s s is outside %g..%g s: below 1 ms aipm would load the machine "
+					  "itself%s. Give e.g. %s 0.5", flag, arg, AIPM_INTERVAL_MIN_S, max_s,
+			 max_s == AIPM_INTERVAL_MAX_S ? ", above a minute a RAPL counter could wrap unseen" : "",
+			 flag);
 		return false;
 	}
 	*out = v;
 	return true;
 }
+
+bool cli_parse_seconds(const char *flag, const char *arg, double *out)
+{
+	return cli_parse_interval(flag, arg, AIPM_INTERVAL_MAX_S, out);
+}
+
+bool cli_parse_duration(const char *flag, const char *arg, double *out) { return parse_positive(flag, arg, out); }

@@ -16,8 +16,13 @@ enum {
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print "aipm: <what>: <aipm_error_last()>" and return code. */
 int cli_fail_lib(int code, const char *what);
-/* Parse a positive number of seconds for flag `flag`; prints the error. */
+/* Parse an interval in seconds for flag `flag`, within
+ * AIPM_INTERVAL_MIN_S..max_s (aipm.h); prints the error, naming the bounds. */
+bool cli_parse_interval(const char *flag, const char *arg, double max_s, double *out);
+/* A sampling interval: within AIPM_INTERVAL_MIN_S..AIPM_INTERVAL_MAX_S. */
 bool cli_parse_seconds(const char *flag, const char *arg, double *out);
+/* A positive, finite duration in seconds (no upper bound). */
+bool cli_parse_duration(const char *flag, const char *arg, double *out);
 
 /* Subcommands: argc/argv start at the subcommand's name. */
 int cmd_run(int argc, char **argv);

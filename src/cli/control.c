@@ -1,16 +1,20 @@
 /* control.c: see control.h. One server thread handles one connection at a
  * time: requests are a few bytes and a line written, so a queue of clients
  * waits microseconds. A client that connects and sends nothing is dropped
- * after a timeout, so it cannot stall the others. */
+ * after a timeout, so it cannot stall the others; a client of another user
+ * is dropped at once. */
 #include "control.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -21,21 +25,53 @@
 
 #define MSG_MAX 65536
 #define CLIENT_TIMEOUT_MS 5000
+#define LOG_MAX 256 /* metrics in one results_exp.json line, as `aipm log` allows */
 
 struct control {
 	int listen_fd, wake[2];
 	pthread_t thread;
 	bool started;
 	struct aipm_phases *phases;
-	char dir[4096], path[sizeof ((struct sockaddr_un *)0)->sun_path];
+	char name[64]; /* AIPM_CONTROL: "@" and the abstract socket's name */
 };
 
-/* Split a request into its NUL-separated fields (at most max). */
+/* The address AIPM_CONTROL names: "@NAME" is an abstract socket (what
+ * aipm run serves), anything else a socket file. */
+static int address(const char *name, struct sockaddr_un *sa, socklen_t *len)
+{
+	size_t n = strlen(name);
+	memset(sa, 0, sizeof *sa);
+	sa->sun_family = AF_UNIX;
+	if (n >= sizeof sa->sun_path)
+		return -ENAMETOOLONG;
+	memcpy(sa->sun_path, name, n);
+	if (name[0] == '@') {
+		sa->sun_path[0] = '\0';
+		*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+	} else {
+		*len = (socklen_t)sizeof *sa;
+	}
+	return 0;
+}
+
+/* The user of the process at the other end; (uid_t)-1 when unknown. */
+static uid_t peer_uid(int fd)
+{
+	struct ucred cr;
+	socklen_t n = sizeof cr;
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &n) == 0 ? cr.uid : (uid_t)-1;
+}
+
+static bool trusted(uid_t uid) { return uid == geteuid() || uid == 0; }
+
+/* Split a request into its NUL-separated fields: all are counted, the
+ * first max stored. */
 static size_t fields(char *msg, size_t len, char **f, size_t max)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < len && n < max;) {
-		f[n++] = msg + i;
+	for (size_t i = 0; i < len; n++) {
+		if (n < max)
+			f[n] = msg + i;
 		i += strlen(msg + i) + 1;
 	}
 	return n;
@@ -43,16 +79,19 @@ static size_t fields(char *msg, size_t len, char **f, size_t max)
 
 static int handle(struct control *c, char *msg, size_t len)
 {
-	char *f[1 + 2 * 256];
+	char *f[1 + 2 * LOG_MAX];
 	msg[len] = '\0'; /* the buffer has room: fields end even if the client forgot */
 	size_t n = fields(msg, len, f, sizeof f / sizeof f[0]);
+	if (n > sizeof f / sizeof f[0] && !strcmp(f[0], "log"))
+		return aipm_err(-E2BIG, "%zu metrics in one log request; at most %d make one line. Log them in "
+					"several calls", (n - 1) / 2, LOG_MAX);
 	if (n == 2 && !strcmp(f[0], "begin"))
 		return aipm_phases_begin(c->phases, f[1]);
 	if (n == 2 && !strcmp(f[0], "end"))
 		return aipm_phases_end(c->phases, f[1]);
 	if (n >= 3 && n % 2 == 1 && !strcmp(f[0], "log")) {
-		const char *names[256];
-		double values[256];
+		const char *names[LOG_MAX];
+		double values[LOG_MAX];
 		size_t k = 0;
 		for (size_t i = 1; i + 1 < n; i += 2, k++) {
 			char *end;
@@ -67,26 +106,43 @@ static int handle(struct control *c, char *msg, size_t len)
 				 "the measurement");
 }
 
+static void reply(int fd, int e)
+{
+	char r[1200];
+	size_t n;
+	if (e >= 0)
+		n = (size_t)snprintf(r, sizeof r, "ok");
+	else
+		n = (size_t)snprintf(r, sizeof r, "error%c%d%c%s", 0, -e, 0, aipm_error_last());
+	if (n >= sizeof r)
+		n = sizeof r - 1;
+	if (send(fd, r, n, MSG_NOSIGNAL) < 0) { /* the client gave up: nothing to tell it */
+	}
+}
+
 static void serve_one(struct control *c, int fd)
 {
 	static char msg[MSG_MAX + 1];
+	/* An abstract socket has no file permissions: anyone on the machine
+	 * may connect, so the peer's user is checked. Another user's request
+	 * is read (briefly: it must not hold the others up) only to be
+	 * answered with the refusal, not reset. */
+	uid_t uid = peer_uid(fd);
+	bool ok = trusted(uid);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	if (poll(&p, 1, CLIENT_TIMEOUT_MS) <= 0)
+	if (poll(&p, 1, ok ? CLIENT_TIMEOUT_MS : 200) <= 0)
 		return;
-	ssize_t len = recv(fd, msg, MSG_MAX, 0);
+	/* MSG_TRUNC: the real size, so a request cut to the buffer is refused,
+	 * never half obeyed. */
+	ssize_t len = recv(fd, msg, MSG_MAX, MSG_TRUNC);
 	if (len <= 0)
 		return;
-	int e = handle(c, msg, (size_t)len);
-	char reply[1200];
-	size_t rlen;
-	if (e >= 0)
-		rlen = (size_t)snprintf(reply, sizeof reply, "ok");
+	if (!ok)
+		reply(fd, aipm_err(-EPERM, "this aipm run belongs to uid %d: a process of uid %d may not mark its "
+					   "phases or log into it", (int)geteuid(), (int)uid));
 	else
-		rlen = (size_t)snprintf(reply, sizeof reply, "error%c%d%c%s", 0, -e, 0, aipm_error_last());
-	if (rlen >= sizeof reply)
-		rlen = sizeof reply - 1;
-	if (send(fd, reply, rlen, MSG_NOSIGNAL) < 0) { /* the client gave up: nothing to tell it */
-	}
+		reply(fd, len > MSG_MAX ? aipm_err(-E2BIG, "a request of %zd bytes; at most %d", len, MSG_MAX)
+					: handle(c, msg, (size_t)len));
 }
 
 static void *serve(void *arg)
@@ -110,42 +166,39 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-static int socket_dir(char *out, size_t n)
-{
-	const char *base = getenv("XDG_RUNTIME_DIR");
-	if (!base || access(base, W_OK) < 0)
-		base = getenv("TMPDIR");
-	if (!base || access(base, W_OK) < 0)
-		base = "/tmp";
-	snprintf(out, n, "%s/aipm-XXXXXX", base);
-	if (!mkdtemp(out))
-		return aipm_err(-errno, "cannot create a directory for the control socket in %s: %s. Set TMPDIR "
-					"to a writable directory", base, strerror(errno));
-	return 0;
-}
-
-int control_start(struct control **out, const char *dir, bool append)
+/* The socket is abstract (a name, no file): it disappears with aipm
+ * however aipm ends, so a killed run leaves nothing behind, and no
+ * directory is needed. The name is random, so it cannot be taken in
+ * advance; the pid in it says whose it is. */
+int control_start(struct control **out, struct aipm_outdir *dir, bool append)
 {
 	struct control *c = calloc(1, sizeof *c);
 	if (!c)
 		return aipm_err(-ENOMEM, "out of memory");
 	c->listen_fd = c->wake[0] = c->wake[1] = -1;
-	int e = socket_dir(c->dir, sizeof c->dir);
-	if (e < 0) {
-		free(c);
-		return e;
-	}
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if ((size_t)snprintf(c->path, sizeof c->path, "%s/control", c->dir) >= sizeof c->path) {
-		e = aipm_err(-ENAMETOOLONG, "the control socket's path %s/control is too long for a unix socket. "
-					    "Set TMPDIR to a shorter directory", c->dir);
+	int e;
+	c->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (c->listen_fd < 0) {
+		e = aipm_err(-errno, "control socket: %s", strerror(errno));
 		goto fail;
 	}
-	memcpy(sa.sun_path, c->path, sizeof c->path);
-	c->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (c->listen_fd < 0 || bind(c->listen_fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    listen(c->listen_fd, 64) < 0 || pipe2(c->wake, O_CLOEXEC) < 0) {
-		e = aipm_err(-errno, "control socket %s: %s", c->path, strerror(errno));
+	for (int tries = 0;; tries++) {
+		uint64_t r = 0;
+		if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+			r ^= (uint64_t)(uintptr_t)c ^ ((uint64_t)getpid() << 32);
+		snprintf(c->name, sizeof c->name, "@aipm-%d-%016llx", (int)getpid(), (unsigned long long)r);
+		struct sockaddr_un sa;
+		socklen_t len;
+		address(c->name, &sa, &len);
+		if (bind(c->listen_fd, (struct sockaddr *)&sa, len) == 0)
+			break;
+		if (errno != EADDRINUSE || tries == 8) {
+			e = aipm_err(-errno, "control socket %s: %s", c->name, strerror(errno));
+			goto fail;
+		}
+	}
+	if (listen(c->listen_fd, 64) < 0 || pipe2(c->wake, O_CLOEXEC) < 0) {
+		e = aipm_err(-errno, "control socket %s: %s", c->name, strerror(errno));
 		goto fail;
 	}
 	if ((e = aipm_phases_open(&c->phases, dir, append)) < 0)
@@ -155,7 +208,7 @@ int control_start(struct control **out, const char *dir, bool append)
 		goto fail;
 	}
 	c->started = true;
-	setenv(AIPM_CONTROL_ENV, c->path, 1);
+	setenv(AIPM_CONTROL_ENV, c->name, 1);
 	*out = c;
 	return 0;
 fail:
@@ -178,8 +231,6 @@ void control_stop(struct control *c)
 	for (int i = 0; i < 2; i++)
 		if (c->wake[i] >= 0)
 			close(c->wake[i]);
-	unlink(c->path);
-	rmdir(c->dir);
 	aipm_phases_close(c->phases);
 	free(c);
 }
@@ -190,19 +241,27 @@ int control_request(const char *req, size_t len)
 	if (!path || !*path)
 		return aipm_err(-ENOENT, "not inside `aipm run`: AIPM_CONTROL is not set. Run your command as "
 					 "`aipm run -o DIR -- CMD`, and call this from CMD or a process it starts");
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof sa.sun_path)
-		return aipm_err(-ENAMETOOLONG, "AIPM_CONTROL=%s is too long for a unix socket path", path);
-	strcpy(sa.sun_path, path);
+	struct sockaddr_un sa;
+	socklen_t salen;
+	if (address(path, &sa, &salen) < 0)
+		return aipm_err(-ENAMETOOLONG, "AIPM_CONTROL=%s is too long for a unix socket name", path);
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return aipm_err(-errno, "socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+	if (connect(fd, (struct sockaddr *)&sa, salen) < 0) {
 		int e = -errno;
 		close(fd);
 		/* Not -ENOENT, which means "not inside aipm run" to the caller. */
 		return aipm_err(-ECONNREFUSED, "cannot reach the running aipm at AIPM_CONTROL=%s: %s. Has `aipm run` "
 				   "ended? (AIPM_CONTROL is only valid while it runs)", path, strerror(-e));
+	}
+	/* Anyone may take a free abstract name: a server of another user is
+	 * not the aipm run this process is measured by. */
+	uid_t server = peer_uid(fd);
+	if (!trusted(server)) {
+		close(fd);
+		return aipm_err(-ECONNREFUSED, "AIPM_CONTROL=%s is served by a process of uid %d, not by an aipm "
+				   "run of yours. Has `aipm run` ended?", path, (int)server);
 	}
 	char reply[1300];
 	ssize_t n = -1;

@@ -2,13 +2,16 @@
  * and `aipm log`, started anywhere inside the measured command, reach the
  * running meter.
  *
- * `aipm run` creates a unix socket in a private directory (mode 0700, so
- * only the same user may talk to it) before it starts the command, puts its
- * path in the command's environment as AIPM_CONTROL, serves it from one
- * thread, and removes it at the end. The protocol is one SOCK_SEQPACKET
+ * `aipm run` creates an abstract unix socket (a random name, no file, so
+ * nothing is left behind however aipm ends) before it starts the command,
+ * puts "@" and its name in the command's environment as AIPM_CONTROL, and
+ * serves it from one thread. Both ends check the other's user with
+ * SO_PEERCRED (the same user or root), which an abstract socket's missing
+ * file permissions leave to them. The protocol is one SOCK_SEQPACKET
  * message each way, fields separated by NUL bytes:
  *
  *   request  "begin" NAME | "end" NAME | "log" KEY VALUE [KEY VALUE...]
+ *            (at most 256 pairs and 64 KiB: more is refused, never cut)
  *   reply    "ok" | "error" ERRNO MESSAGE
  *
  * The server writes through record/phases.h, so phases and metrics land in
@@ -24,13 +27,14 @@
 
 struct control;
 
+struct aipm_outdir;
+
 /* Create the socket for the recording in dir, set AIPM_CONTROL and start
  * serving. Call with the signals already blocked (the thread inherits the
  * mask, so signals keep going to run's sigwaitinfo). -errno with the
  * message in aipm_error_last(). */
-int control_start(struct control **out, const char *dir, bool append);
-/* Stop serving, remove the socket and its directory, unset AIPM_CONTROL.
- * NULL is fine. */
+int control_start(struct control **out, struct aipm_outdir *dir, bool append);
+/* Stop serving, close the socket, unset AIPM_CONTROL. NULL is fine. */
 void control_stop(struct control *c);
 
 /* Client: send one request of len bytes to $AIPM_CONTROL and wait for the

@@ -8,6 +8,7 @@
 #include "analysis/summary.h"
 #include "model/model.h"
 #include "common.h"
+#include "record/outdir.h"
 #include "sampler.h"
 
 void record_opts_init(struct record_opts *o)
@@ -21,8 +22,11 @@ void record_opts_init(struct record_opts *o)
 void record_opts_usage(FILE *f)
 {
 	fprintf(f, "  -o, --output DIR       recording directory (default aipm-run; replaced unless --append)\n"
-		   "  -i, --interval S       sampling interval in seconds (default 0.1)\n"
-		   "      --mem-interval S   PSS/USS and temperature interval in seconds (default 1)\n"
+		   "  -i, --interval S       sampling interval in seconds (default 0.1; %g to %g)\n"
+		   "      --mem-interval S   PSS/USS and temperature interval in seconds (default 1; %g to %g)\n",
+		AIPM_INTERVAL_MIN_S, AIPM_INTERVAL_MAX_S, AIPM_INTERVAL_MIN_S, AIPM_MEM_INTERVAL_MAX_S);
+	fprintf(f, "      --as-owner         as root, record into a directory another user owns, writing\n"
+		   "                         the files as that user (without it root refuses such a directory)\n"
 		   "  -d, --description TEXT what this run is, stored in metadata.json\n"
 		   "  -a, --append           add a new segment to an existing recording\n"
 		   "      --gpu-all-processes  attribute every GPU process to the experiment (containers)\n"
@@ -50,7 +54,8 @@ int record_opts_parse(struct record_opts *o, int argc, char **argv, int *i)
 		if (!(v = value(argc, argv, i, a)) || !cli_parse_seconds(a, v, &o->interval_s))
 			return -1;
 	} else if (!strcmp(a, "--mem-interval")) {
-		if (!(v = value(argc, argv, i, a)) || !cli_parse_seconds(a, v, &o->mem_interval_s))
+		if (!(v = value(argc, argv, i, a)) ||
+		    !cli_parse_interval(a, v, AIPM_MEM_INTERVAL_MAX_S, &o->mem_interval_s))
 			return -1;
 	} else if (!strcmp(a, "-d") || !strcmp(a, "--description")) {
 		if (!(v = value(argc, argv, i, a)))
@@ -70,6 +75,8 @@ int record_opts_parse(struct record_opts *o, int argc, char **argv, int *i)
 		o->input_shapes[o->ninput_shapes++] = v;
 	} else if (!strcmp(a, "-a") || !strcmp(a, "--append")) {
 		o->append = true;
+	} else if (!strcmp(a, "--as-owner")) {
+		o->as_owner = true;
 	} else if (!strcmp(a, "--gpu-all-processes")) {
 		o->gpu_all_processes = true;
 	} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -80,20 +87,56 @@ int record_opts_parse(struct record_opts *o, int argc, char **argv, int *i)
 	return 1;
 }
 
+/* The recorder's news about writing, said at once (from the sampler
+ * thread: one fprintf per line). Always, even with --quiet: a recording
+ * that is losing lines must never pass for a complete one. */
+static void on_event(void *ctx, enum aipm_recorder_event ev, const char *msg)
+{
+	(void)ctx;
+	(void)ev;
+	cli_fail(0, "%s", msg);
+}
+
+int record_opts_open(const struct record_opts *o, struct aipm_recorder_config *rc, struct aipm_recorder **rec,
+		     bool *replaced)
+{
+	rc->dir = o->dir;
+	rc->append = o->append;
+	rc->as_owner = o->as_owner;
+	rc->info.description = o->description;
+	rc->info.interval_s = o->interval_s;
+	rc->info.mem_interval_s = o->mem_interval_s;
+	rc->info.gpu_all_processes = o->gpu_all_processes;
+	rc->on_event = on_event;
+	bool closed = false;
+	if (aipm_recorder_open(rec, rc, replaced, &closed) < 0)
+		return cli_fail_lib(AIPM_EXIT_USAGE, rc->info.mode);
+	if (closed)
+		cli_fail(0, "%s/power_metrics.json: its last segment had no end (aipm was killed?): it is closed "
+			    "now, and the new segment starts after it", o->dir);
+	return 0;
+}
+
+void record_opts_say_replaced(const struct record_opts *o, bool replaced)
+{
+	if (replaced && !o->quiet)
+		cli_fail(0, "replacing the recording in %s (use --append to add a segment instead)", o->dir);
+}
+
 void record_opts_warn_sources(struct aipm_recorder *r, bool quiet)
 {
+	/* Generic over the sources: each says what is lost without it and
+	 * when that must be said. ALWAYS even with --quiet: a recording
+	 * without CPU energy must never pass for a complete one. */
 	struct aipm_sampler *s = aipm_recorder_sampler(r);
 	for (size_t i = 0; s && i < aipm_sampler_nsources(s); i++) {
 		const struct aipm_source *src = aipm_sampler_source(s, i);
-		if (!strcmp(src->ops->name, "rapl") && !src->available)
-			/* Always said, even with --quiet: a recording without CPU
-			 * energy must never pass for a complete one. */
-			cli_fail(0, "no CPU energy will be recorded: %s. To measure it: %s", src->reason, src->fix);
-		else if (!strcmp(src->ops->name, "procfs") && !src->available)
-			cli_fail(0, "no CPU time, memory or attribution will be recorded: %s. To measure them: %s",
-				 src->reason, src->fix);
-		else if (!quiet && !src->available && !strcmp(src->ops->name, "nvml") && getenv("AIPM_NVML_LIB"))
-			cli_fail(0, "no GPU energy will be recorded: %s. %s", src->reason, src->fix);
+		const struct aipm_source_ops *o = src->ops;
+		if (src->available || !o->missing)
+			continue;
+		if (o->say == AIPM_SAY_ALWAYS || (o->say == AIPM_SAY_IF_REQUESTED && src->requested && !quiet))
+			cli_fail(0, "no %s will be recorded: %s. To measure %s: %s", o->missing, src->reason,
+				 o->missing, src->fix[0] ? src->fix : "see `aipm probe`");
 	}
 }
 
@@ -127,28 +170,30 @@ int record_opts_model_check(struct record_opts *o, void **model)
 	return 0;
 }
 
-int record_opts_model_store(const char *dir, void *model)
+void record_opts_model_free(void *model)
+{
+	struct aipm_model_summary *m = model;
+	if (!m)
+		return;
+	aipm_model_summary_free(m);
+	free(m);
+}
+
+int record_opts_model_store(struct aipm_recorder *rec, void *model)
 {
 	struct aipm_model_summary *m = model;
 	if (!m)
 		return 0;
-	if (!dir) {
-		aipm_model_summary_free(m);
-		free(m);
-		return 0;
-	}
 	struct aipm_buf b = {0};
 	aipm_model_summary_json(m, &b);
-	char path[4096];
-	snprintf(path, sizeof path, "%s/model_summary.json", dir);
-	FILE *f = fopen(path, "w");
+	aipm_buf_put(&b, "\n", 1);
 	int r = 0;
-	if (!f || !b.data || fputs(b.data, f) < 0 || fputc('\n', f) < 0)
-		r = cli_fail(AIPM_EXIT_FAIL, "cannot write %s", path);
-	if (f && fclose(f) != 0 && !r)
-		r = cli_fail(AIPM_EXIT_FAIL, "cannot write %s", path);
+	if (b.oom)
+		r = cli_fail(AIPM_EXIT_FAIL, "out of memory writing model_summary.json");
+	/* Like every file of the recording: no link followed, replaced by
+	 * rename, as the directory's owner with --as-owner. */
+	else if (aipm_outdir_replace(aipm_recorder_outdir(rec), "model_summary.json", b.data, b.len) < 0)
+		r = cli_fail_lib(AIPM_EXIT_FAIL, "--model: the model summary is not stored");
 	aipm_buf_free(&b);
-	aipm_model_summary_free(m);
-	free(m);
 	return r;
 }

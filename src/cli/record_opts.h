@@ -15,7 +15,7 @@ struct record_opts {
 	const char *input_shapes[16]; /* --input-shape NAME=DIMS, for --model */
 	size_t ninput_shapes;
 	double interval_s, mem_interval_s;
-	bool append, gpu_all_processes, quiet;
+	bool append, gpu_all_processes, quiet, as_owner;
 };
 
 /* Defaults: -o aipm-run, -i 0.1, --mem-interval 1. */
@@ -24,14 +24,24 @@ void record_opts_init(struct record_opts *o);
  * return 1; 0 if it is not one of them; -1 after printing a usage error. */
 int record_opts_parse(struct record_opts *o, int argc, char **argv, int *i);
 void record_opts_usage(FILE *f);
+/* Fill rc from the options (rc->info.mode and what is the subcommand's
+ * already set), open the recorder and say what opening found (a killed
+ * segment closed); *replaced: a recording is there to replace. 0, or the
+ * exit status after the message. */
+int record_opts_open(const struct record_opts *o, struct aipm_recorder_config *rc, struct aipm_recorder **rec,
+		     bool *replaced);
+/* "replacing the recording in DIR", once it is (unless --quiet). */
+void record_opts_say_replaced(const struct record_opts *o, bool replaced);
 /* Tell the user, once, about sources that cannot measure here: RAPL
  * missing is said plainly, with the fix, never silently skipped. */
 void record_opts_warn_sources(struct aipm_recorder *r, bool quiet);
 /* --model: size the model before anything starts (a bad model is a usage
  * error, and no recording is touched), then store model_summary.json in
- * the recording once its directory exists (dir NULL: only free it). */
+ * the recording once the command runs (a failure is said, the run goes
+ * on), and free it. */
 int record_opts_model_check(struct record_opts *o, void **model);
-int record_opts_model_store(const char *dir, void *model);
+int record_opts_model_store(struct aipm_recorder *rec, void *model);
+void record_opts_model_free(void *model);
 /* The end-of-run summary of the recording's last segment, on stderr. */
 void record_opts_print_summary(const char *dir);
 

@@ -43,8 +43,9 @@ static void usage(FILE *f)
  * so a typo leaves no recording behind. */
 static bool resolvable(const char *argv0)
 {
-	if (strchr(argv0, '/'))
-		return access(argv0, X_OK) == 0;
+	struct stat st;
+	if (strchr(argv0, '/')) /* a directory passes access(X_OK) but never runs */
+		return stat(argv0, &st) == 0 && S_ISREG(st.st_mode) && access(argv0, X_OK) == 0;
 	const char *path = getenv("PATH");
 	if (!path)
 		path = "/usr/local/bin:/usr/bin:/bin";
@@ -53,7 +54,6 @@ static bool resolvable(const char *argv0)
 		const char *end = strchr(p, ':');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 		snprintf(buf, sizeof buf, "%.*s/%s", (int)n, n ? p : ".", argv0);
-		struct stat st;
 		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
 			return true;
 		if (!end)
@@ -140,23 +140,15 @@ int cmd_run(int argc, char **argv)
 	if (record_opts_model_check(&o, &model))
 		return AIPM_EXIT_USAGE;
 
-	struct aipm_recorder_config rc = {
-		.dir = o.dir,
-		.append = o.append,
-		.info = {.mode = "run", .description = o.description, .command = cmd, .interval_s = o.interval_s,
-			 .mem_interval_s = o.mem_interval_s, .gpu_all_processes = o.gpu_all_processes},
-	};
+	/* Committed only once the command is exec'd: a command that cannot
+	 * start leaves the previous recording as it was. */
+	struct aipm_recorder_config rc = {.info = {.mode = "run", .command = cmd}, .defer_commit = true};
 	struct aipm_recorder *rec;
 	bool replaced = false;
-	if (aipm_recorder_open(&rec, &rc, &replaced) < 0) {
-		record_opts_model_store(NULL, model); /* frees it */
-		return cli_fail_lib(AIPM_EXIT_USAGE, "run");
-	}
-	if (replaced && !o.quiet)
-		cli_fail(0, "replacing the recording in %s (use --append to add a segment instead)", o.dir);
-	if (record_opts_model_store(o.dir, model)) {
-		aipm_recorder_close(rec);
-		return AIPM_EXIT_FAIL;
+	int r = record_opts_open(&o, &rc, &rec, &replaced);
+	if (r) {
+		record_opts_model_free(model);
+		return r;
 	}
 
 	sigset_t set, old;
@@ -171,15 +163,17 @@ int cmd_run(int argc, char **argv)
 	int go[2], errp[2];
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		aipm_recorder_close(rec);
+		record_opts_model_free(model);
 		return cli_fail(AIPM_EXIT_FAIL, "run: pipe: %s", strerror(errno));
 	}
 	struct control *ctl = NULL; /* `aipm mark` and `aipm log` reach the recording through it */
-	if (control_start(&ctl, o.dir, o.append) < 0)
+	if (control_start(&ctl, aipm_recorder_outdir(rec), o.append) < 0)
 		cli_fail_lib(0, "run: aipm mark and aipm log will not work");
 	pid_t pid = fork();
 	if (pid < 0) {
 		control_stop(ctl);
 		aipm_recorder_close(rec);
+		record_opts_model_free(model);
 		return cli_fail(AIPM_EXIT_FAIL, "run: fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
@@ -195,6 +189,7 @@ int cmd_run(int argc, char **argv)
 		waitpid(pid, NULL, 0);
 		control_stop(ctl);
 		aipm_recorder_close(rec);
+		record_opts_model_free(model);
 		return e;
 	}
 	record_opts_warn_sources(rec, o.quiet);
@@ -205,6 +200,24 @@ int cmd_run(int argc, char **argv)
 	if (read(errp[0], &exec_errno, sizeof exec_errno) != sizeof exec_errno)
 		exec_errno = 0;
 	close(errp[0]);
+	if (exec_errno) {
+		/* Nothing ran: undo (the staged file goes, an appended segment is
+		 * cut off) and leave the recording as it was. */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		control_stop(ctl);
+		aipm_recorder_close(rec);
+		record_opts_model_free(model);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return cli_fail(AIPM_EXIT_NOEXEC, "run: cannot run '%s': %s. Nothing was recorded; %s is left as it was",
+				cmd[0], strerror(exec_errno), o.dir);
+	}
+	if (aipm_recorder_commit(rec) < 0)
+		cli_fail_lib(0, "run: the command runs, but is not recorded");
+	else
+		record_opts_say_replaced(&o, replaced);
+	record_opts_model_store(rec, model);
+	record_opts_model_free(model);
 
 	struct wait_result w = {0};
 	while (!w.done) {
@@ -224,8 +237,6 @@ int cmd_run(int argc, char **argv)
 		cli_fail_lib(0, "run: the recording may be incomplete");
 	aipm_recorder_close(rec);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (exec_errno)
-		return cli_fail(AIPM_EXIT_NOEXEC, "run: cannot run '%s': %s", cmd[0], strerror(exec_errno));
 	if (!o.quiet)
 		record_opts_print_summary(o.dir);
 	return exit_code(w.status);

@@ -6,10 +6,10 @@
  * the published text: it never touches hardware and never formats, so any
  * number of scrapers cost the same and cannot slow the sampling down.
  *
- * HTTP is libmicrohttpd, one internal epoll thread, with hard bounds:
- * total and per-IP connection limits, an idle timeout, a small per
- * connection memory pool (oversized requests get 413/431 from MHD, not
- * our memory). Only GET and HEAD on /metrics are served.
+ * HTTP is serve_http.c's (libmicrohttpd on the main thread, GET and HEAD
+ * on /metrics only), and who may hold a connection for how long is
+ * serve_guard.c's. This file holds the options, the sink, the privilege
+ * drop and the order of it all.
  *
  * --processes N adds the top N processes by attributed power. The sampler
  * then lists every process of the machine at its cadence (procfs.c's
@@ -19,6 +19,8 @@
  * Started as root, it opens every counter (the sampler's sources keep their
  * fds) and binds the socket, then drops to --user (default nobody): the
  * open fds stay readable, nothing new can be opened with root's rights.
+ * PR_SET_NO_NEW_PRIVS is set first of all, in the main thread before the
+ * sampler thread exists: it is per thread and inherited, never propagated.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,20 +42,12 @@
 #include "common.h"
 
 #if AIPM_HAVE_SERVE
-#include <microhttpd.h>
-
 #include "error.h"
 #include "export/prometheus.h"
 #include "sampler.h"
+#include "serve.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:9464"
-/* Bounds: a handful of Prometheus servers scrape a node; anything near
- * these numbers is a misbehaving client. The per-IP bound keeps one
- * client from taking every slot from the others. */
-#define CONN_LIMIT 512
-#define PER_IP_LIMIT 64
-#define IDLE_TIMEOUT_S 10
-#define CONN_MEMORY 16384
 /* More per-process series than this per node is a cardinality problem for
  * the Prometheus server, not a view: a typo like 10000 is refused. */
 #define MAX_PROCESSES 1000
@@ -73,18 +67,6 @@ static const char usage[] =
 	"  --processes N       also the top N processes (1 to 1000) by attributed power:\n"
 	"                      aipm_process_power_watts (CPU share x package power,\n"
 	"                      only with RAPL) and aipm_process_cpu_ratio\n";
-
-/* Published exposition text, double-buffered: the sink writes `back`
- * without the lock, then swaps under it. */
-struct exporter {
-	pthread_mutex_t lock;
-	struct aipm_buf front, back;
-	bool render_failed;
-	/* --processes: the sink's top-N table, sized once (no allocation per
-	 * sample); ntop_max 0 = no process series. */
-	struct aipm_prom_proc *top;
-	size_t ntop_max;
-};
 
 static void sink(void *ctx, const struct aipm_snapshot *snap)
 {
@@ -106,63 +88,6 @@ static void sink(void *ctx, const struct aipm_snapshot *snap)
 	}
 	x->render_failed = !ok; /* keep serving the previous text */
 	pthread_mutex_unlock(&x->lock);
-}
-
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, const char *body,
-			     size_t len, enum MHD_ResponseMemoryMode mode, const char *allow)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, mode);
-	if (!r)
-		return MHD_NO; /* MHD closes the connection */
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	if (allow)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-	enum MHD_Result ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-#define TEXT(s) s, sizeof s - 1, MHD_RESPMEM_PERSISTENT
-
-static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-			      const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
-{
-	struct exporter *x = cls;
-	static int seen; /* any non-NULL marker: "headers already handled" */
-	(void)version, (void)upload_data;
-	/* Errors are answered on the first call, before any body: MHD then
-	 * discards the body and closes the connection, which is what a
-	 * request we refuse deserves. */
-	if (strcmp(url, "/metrics") != 0)
-		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
-			     TEXT("Not found. aipm serves /metrics only.\n"), NULL);
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-			     TEXT("Method not allowed: use GET or HEAD.\n"), "GET, HEAD");
-	/* A good scrape is answered on the second call, once MHD knows the
-	 * request is complete: a response queued earlier makes MHD close the
-	 * connection, and Prometheus (and wrk) keep connections alive. */
-	if (!*con_cls) {
-		*con_cls = &seen;
-		return MHD_YES;
-	}
-	/* A scrape has no body. MHD 0.9 cannot queue a response while a body
-	 * arrives, and reading it all would let one client stream forever:
-	 * drop the connection (MHD_NO closes it). */
-	if (*upload_size)
-		return MHD_NO;
-	/* The only work a scrape does: copy the latest text. MUST_COPY makes
-	 * MHD own its copy, so the sink may swap buffers right after. */
-	pthread_mutex_lock(&x->lock);
-	enum MHD_Result ret;
-	if (x->front.len)
-		ret = reply(c, MHD_HTTP_OK, AIPM_PROM_CONTENT_TYPE, x->front.data, x->front.len, MHD_RESPMEM_MUST_COPY,
-			    NULL);
-	else
-		ret = reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
-			    TEXT("No sample yet.\n"), NULL);
-	pthread_mutex_unlock(&x->lock);
-	return ret;
 }
 
 /* ADDR:PORT, [V6]:PORT or localhost:PORT, numeric only: an exporter must
@@ -218,7 +143,7 @@ static bool parse_listen(const char *arg, struct sockaddr_storage *ss, socklen_t
 
 /* setgroups, then setgid, then setuid: the other order would leave root's
  * groups or gid behind. glibc applies each to every thread (the sampler
- * and HTTP threads already run). */
+ * thread already runs). */
 static int drop_privileges(uid_t uid, gid_t gid)
 {
 	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
@@ -226,24 +151,31 @@ static int drop_privileges(uid_t uid, gid_t gid)
 	/* Paranoia that costs nothing: root must be out of reach now. */
 	if (uid != 0 && (setuid(0) == 0 || geteuid() == 0))
 		return -EPERM;
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	return 0;
 }
 
+/* Generic over the sources, as record_opts_warn_sources: what each one
+ * lost means for the exposition. --processes needs the process list. */
 static void warn_sources(struct aipm_sampler *s, bool processes)
 {
 	for (size_t i = 0; i < aipm_sampler_nsources(s); i++) {
 		const struct aipm_source *src = aipm_sampler_source(s, i);
-		if (processes && !strcmp(src->ops->name, "procfs") && !src->available)
-			fprintf(stderr, "aipm: serve: --processes: the process list is unavailable, serving no process "
-					"series: %s.%s%s%s\n",
-				src->reason, src->fix[0] ? " Fix: " : "", src->fix, src->fix[0] ? "." : "");
-		if (strcmp(src->ops->name, "rapl") != 0 || src->available)
+		const struct aipm_source_ops *o = src->ops;
+		if (src->available)
 			continue;
+		bool needed = processes && (o->provides & AIPM_PROVIDES_PROCESSES);
+		if (!(needed || o->say == AIPM_SAY_ALWAYS || (o->say == AIPM_SAY_IF_REQUESTED && src->requested)))
+			continue;
+		char upper[32]; /* "RAPL", "NVML": the names people know */
+		size_t k = 0;
+		for (; o->name[k] && k < sizeof upper - 1; k++)
+			upper[k] = (char)(o->name[k] >= 'a' && o->name[k] <= 'z' ? o->name[k] - 32 : o->name[k]);
+		upper[k] = '\0';
 		fprintf(stderr,
-			"aipm: serve: RAPL unavailable, serving without CPU energy (aipm_source_up{source=\"rapl\"} 0): "
-			"%s.%s%s%s See `aipm probe`.\n",
-			src->reason, src->fix[0] ? " Fix: " : "", src->fix, src->fix[0] ? "." : "");
+			"aipm: serve: %s unavailable, serving without %s%s (aipm_source_up{source=\"%s\"} 0): %s.%s%s%s "
+			"See `aipm probe`.\n",
+			upper, o->missing ? o->missing : "its readings", needed ? " and without process series" : "",
+			o->name, src->reason, src->fix[0] ? " Fix: " : "", src->fix, src->fix[0] ? "." : "");
 	}
 }
 
@@ -327,6 +259,11 @@ static int parse(int argc, char **argv, struct opts *o)
 
 static int serve(const struct opts *o)
 {
+	/* Before anything else, and above all before the sampler thread
+	 * starts: no thread of this process may gain privileges by execve. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return cli_fail(AIPM_EXIT_FAIL, "serve: cannot set no_new_privs: %s. This kernel is older than 3.5",
+				strerror(errno));
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	bool loopback;
@@ -353,8 +290,8 @@ static int serve(const struct opts *o)
 			 (unsigned)geteuid());
 	}
 
-	/* Signals go to sigwait below, never to the sampler or HTTP thread:
-	 * block them before those threads start so they inherit the mask. */
+	/* Signals go to serve_http_run's signalfd, never to the sampler thread:
+	 * block them before it starts so it inherits the mask. */
 	sigset_t set, old;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -363,6 +300,7 @@ static int serve(const struct opts *o)
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 
 	struct exporter x = {.lock = PTHREAD_MUTEX_INITIALIZER, .ntop_max = o->processes};
+	struct serve_http http = {0};
 	struct aipm_sampler_config sc = {
 		.interval_s = o->interval_s,
 		.mem_interval_s = o->interval_s,
@@ -371,7 +309,6 @@ static int serve(const struct opts *o)
 		.sink_ctx = &x,
 	};
 	struct aipm_sampler *smp = NULL;
-	struct MHD_Daemon *d = NULL;
 	int rc = AIPM_EXIT_FAIL;
 	if (o->processes) {
 		x.top = calloc(o->processes, sizeof *x.top);
@@ -387,24 +324,16 @@ static int serve(const struct opts *o)
 	}
 	warn_sources(smp, o->processes > 0);
 
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, &x, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-			     (unsigned)PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
-			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_END);
-	if (!d) {
-		int e = errno;
+	int r = serve_http_start(&http, &ss, &x);
+	if (r < 0) {
 		cli_fail(AIPM_EXIT_FAIL, "serve: cannot listen on %s: %s. Pick another --listen address or port",
-			 o->listen, e ? strerror(e) : "libmicrohttpd refused to start");
+			 o->listen, r == -EINVAL ? "libmicrohttpd refused to start" : strerror(-r));
 		goto out;
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	unsigned port = info ? info->port : 0;
+	unsigned port = serve_http_port(&http);
 
 	if (root) {
-		int r = drop_privileges(uid, gid);
+		r = drop_privileges(uid, gid);
 		if (r < 0) {
 			cli_fail(AIPM_EXIT_FAIL, "serve: cannot drop root to user '%s': %s. Stopping rather than serve as root",
 				 o->user, strerror(-r));
@@ -425,12 +354,9 @@ static int serve(const struct opts *o)
 		root ? ", as user " : "", root ? o->user : "");
 	fflush(stderr);
 
-	int sig = 0;
-	sigwait(&set, &sig);
-	rc = AIPM_EXIT_OK;
+	rc = serve_http_run(&http, &set);
 out:
-	if (d)
-		MHD_stop_daemon(d);
+	serve_http_stop(&http);
 	aipm_sampler_free(smp); /* stops the thread; the sink is done after */
 	aipm_buf_free(&x.front);
 	aipm_buf_free(&x.back);

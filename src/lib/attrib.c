@@ -4,15 +4,27 @@
  * CPU time in the interval (as AIPowerMeter defines per_process_cpu_uses);
  * its share of DRAM is its PSS over the machine's used memory; its share of
  * a GPU is its processes' SM use over all processes' SM use on that GPU.
- * Attributed energy is share x the zone's energy of the interval, summed
- * over intervals, so it can never exceed what the zone measured.
+ * Attributed energy is share x the domain's energy of the interval, summed
+ * over intervals, so it can never exceed what the domain measured.
+ *
+ * Units. Process CPU time is in nanoseconds (the process CPU clock, which
+ * the kernel keeps exactly); the machine's busy time comes from /proc/stat
+ * in USER_HZ ticks (10 ms), converted to ns by the process source. The two
+ * disagree by a tick or so in any one interval: at -i 0.1 a process alone
+ * on a CPU often shows 10.2 ticks of CPU over 10 busy ticks. Clamping each
+ * interval at 1 would discard that excess forever and bias the share low
+ * (1.5 to 6 points for a lone busy process). Instead the excess is carried
+ * into the next intervals (tree_cpu_carry_ns) and charged where the
+ * machine's busy time has room, so over a run the charged time equals the
+ * tree's time while no interval's share exceeds 1.
  */
 #include "attrib.h"
-#include "util.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "membership.h"
 
 static double clamp01(double x)
 {
@@ -26,44 +38,73 @@ static double ts_diff(const struct timespec *a, const struct timespec *b)
 	return (double)(a->tv_sec - b->tv_sec) + (double)(a->tv_nsec - b->tv_nsec) / 1e9;
 }
 
-/* Zones are fixed when the RAPL source opens, so index i is the same zone
- * in every snapshot of one recording. */
-static void derive_zones(struct aipm_snapshot *cur, const struct aipm_snapshot *prev,
-			 const struct aipm_snapshot *first, double dt, double *d_pkg_j, double *d_dram_j,
-			 bool *has_pkg, bool *has_dram)
+static uint64_t sub0(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
+
+double aipm_cpu_share_carry(uint64_t dtree_ns, uint64_t dbusy_ns, uint64_t carry_in_ns, uint64_t *carry_out_ns)
 {
-	*d_pkg_j = *d_dram_j = 0;
-	*has_pkg = *has_dram = false;
-	for (size_t i = 0; i < cur->nzones; i++) {
-		struct aipm_zone *z = &cur->zones[i];
-		const struct aipm_zone *f = i < first->nzones ? &first->zones[i] : z;
-		const struct aipm_zone *p = prev && i < prev->nzones ? &prev->zones[i] : NULL;
-		z->energy_j = z->energy_uj >= f->energy_uj ? (double)(z->energy_uj - f->energy_uj) / 1e6 : 0;
-		z->power_w = NAN;
-		if (z->kind == AIPM_ZONE_PACKAGE)
-			*has_pkg = true;
-		if (z->kind == AIPM_ZONE_DRAM)
-			*has_dram = true;
+	uint64_t want = dtree_ns + carry_in_ns;
+	uint64_t charged = want < dbusy_ns ? want : dbusy_ns;
+	uint64_t carry = want - charged;
+	*carry_out_ns = carry > AIPM_CPU_CARRY_MAX_NS ? AIPM_CPU_CARRY_MAX_NS : carry;
+	return dbusy_ns ? (double)charged / (double)dbusy_ns : 0;
+}
+
+struct energy_deltas {
+	double pkg_j, dram_j; /* this interval */
+};
+
+/* Domains are fixed in the catalog, so id i is the same domain in every
+ * snapshot of one recording. */
+static void derive_domains(struct aipm_snapshot *cur, const struct aipm_snapshot *prev,
+			   const struct aipm_snapshot *first, double dt, struct energy_deltas *d)
+{
+	const struct aipm_catalog *c = cur->cat;
+	d->pkg_j = d->dram_j = 0;
+	for (size_t i = 0; i < c->ndomains; i++) {
+		struct aipm_domain_value *v = &cur->domains[i];
+		const struct aipm_domain_value *f = &first->domains[i];
+		const struct aipm_domain_value *p = prev ? &prev->domains[i] : NULL;
+		v->energy_j = (double)sub0(v->energy_uj, f->energy_uj) / 1e6;
+		v->power_w = NAN;
 		if (!p)
 			continue;
-		double dj = z->energy_uj >= p->energy_uj ? (double)(z->energy_uj - p->energy_uj) / 1e6 : 0;
-		if (dt > 0 && z->valid && p->valid)
-			z->power_w = dj / dt;
-		if (z->kind == AIPM_ZONE_PACKAGE)
-			*d_pkg_j += dj;
-		else if (z->kind == AIPM_ZONE_DRAM)
-			*d_dram_j += dj;
+		/* A domain that was not read this time holds its energy. */
+		if (v->energy_j < p->energy_j)
+			v->energy_j = p->energy_j;
+		if (dt > 0 && v->valid && p->valid)
+			v->power_w = (double)sub0(v->energy_uj, p->energy_uj) / 1e6 / dt;
+		double dj = v->energy_j - p->energy_j;
+		if (c->domains[i].kind == AIPM_DOMAIN_PACKAGE)
+			d->pkg_j += dj;
+		else if (c->domains[i].kind == AIPM_DOMAIN_DRAM)
+			d->dram_j += dj;
 	}
 }
 
-/* Per-process CPU shares. Both arrays are sorted by pid (procfs.c keeps
- * them so), so one merge walk pairs each process with its previous self. */
+static int by_pid(const void *a, const void *b)
+{
+	pid_t x = ((const struct aipm_proc *)a)->pid, y = ((const struct aipm_proc *)b)->pid;
+	return (x > y) - (x < y);
+}
+
+/* The process table must be sorted by pid (the merge walk below and the
+ * GPU membership lookup rely on it); the process source keeps it so, and a
+ * table that is not is sorted here rather than trusted. */
+static void ensure_sorted(struct aipm_snapshot *s)
+{
+	for (size_t i = 1; i < s->nprocs; i++)
+		if (s->procs[i - 1].pid > s->procs[i].pid) {
+			qsort(s->procs, s->nprocs, sizeof *s->procs, by_pid);
+			return;
+		}
+}
+
+/* Per-process CPU and memory shares. Both tables are sorted by pid, so
+ * one merge walk pairs each process with its previous self. */
 static void derive_procs(struct aipm_snapshot *cur, const struct aipm_snapshot *prev)
 {
-	double dbusy = prev && cur->sys_busy_ticks > prev->sys_busy_ticks
-			       ? (double)(cur->sys_busy_ticks - prev->sys_busy_ticks) : 0;
-	double used = cur->mem_total_bytes > cur->mem_available_bytes
-			      ? (double)(cur->mem_total_bytes - cur->mem_available_bytes) : 0;
+	uint64_t dbusy = prev && cur->sys_valid && prev->sys_valid ? sub0(cur->sys_busy_ns, prev->sys_busy_ns) : 0;
+	double used = cur->meminfo_valid ? (double)sub0(cur->mem_total_bytes, cur->mem_available_bytes) : 0;
 	double cpu_sum = 0, mem_sum = 0;
 	uint64_t pss_sum = 0, uss_sum = 0;
 	bool mem_valid = false;
@@ -75,10 +116,9 @@ static void derive_procs(struct aipm_snapshot *cur, const struct aipm_snapshot *
 			j++;
 		if (prev && j < prev->nprocs && prev->procs[j].pid == p->pid &&
 		    prev->procs[j].start_ticks == p->start_ticks)
-			before = prev->procs[j].cpu_ticks;
+			before = prev->procs[j].cpu_ns;
 		/* A process new in this interval spent all its CPU time in it. */
-		double d = p->cpu_ticks > before ? (double)(p->cpu_ticks - before) : 0;
-		p->cpu_share = dbusy > 0 ? d / dbusy : 0;
+		p->cpu_share = dbusy ? (double)sub0(p->cpu_ns, before) / (double)dbusy : 0;
 		cpu_sum += p->cpu_share;
 		p->mem_share = (p->mem_valid && used > 0) ? (double)p->pss_bytes / used : 0;
 		mem_sum += p->mem_share;
@@ -96,44 +136,70 @@ static void derive_procs(struct aipm_snapshot *cur, const struct aipm_snapshot *
 		if (mem_sum > 1)
 			cur->procs[i].mem_share /= mem_sum;
 	}
-	double dtree = prev && cur->tree_cpu_ticks > prev->tree_cpu_ticks
-			       ? (double)(cur->tree_cpu_ticks - prev->tree_cpu_ticks) : 0;
-	cur->tree_cpu_share = dbusy > 0 ? clamp01(dtree / dbusy) : 0;
+	uint64_t dtree = prev ? sub0(cur->tree_cpu_ns, prev->tree_cpu_ns) : 0;
+	uint64_t carry_in = prev ? prev->tree_cpu_carry_ns : 0;
+	if (prev && !dbusy) {
+		/* No machine time to charge against (an unreadable /proc/stat):
+		 * the tree's time waits for the next interval. */
+		cur->tree_cpu_share = 0;
+		uint64_t c = dtree + carry_in;
+		cur->tree_cpu_carry_ns = c > AIPM_CPU_CARRY_MAX_NS ? AIPM_CPU_CARRY_MAX_NS : c;
+	} else {
+		cur->tree_cpu_share = aipm_cpu_share_carry(dtree, dbusy, carry_in, &cur->tree_cpu_carry_ns);
+	}
 	cur->tree_mem_share = used > 0 ? clamp01((double)pss_sum / used) : 0;
 	cur->tree_mem_valid = mem_valid;
 	cur->tree_pss_bytes = pss_sum;
 	cur->tree_uss_bytes = uss_sum;
 }
 
+/* One GPU's share: its experiment processes' SM use over all processes'.
+ * Without per-process SM use (MIG, pre-Maxwell GPUs answer NOT_SUPPORTED)
+ * the processes' GPU memory is the best proxy left; reading the missing
+ * SM use as 0 would attribute nothing to an experiment that may own the
+ * whole GPU. */
+static void gpu_share(const struct aipm_snapshot *s, struct aipm_gpu_value *g)
+{
+	g->exp_share = 0;
+	g->share_valid = false;
+	if (!g->valid)
+		return;
+	if (s->gpu_all_processes) {
+		g->exp_share = 1;
+		g->share_valid = true;
+		return;
+	}
+	bool by_util = g->fields & AIPM_GPU_PROC_UTIL;
+	bool by_mem = !by_util && (g->fields & AIPM_GPU_PROC_MEM);
+	if (!g->procs_complete || !(by_util || by_mem))
+		return;
+	double all = 0, mine = 0;
+	for (size_t k = 0; k < g->nprocs; k++) {
+		double w = by_mem ? (g->procs[k].mem_valid ? (double)g->procs[k].mem_bytes : 0) : g->procs[k].sm_util;
+		all += w;
+		if (g->procs[k].in_experiment)
+			mine += w;
+	}
+	g->exp_share = all > 0 ? clamp01(mine / all) : 0;
+	g->share_valid = true;
+}
+
 static void derive_gpus(struct aipm_snapshot *cur, const struct aipm_snapshot *prev,
 			const struct aipm_snapshot *first)
 {
 	double total = prev ? prev->attributed_gpu_j : 0;
-	for (size_t i = 0; i < cur->ngpus; i++) {
-		struct aipm_gpu *g = &cur->gpus[i];
-		const struct aipm_gpu *f = i < first->ngpus ? &first->gpus[i] : g;
-		const struct aipm_gpu *p = prev && i < prev->ngpus ? &prev->gpus[i] : NULL;
-		g->energy_j = g->energy_mj >= f->energy_mj ? (double)(g->energy_mj - f->energy_mj) / 1e3 : 0;
-		double all = 0, mine = 0;
-		/* Without per-process SM use (MIG, pre-Maxwell GPUs answer
-		 * NOT_SUPPORTED) the processes' GPU memory is the best proxy
-		 * left; reading the missing SM use as 0 would attribute
-		 * nothing to an experiment that may own the whole GPU. */
-		bool by_mem = !(g->fields & AIPM_GPU_PROC_UTIL) && (g->fields & AIPM_GPU_PROC_MEM);
-		for (size_t k = 0; k < g->nprocs; k++) {
-			double w = by_mem ? (g->procs[k].mem_valid ? (double)g->procs[k].mem_bytes : 0)
-					  : g->procs[k].sm_util;
-			all += w;
-			if (g->procs[k].in_experiment)
-				mine += w;
-		}
-		if (cur->gpu_all_processes)
-			g->exp_share = 1;
-		else
-			g->exp_share = all > 0 ? clamp01(mine / all) : 0;
+	aipm_membership_mark_gpus(cur);
+	for (size_t i = 0; i < cur->cat->ndevices; i++) {
+		struct aipm_gpu_value *g = &cur->gpus[i];
+		const struct aipm_gpu_value *f = &first->gpus[i];
+		const struct aipm_gpu_value *p = prev ? &prev->gpus[i] : NULL;
+		g->energy_j = (g->fields & AIPM_GPU_ENERGY) ? (double)sub0(g->energy_mj, f->energy_mj) / 1e3 : 0;
+		if (p && g->energy_j < p->energy_j)
+			g->energy_j = p->energy_j; /* not read this time: hold */
+		gpu_share(cur, g);
 		g->attributed_energy_j = p ? p->attributed_energy_j : 0;
-		if (p && g->energy_mj > p->energy_mj) {
-			double dj = (double)(g->energy_mj - p->energy_mj) / 1e3;
+		if (p && g->share_valid) {
+			double dj = g->energy_j - p->energy_j;
 			g->attributed_energy_j += g->exp_share * dj;
 			total += g->exp_share * dj;
 		}
@@ -145,18 +211,20 @@ void aipm_snapshot_derive(struct aipm_snapshot *cur, const struct aipm_snapshot 
 			  const struct aipm_snapshot *first)
 {
 	double dt = prev ? ts_diff(&cur->mono, &prev->mono) : 0;
-	double d_pkg_j, d_dram_j;
-	bool has_pkg, has_dram;
+	struct energy_deltas d;
 	cur->interval_s = dt > 0 ? dt : 0;
 	/* The tree's cumulative CPU time never goes back, even if a reaped
-	 * child's rusage lands one sample after it left /proc. */
-	if (prev && cur->tree_cpu_ticks < prev->tree_cpu_ticks)
-		cur->tree_cpu_ticks = prev->tree_cpu_ticks;
-	derive_zones(cur, prev, first, dt, &d_pkg_j, &d_dram_j, &has_pkg, &has_dram);
+	 * child's rusage lands one sample after it left /proc, or its time
+	 * moves into its parent's (tick-rounded) child time. */
+	if (prev && cur->tree_cpu_ns < prev->tree_cpu_ns)
+		cur->tree_cpu_ns = prev->tree_cpu_ns;
+	ensure_sorted(cur);
+	derive_domains(cur, prev, first, dt, &d);
 	derive_procs(cur, prev);
-	cur->attributed_cpu_j = (prev ? prev->attributed_cpu_j : 0) + (has_pkg ? cur->tree_cpu_share * d_pkg_j : 0);
-	cur->attributed_dram_j = (prev ? prev->attributed_dram_j : 0) + (has_dram ? cur->tree_mem_share * d_dram_j : 0);
-	cur->tree_cpu_s = cur->tree_cpu_ticks >= first->tree_cpu_ticks
-				  ? (double)(cur->tree_cpu_ticks - first->tree_cpu_ticks) / (double)aipm_clk_tck() : 0;
+	const struct aipm_catalog *c = cur->cat;
+	bool has_pkg = aipm_catalog_has_kind(c, AIPM_DOMAIN_PACKAGE), has_dram = aipm_catalog_has_kind(c, AIPM_DOMAIN_DRAM);
+	cur->attributed_cpu_j = (prev ? prev->attributed_cpu_j : 0) + (has_pkg ? cur->tree_cpu_share * d.pkg_j : 0);
+	cur->attributed_dram_j = (prev ? prev->attributed_dram_j : 0) + (has_dram ? cur->tree_mem_share * d.dram_j : 0);
+	cur->tree_cpu_s = (double)sub0(cur->tree_cpu_ns, first->tree_cpu_ns) / 1e9;
 	derive_gpus(cur, prev, first);
 }

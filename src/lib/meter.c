@@ -31,6 +31,7 @@ struct aipm_meter {
 	struct aipm_recorder *rec;
 	struct aipm_phases *phases;
 	bool stopped;
+	pid_t pid; /* the process that started it: a forked child holds a copy */
 	char dir[4096];
 };
 
@@ -45,13 +46,12 @@ static int check_opts(const struct aipm_meter_options *o)
 {
 	if (!o)
 		return 0;
-	if (!(o->interval_s >= 0) || !isfinite(o->interval_s))
-		return aipm_err(-EINVAL, "interval_s %g is not a number of seconds >= 0 (0: the default 0.1)",
-				o->interval_s);
-	if (!(o->mem_interval_s >= 0) || !isfinite(o->mem_interval_s))
-		return aipm_err(-EINVAL, "mem_interval_s %g is not a number of seconds >= 0 (0: the default 1)",
-				o->mem_interval_s);
-	return 0;
+	int e = 0;
+	if (o->interval_s != 0)
+		e = aipm_interval_check("interval_s", o->interval_s, AIPM_INTERVAL_MAX_S);
+	if (e == 0 && o->mem_interval_s != 0)
+		e = aipm_interval_check("mem_interval_s", o->mem_interval_s, AIPM_MEM_INTERVAL_MAX_S);
+	return e < 0 ? aipm_err_wrap(e, "aipm_meter_start") : 0;
 }
 
 static int start_locked(struct aipm_meter *m, const char *dir, const struct aipm_meter_options *o)
@@ -68,11 +68,10 @@ static int start_locked(struct aipm_meter *m, const char *dir, const struct aipm
 			 .mem_interval_s = o->mem_interval_s > 0 ? o->mem_interval_s : 1.0},
 		.exclude_own_thread = true,
 	};
-	bool replaced;
-	int e = aipm_recorder_open(&m->rec, &rc, &replaced);
+	int e = aipm_recorder_open(&m->rec, &rc, NULL, NULL);
 	if (e < 0)
 		return e;
-	e = aipm_phases_open(&m->phases, dir, rc.append);
+	e = aipm_phases_open(&m->phases, aipm_recorder_outdir(m->rec), rc.append);
 	if (e < 0)
 		return e;
 	pid_t self = getpid();
@@ -94,8 +93,10 @@ AIPM_API int aipm_meter_start(aipm_meter **out, const char *dir, const struct ai
 	snprintf(m->dir, sizeof m->dir, "%s", dir);
 	pthread_mutex_init(&m->lock, NULL);
 
+	m->pid = getpid();
 	pthread_mutex_lock(&busy_lock);
-	if (running) {
+	/* A meter inherited through fork() runs in the parent, not here. */
+	if (running && running->pid == m->pid) {
 		e = aipm_err(-EBUSY, "a measurement is already running in this process (into %s). Stop it "
 				     "first: one process holds one meter at a time", running->dir);
 		pthread_mutex_unlock(&busy_lock);
@@ -123,6 +124,11 @@ static int enter(aipm_meter *m, const char *fn)
 {
 	if (!m)
 		return aipm_err(-EINVAL, "%s: no measurement (the meter is NULL). Start one with aipm_meter_start", fn);
+	if (m->pid != getpid())
+		return aipm_err(-ECHILD, "%s: the measurement into %s belongs to process %d; this is a child made "
+				 "by fork(), which cannot use it (its phases and lines would race the parent's). "
+				 "Call it in process %d, or start a meter here after exec", fn, m->dir, (int)m->pid,
+				 (int)m->pid);
 	pthread_mutex_lock(&m->lock);
 	if (m->stopped) {
 		pthread_mutex_unlock(&m->lock);
@@ -149,7 +155,11 @@ AIPM_API int aipm_meter_stop(aipm_meter *m)
 
 AIPM_API void aipm_meter_free(aipm_meter *m)
 {
-	if (!m)
+	/* In a forked child the sampler thread does not exist and the files
+	 * are the parent's: stopping would wait for that thread forever and
+	 * end the parent's segment. The copy is left as it is (the child's
+	 * memory, its descriptors closed at exit or exec). */
+	if (!m || m->pid != getpid())
 		return;
 	if (!m->stopped)
 		aipm_meter_stop(m);

@@ -1,11 +1,11 @@
 /* sampler.c: see sampler.h.
  *
- * Three snapshot buffers rotate: the one being filled, the previous one
- * (for deltas) and the first one of the recording (cumulative values are
- * "since the first"), as turbostat alternates two. The sleep is a
- * condition wait with an absolute deadline on CLOCK_MONOTONIC, so stop()
- * wakes the thread at once; a deadline missed (a suspended machine, a
- * stalled disk) is skipped rather than caught up in a burst.
+ * The sleep is a condition wait with an absolute deadline on
+ * CLOCK_MONOTONIC, so stop() and sample_now() wake the thread at once; a
+ * deadline missed (a suspended machine, a stalled disk) is skipped rather
+ * than caught up in a burst. All sampling happens in the thread: sources
+ * are opened, sampled and closed there, so no source is ever touched by
+ * two threads.
  */
 #include "sampler.h"
 
@@ -15,86 +15,54 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
-#include "attrib.h"
 #include "aipm.h"
 #include "error.h"
 
 struct aipm_sampler {
 	struct aipm_sampler_config cfg;
-	pid_t *roots;
+	struct aipm_pipeline_config pcfg;
+	struct aipm_paths env;
+	uint64_t step_ns;
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond;      /* the thread's wake-up: stop, an extra sample */
+	pthread_cond_t done;      /* an extra sample was taken */
 	bool started, stop, stopped, thread_live;
 	int start_err;
 	char start_msg[1024];
+	/* sample_now requests, under lock */
+	uint64_t req_seq, done_seq;
+	char req_why[64];
+	struct timespec done_real;
 
-	struct aipm_source *src[16];
-	size_t nsrc;
-	_Atomic uint64_t reaped_ticks;
+	struct aipm_pipeline *pipe;
 	_Atomic bool tree_alive;
-	_Atomic uint64_t count;
 	_Atomic uint64_t cpu_ns;
-
-	struct aipm_snapshot a, b, first;
-	struct aipm_snapshot *cur, *prev;
 
 	pthread_mutex_t pub_lock;
 	struct aipm_snapshot latest;
 	bool have_latest;
 };
 
-int aipm_sources_open(const struct aipm_source_config *cfg, struct aipm_source **out, size_t *n)
+uint64_t aipm_interval_ns(double interval_s)
 {
-	*n = 0;
-	for (size_t i = 0; i < aipm_source_count; i++) {
-		struct aipm_source *s = NULL;
-		int r = aipm_source_registry[i]->open(cfg, &s);
-		if (r < 0) {
-			aipm_sources_close(out, *n);
-			if (s)
-				aipm_source_registry[i]->close(s);
-			return r;
-		}
-		s->ops = aipm_source_registry[i];
-		out[(*n)++] = s;
-	}
-	return 0;
+	if (!(interval_s * 1e9 >= (double)AIPM_MIN_INTERVAL_NS))
+		return AIPM_MIN_INTERVAL_NS;
+	if (interval_s * 1e9 >= (double)AIPM_MAX_INTERVAL_NS)
+		return AIPM_MAX_INTERVAL_NS;
+	return (uint64_t)(interval_s * 1e9);
 }
 
-void aipm_sources_close(struct aipm_source **src, size_t n)
+static void take(struct aipm_sampler *s, const char *edge, struct timespec *real_out)
 {
-	for (size_t i = 0; i < n; i++)
-		if (src[i])
-			src[i]->ops->close(src[i]);
-}
-
-void aipm_sources_sample(struct aipm_source **src, size_t n, struct aipm_snapshot *snap)
-{
-	clock_gettime(CLOCK_MONOTONIC, &snap->mono);
-	clock_gettime(CLOCK_REALTIME, &snap->real);
-	for (size_t i = 0; i < n; i++)
-		if (src[i]->available)
-			src[i]->ops->sample(src[i], snap);
-}
-
-static void take(struct aipm_sampler *s)
-{
-	struct aipm_snapshot *cur = s->cur;
-	uint64_t seq = atomic_load(&s->count);
-	cur->seq = seq;
-	cur->gpu_all_processes = s->cfg.gpu_all_processes;
-	aipm_sources_sample(s->src, s->nsrc, cur);
-	if (seq == 0) {
-		aipm_snapshot_derive(cur, NULL, cur);
-		aipm_snapshot_copy(&s->first, cur);
-	} else {
-		aipm_snapshot_derive(cur, s->prev, &s->first);
-	}
-	atomic_store(&s->tree_alive, cur->tree_alive || s->cfg.nroots == 0);
+	struct timespec mono, real;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	const struct aipm_snapshot *cur = aipm_pipeline_step(s->pipe, &mono, &real, edge);
+	/* A sample whose process scan failed says nothing about the tree. */
+	if (cur->tree_valid || s->cfg.nroots == 0)
+		atomic_store(&s->tree_alive, cur->tree_alive || s->cfg.nroots == 0);
 	if (s->cfg.publish) {
 		pthread_mutex_lock(&s->pub_lock);
 		if (aipm_snapshot_copy(&s->latest, cur) == 0)
@@ -103,39 +71,66 @@ static void take(struct aipm_sampler *s)
 	}
 	if (s->cfg.sink)
 		s->cfg.sink(s->cfg.sink_ctx, cur);
-	atomic_fetch_add(&s->count, 1);
-	struct aipm_snapshot *t = s->prev;
-	s->prev = s->cur;
-	s->cur = t;
+	if (real_out)
+		*real_out = real;
 }
 
-static void add_ns(struct timespec *t, uint64_t ns)
+static uint64_t ts_ns(const struct timespec *t) { return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec; }
+
+static struct timespec ns_ts(uint64_t ns)
 {
-	uint64_t total = (uint64_t)t->tv_nsec + ns;
-	t->tv_sec += (time_t)(total / 1000000000u);
-	t->tv_nsec = (long)(total % 1000000000u);
+	return (struct timespec){.tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u)};
 }
 
-static bool before(const struct timespec *a, const struct timespec *b)
+/* The next deadline on the grid after now: missed ones are skipped in one
+ * step, however many (a tiny interval after a long stall must not loop). */
+static uint64_t next_deadline(uint64_t next, uint64_t step, uint64_t now)
 {
-	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+	if (next > UINT64_MAX - step)
+		return UINT64_MAX;
+	next += step;
+	if (next < now) {
+		uint64_t k = (now - next) / step + 1;
+		next = k > (UINT64_MAX - next) / step ? UINT64_MAX : next + k * step;
+	}
+	return next;
+}
+
+/* Wait for the deadline, a stop or an extra-sample request; serve the
+ * requests as they come. Called and returns with the lock held; false on
+ * stop. */
+static bool wait_tick(struct aipm_sampler *s, uint64_t deadline)
+{
+	/* A deadline past what a timespec holds is "never": wait unbounded. */
+	struct timespec dl = ns_ts(deadline > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : deadline);
+	for (;;) {
+		if (s->stop)
+			return false;
+		if (s->req_seq != s->done_seq) {
+			uint64_t seq = s->req_seq;
+			char why[sizeof s->req_why];
+			memcpy(why, s->req_why, sizeof why);
+			pthread_mutex_unlock(&s->lock);
+			struct timespec real;
+			take(s, why, &real);
+			pthread_mutex_lock(&s->lock);
+			s->done_seq = seq;
+			s->done_real = real;
+			pthread_cond_broadcast(&s->done);
+			continue;
+		}
+		if (pthread_cond_timedwait(&s->cond, &s->lock, &dl) == ETIMEDOUT && !s->stop &&
+		    s->req_seq == s->done_seq)
+			return true;
+	}
 }
 
 static void *run(void *arg)
 {
 	struct aipm_sampler *s = arg;
-	pid_t tid = (pid_t)syscall(SYS_gettid);
-	struct aipm_source_config sc = {
-		.roots = s->roots,
-		.nroots = s->cfg.nroots,
-		.all_processes = s->cfg.all_processes,
-		.exclude_tids = s->cfg.exclude_own_thread ? &tid : NULL,
-		.nexclude_tids = s->cfg.exclude_own_thread ? 1 : 0,
-		.mem_interval_s = s->cfg.mem_interval_s,
-		.gpu_all_processes = s->cfg.gpu_all_processes,
-		.reaped_ticks = &s->reaped_ticks,
-	};
-	int r = aipm_sources_open(&sc, s->src, &s->nsrc);
+	int r = aipm_pipeline_open(&s->pipe, &s->pcfg);
+	if (r == 0 && s->cfg.publish && aipm_snapshot_init(&s->latest, aipm_pipeline_catalog(s->pipe)) < 0)
+		r = aipm_err(-ENOMEM, "out of memory starting the sampler");
 	pthread_mutex_lock(&s->lock);
 	if (r < 0) {
 		s->start_err = r;
@@ -147,32 +142,40 @@ static void *run(void *arg)
 	}
 	pthread_mutex_unlock(&s->lock);
 
-	struct timespec next, now;
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	take(s);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	uint64_t next = ts_ns(&now);
+	take(s, NULL, NULL);
 	pthread_mutex_lock(&s->lock);
 	s->started = true;
 	pthread_cond_broadcast(&s->cond);
-	uint64_t step = (uint64_t)(s->cfg.interval_s * 1e9);
 	for (;;) {
-		add_ns(&next, step);
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		while (before(&next, &now))
-			add_ns(&next, step); /* skip missed deadlines, stay on the grid */
-		int w = 0;
-		while (!s->stop && w != ETIMEDOUT)
-			w = pthread_cond_timedwait(&s->cond, &s->lock, &next);
-		if (s->stop)
+		next = next_deadline(next, s->step_ns, ts_ns(&now));
+		if (!wait_tick(s, next))
 			break;
 		pthread_mutex_unlock(&s->lock);
-		take(s);
+		take(s, NULL, NULL);
 		pthread_mutex_lock(&s->lock);
 	}
+	/* The edge at the end; a request that came with the stop is served by
+	 * it (marked with its why), so no caller waits for a sample that will
+	 * never be taken. */
+	uint64_t seq = s->req_seq;
+	char why[sizeof s->req_why];
+	memcpy(why, s->req_why, sizeof why);
+	bool pending = seq != s->done_seq;
 	pthread_mutex_unlock(&s->lock);
-	take(s); /* the edge at the end */
+	struct timespec real;
+	take(s, pending ? why : NULL, &real);
 	struct timespec cpu;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
-	atomic_store(&s->cpu_ns, (uint64_t)cpu.tv_sec * 1000000000u + (uint64_t)cpu.tv_nsec);
+	atomic_store(&s->cpu_ns, ts_ns(&cpu));
+	pthread_mutex_lock(&s->lock);
+	s->done_seq = seq;
+	s->done_real = real;
+	pthread_cond_broadcast(&s->done);
+	pthread_mutex_unlock(&s->lock);
 	return NULL;
 }
 
@@ -184,17 +187,22 @@ int aipm_sampler_start(struct aipm_sampler **out, const struct aipm_sampler_conf
 	if (!s)
 		return aipm_err(-ENOMEM, "out of memory starting the sampler");
 	s->cfg = *cfg;
-	if (cfg->nroots) {
-		s->roots = calloc(cfg->nroots, sizeof *s->roots);
-		if (!s->roots) {
-			free(s);
-			return aipm_err(-ENOMEM, "out of memory starting the sampler");
-		}
-		memcpy(s->roots, cfg->roots, cfg->nroots * sizeof *s->roots);
-	}
-	s->cfg.roots = s->roots;
-	s->cur = &s->a;
-	s->prev = &s->b;
+	s->step_ns = aipm_interval_ns(cfg->interval_s);
+	/* The environment is read here, in the caller's thread; the pipeline
+	 * copies the strings before the thread could see them change. */
+	if (cfg->paths)
+		s->env = *cfg->paths;
+	else
+		aipm_paths_from_env(&s->env);
+	s->pcfg = (struct aipm_pipeline_config){
+		.paths = s->env,
+		.roots = cfg->roots,
+		.nroots = cfg->nroots,
+		.all_processes = cfg->all_processes,
+		.gpu_all_processes = cfg->gpu_all_processes,
+		.exclude_own_thread = cfg->exclude_own_thread,
+		.mem_interval_s = cfg->mem_interval_s,
+	};
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->pub_lock, NULL);
 	pthread_condattr_t ca;
@@ -202,6 +210,7 @@ int aipm_sampler_start(struct aipm_sampler **out, const struct aipm_sampler_conf
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cond, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&s->done, NULL);
 	atomic_store(&s->tree_alive, true);
 	int r = pthread_create(&s->thread, NULL, run, s);
 	if (r) {
@@ -213,6 +222,9 @@ int aipm_sampler_start(struct aipm_sampler **out, const struct aipm_sampler_conf
 	while (!s->started)
 		pthread_cond_wait(&s->cond, &s->lock);
 	pthread_mutex_unlock(&s->lock);
+	/* The roots were copied by the pipeline. */
+	s->cfg.roots = NULL;
+	s->pcfg.roots = NULL;
 	if (s->start_err) {
 		int err = s->start_err;
 		char msg[sizeof s->start_msg];
@@ -221,6 +233,24 @@ int aipm_sampler_start(struct aipm_sampler **out, const struct aipm_sampler_conf
 		return aipm_err(err, "%s", msg);
 	}
 	*out = s;
+	return 0;
+}
+
+int aipm_sampler_sample_now(struct aipm_sampler *s, const char *why, struct timespec *real_out)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->stop || s->stopped) {
+		pthread_mutex_unlock(&s->lock);
+		return aipm_err(-EINVAL, "the sampler is stopped: no sample can be taken");
+	}
+	snprintf(s->req_why, sizeof s->req_why, "%s", why && *why ? why : "sample_now");
+	uint64_t seq = ++s->req_seq;
+	pthread_cond_broadcast(&s->cond);
+	while (s->done_seq < seq)
+		pthread_cond_wait(&s->done, &s->lock);
+	if (real_out)
+		*real_out = s->done_real;
+	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
 
@@ -246,23 +276,21 @@ void aipm_sampler_free(struct aipm_sampler *s)
 		else
 			aipm_sampler_stop(s);
 	}
-	aipm_sources_close(s->src, s->nsrc);
-	aipm_snapshot_free(&s->a);
-	aipm_snapshot_free(&s->b);
-	aipm_snapshot_free(&s->first);
 	aipm_snapshot_free(&s->latest);
+	aipm_pipeline_close(s->pipe);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->pub_lock);
 	pthread_cond_destroy(&s->cond);
-	free(s->roots);
+	pthread_cond_destroy(&s->done);
 	free(s);
 }
 
-size_t aipm_sampler_nsources(const struct aipm_sampler *s) { return s->nsrc; }
+size_t aipm_sampler_nsources(const struct aipm_sampler *s) { return aipm_pipeline_nsources(s->pipe); }
 const struct aipm_source *aipm_sampler_source(const struct aipm_sampler *s, size_t i)
 {
-	return i < s->nsrc ? s->src[i] : NULL;
+	return aipm_pipeline_source(s->pipe, i);
 }
+const struct aipm_catalog *aipm_sampler_catalog(const struct aipm_sampler *s) { return aipm_pipeline_catalog(s->pipe); }
 
 int aipm_sampler_latest(struct aipm_sampler *s, struct aipm_snapshot *dst)
 {
@@ -274,12 +302,11 @@ int aipm_sampler_latest(struct aipm_sampler *s, struct aipm_snapshot *dst)
 
 void aipm_sampler_add_reaped(struct aipm_sampler *s, const struct rusage *ru)
 {
-	uint64_t hz = (uint64_t)aipm_clk_tck();
 	uint64_t us = (uint64_t)ru->ru_utime.tv_sec * 1000000u + (uint64_t)ru->ru_utime.tv_usec +
 		      (uint64_t)ru->ru_stime.tv_sec * 1000000u + (uint64_t)ru->ru_stime.tv_usec;
-	atomic_fetch_add(&s->reaped_ticks, us * hz / 1000000u);
+	aipm_pipeline_add_reaped(s->pipe, us * 1000u);
 }
 
 bool aipm_sampler_tree_alive(const struct aipm_sampler *s) { return atomic_load(&s->tree_alive); }
-uint64_t aipm_sampler_count(const struct aipm_sampler *s) { return atomic_load(&s->count); }
+uint64_t aipm_sampler_count(const struct aipm_sampler *s) { return aipm_pipeline_count(s->pipe); }
 double aipm_sampler_cpu_s(const struct aipm_sampler *s) { return (double)atomic_load(&s->cpu_ns) / 1e9; }

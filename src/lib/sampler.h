@@ -1,8 +1,12 @@
 /* sampler.h: the clock of aipm. One thread, absolute deadlines on
- * CLOCK_MONOTONIC (no drift over hours), every source sampled back to back,
- * interval values derived from the previous snapshot, then the snapshot is
+ * CLOCK_MONOTONIC (no drift over hours), each tick one pipeline step
+ * (pipeline.h: every source, health, derivation), then the snapshot is
  * handed to the sink (the recording writer) and published for readers (the
  * exporter) who never touch hardware themselves.
+ *
+ * Off-grid samples: aipm_sampler_sample_now() wakes the thread for one
+ * extra step at once (a phase edge), marked with why; the grid of regular
+ * samples goes on unchanged.
  */
 #ifndef AIPM_SAMPLER_H
 #define AIPM_SAMPLER_H
@@ -11,14 +15,20 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "pipeline.h"
 #include "snapshot.h"
 #include "source.h"
 
 struct aipm_sampler;
 
+/* The interval's bounds: shorter would spin, longer is never reached
+ * (about 31 years) and would overflow the nanosecond step. */
+#define AIPM_MIN_INTERVAL_NS 1000ull
+#define AIPM_MAX_INTERVAL_NS 1000000000000000000ull
+
 struct aipm_sampler_config {
-	double interval_s;       /* > 0 */
-	double mem_interval_s;   /* PSS/USS and temperatures cadence */
+	double interval_s;       /* > 0; saturated to the bounds above */
+	double mem_interval_s;   /* the slow tier: PSS/USS and temperatures */
 	const pid_t *roots;      /* the tree; none = whole machine */
 	size_t nroots;
 	/* With no roots: list every process of the machine in each snapshot
@@ -28,12 +38,18 @@ struct aipm_sampler_config {
 	/* Measuring the calling process (library mode): the sampler thread's
 	 * own CPU time is subtracted from the tree. */
 	bool exclude_own_thread;
+	/* Paths for the sources; NULL: read from the environment by
+	 * aipm_sampler_start, in the caller's thread (never the sampler's). */
+	const struct aipm_paths *paths;
 	/* Keep a copy of the latest snapshot for aipm_sampler_latest(). */
 	bool publish;
 	/* Called in the sampler thread after each snapshot is derived. */
 	void (*sink)(void *ctx, const struct aipm_snapshot *snap);
 	void *sink_ctx;
 };
+
+/* interval_s in ns, saturated to [AIPM_MIN_INTERVAL_NS, AIPM_MAX_INTERVAL_NS]. */
+uint64_t aipm_interval_ns(double interval_s);
 
 /* Start the thread; returns once the sources are open and the first
  * snapshot is taken. -errno with aipm_error_last() on failure. */
@@ -43,24 +59,26 @@ int aipm_sampler_start(struct aipm_sampler **out, const struct aipm_sampler_conf
 void aipm_sampler_stop(struct aipm_sampler *s);
 void aipm_sampler_free(struct aipm_sampler *s);
 
-/* Sources, for metadata and probe (valid between start and free). */
+/* One extra sample now, off the grid, marked with why (the line gets a
+ * top-level "edge"); *real_out is its CLOCK_REALTIME. Waits for it. Not to
+ * be called from the sink. -EINVAL once the sampler is stopped. */
+int aipm_sampler_sample_now(struct aipm_sampler *s, const char *why, struct timespec *real_out);
+
+/* Sources and their catalog, for metadata and probe (valid between start
+ * and free; their health is final once stopped). */
 size_t aipm_sampler_nsources(const struct aipm_sampler *s);
 const struct aipm_source *aipm_sampler_source(const struct aipm_sampler *s, size_t i);
+const struct aipm_catalog *aipm_sampler_catalog(const struct aipm_sampler *s);
 
-/* Copy of the latest published snapshot (needs cfg.publish). */
+/* Copy of the latest published snapshot (needs cfg.publish); dst must be
+ * initialised with aipm_sampler_catalog(). */
 int aipm_sampler_latest(struct aipm_sampler *s, struct aipm_snapshot *dst);
 /* CPU time of descendants reaped with wait4 (run mode, subreaper). */
 void aipm_sampler_add_reaped(struct aipm_sampler *s, const struct rusage *ru);
-/* False once every member of the tree has ended. */
+/* False once every member of the tree has ended (zombies count as ended). */
 bool aipm_sampler_tree_alive(const struct aipm_sampler *s);
 /* Samples taken, and the sampler thread's own CPU time (its overhead). */
 uint64_t aipm_sampler_count(const struct aipm_sampler *s);
 double aipm_sampler_cpu_s(const struct aipm_sampler *s);
-
-/* Open every registered source with cfg (used by the sampler and probe). */
-int aipm_sources_open(const struct aipm_source_config *cfg, struct aipm_source **out, size_t *n);
-void aipm_sources_close(struct aipm_source **src, size_t n);
-/* One synchronous sample of all sources into snap (no derivation). */
-void aipm_sources_sample(struct aipm_source **src, size_t n, struct aipm_snapshot *snap);
 
 #endif

@@ -1,13 +1,24 @@
-/* snapshot.h: one sample of everything aipm measures, at one instant.
+/* snapshot.h: the measurement model. What aipm can measure (the catalog)
+ * and one sample of it (a snapshot), shared by every stage.
  *
- * Sources fill their part of a snapshot (raw cumulative counters, never
- * rates); the sampler then derives the interval quantities (powers, shares,
- * attributed energy) from two consecutive snapshots and publishes the result.
- * Nobody changes a published snapshot: the recording writer and the HTTP
- * exporter only read it.
+ * The catalog is published once, while the sources open: each source
+ * appends the energy domains, devices and sensors it will measure and keeps
+ * the ids it got back. Nothing is added later, so an id names the same
+ * thing in every snapshot of a run. Consumers (attribution, the writer, the
+ * exporter) iterate the catalog; none of them knows a source by name.
  *
- * Missing is not zero: every group carries a validity flag, and a zone or
- * GPU field that could not be read is marked so, never written as 0.
+ * A snapshot holds values keyed by catalog id, arrays sized from the
+ * catalog, each value with its validity. Before every sample the sampler
+ * clears them (nothing valid); a source then sets what it read through the
+ * helpers below and never sets a count. A value a source did not set is
+ * therefore absent: missing is not zero. Lists that change from sample to
+ * sample (the process table, each GPU's processes) grow as needed; nothing
+ * truncates silently.
+ *
+ * Cumulative counters (energy, CPU time) are raw and owned by their
+ * source; the sampler derives interval quantities (powers, shares,
+ * attributed energy, see attrib.h) from two consecutive snapshots and then
+ * publishes the snapshot, which nobody changes afterwards.
  */
 #ifndef AIPM_SNAPSHOT_H
 #define AIPM_SNAPSHOT_H
@@ -18,49 +29,90 @@
 #include <sys/types.h>
 #include <time.h>
 
+#define AIPM_NAME_LEN 64
+/* Limits of the recording reader (analysis/line.h), which sizes its tables
+ * by them; the model itself has no fixed limit. */
 #define AIPM_MAX_ZONES 64
 #define AIPM_MAX_GPUS 16
-#define AIPM_MAX_GPU_PROCS 64
-#define AIPM_MAX_TEMPS 64
-#define AIPM_NAME_LEN 64
 
-enum aipm_zone_kind {
-	AIPM_ZONE_PACKAGE,
-	AIPM_ZONE_CORE,
-	AIPM_ZONE_UNCORE,
-	AIPM_ZONE_DRAM,
-	AIPM_ZONE_PSYS,
-	AIPM_ZONE_OTHER,
+/* ---- the catalog ---------------------------------------------------- */
+
+enum aipm_domain_kind {
+	AIPM_DOMAIN_PACKAGE,
+	AIPM_DOMAIN_CORE,
+	AIPM_DOMAIN_UNCORE,
+	AIPM_DOMAIN_DRAM,
+	AIPM_DOMAIN_PSYS,
+	AIPM_DOMAIN_OTHER,
 };
 
-/* One RAPL zone. name is unique in a snapshot: "package-0", "core-0",
- * "uncore-0", "dram-0", "psys" (socket suffix from the parent package). */
-struct aipm_zone {
-	char name[AIPM_NAME_LEN];
-	enum aipm_zone_kind kind;
-	int socket;          /* -1 when the zone belongs to no package (psys) */
-	bool valid;          /* read successfully in this sample */
-	uint64_t energy_uj;  /* cumulative since the source opened, unwrapped */
+/* One energy domain (a RAPL zone). Domains nest: psys contains the
+ * packages, a package its core and uncore; DRAM is separate. parent says
+ * which domain's energy already includes this one's, so a view never adds
+ * a domain to its parent. */
+struct aipm_domain {
+	char name[AIPM_NAME_LEN]; /* unique: "package-0", "core-0", "dram-0", "psys" */
+	const char *source;       /* ops->name of the source that measures it */
+	enum aipm_domain_kind kind;
+	int socket;               /* -1 when the domain belongs to no package */
+	int parent;               /* id of the containing domain, -1 if none */
+};
+
+/* One device (a GPU). The recording writes each vendor under its own
+ * section ("gpu" for NVIDIA, as AIPowerMeter does; "<vendor>_gpu" for any
+ * other), keyed by the vendor's index, so indices never collide. */
+struct aipm_device {
+	const char *source;
+	char vendor[16];          /* "nvidia", "amd": lower case, [a-z0-9] */
+	unsigned index;           /* the vendor library's index */
+	char name[96];
+	char uuid[96];
+	bool energy_integrated;   /* no energy counter: integrated from power */
+};
+
+/* One scalar sensor (a temperature). */
+struct aipm_sensor {
+	const char *source;
+	char name[AIPM_NAME_LEN]; /* "coretemp/Package id 0", "thermal/acpitz" */
+	const char *unit;         /* "celsius" */
+};
+
+struct aipm_catalog {
+	struct aipm_domain *domains;
+	size_t ndomains, domains_cap;
+	struct aipm_device *devices;
+	size_t ndevices, devices_cap;
+	struct aipm_sensor *sensors;
+	size_t nsensors, sensors_cap;
+	/* The sources, by index (ops->name), for per-source health. */
+	const char **sources;
+	size_t nsources, sources_cap;
+};
+
+/* Append one entry; returns its id (>= 0) or -ENOMEM. */
+int aipm_catalog_add_domain(struct aipm_catalog *c, const struct aipm_domain *d);
+int aipm_catalog_add_device(struct aipm_catalog *c, const struct aipm_device *d);
+/* A GPU device from its parts (strings copied, cut to fit). */
+int aipm_catalog_add_gpu(struct aipm_catalog *c, const char *source, const char *vendor, unsigned index,
+			 const char *name, const char *uuid, bool energy_integrated);
+int aipm_catalog_add_sensor(struct aipm_catalog *c, const struct aipm_sensor *s);
+int aipm_catalog_add_source(struct aipm_catalog *c, const char *name);
+void aipm_catalog_free(struct aipm_catalog *c);
+const char *aipm_domain_kind_name(enum aipm_domain_kind k);
+/* The recording section of a device: "gpu" for NVIDIA, "<vendor>_gpu". */
+void aipm_device_section(const struct aipm_device *d, char *out, size_t n);
+
+/* ---- values --------------------------------------------------------- */
+
+struct aipm_domain_value {
+	bool valid;          /* read in this sample */
+	uint64_t energy_uj;  /* the source's cumulative count, unwrapped */
 	/* derived by the sampler */
-	double power_w;      /* over the last interval; valid only if valid */
-	double energy_j;     /* cumulative since the recording started */
+	double power_w;      /* over the last interval; NAN unless both ends valid */
+	double energy_j;     /* since the first sample; never goes back */
 };
 
-/* One process of the measured tree. Keyed by (pid, start_ticks): a reused
- * pid is a new process. */
-struct aipm_proc {
-	pid_t pid;
-	uint64_t start_ticks;   /* field 22 of /proc/PID/stat */
-	char comm[32];
-	uint64_t cpu_ticks;     /* utime + stime, cumulative, USER_HZ ticks */
-	bool mem_valid;         /* PSS/USS read (possibly at --mem-interval) */
-	uint64_t pss_bytes, uss_bytes, rss_bytes;
-	/* derived by the sampler */
-	double cpu_share;       /* of the whole machine's busy CPU time, [0,1] */
-	double mem_share;       /* PSS over the machine's used memory, [0,1] */
-};
-
-/* Validity bits of struct aipm_gpu.fields */
+/* Validity bits of struct aipm_gpu_value.fields */
 enum {
 	AIPM_GPU_ENERGY = 1u << 0, /* energy_mj: from the counter or integrated */
 	AIPM_GPU_POWER = 1u << 1,
@@ -68,103 +120,142 @@ enum {
 	AIPM_GPU_MEM = 1u << 3,
 	AIPM_GPU_TEMP = 1u << 4,
 	AIPM_GPU_LIMIT = 1u << 5,
-	AIPM_GPU_PROC_UTIL = 1u << 6, /* per-process SM use is supported */
-	AIPM_GPU_PROC_MEM = 1u << 7,
+	AIPM_GPU_PROC_UTIL = 1u << 6, /* per-process use was read */
+	AIPM_GPU_PROC_MEM = 1u << 7,  /* per-process memory was read */
+	AIPM_GPU_MEM_UTIL = 1u << 8,  /* mem_util (NVIDIA's memory controller use) */
 };
 
 struct aipm_gpu_proc {
-	pid_t pid;             /* as seen from aipm's PID namespace */
-	bool in_experiment;    /* member of the measured tree (or --gpu-all-processes) */
+	pid_t pid;             /* as seen from aipm's PID namespace; 0 if not visible */
 	unsigned sm_util;      /* percent since the previous sample; 0 if none seen */
 	bool mem_valid;
 	uint64_t mem_bytes;
+	/* derived by attribution (membership.c) */
+	bool in_experiment;
 };
 
-struct aipm_gpu {
-	unsigned index;
-	char name[96];
-	char uuid[96];
+struct aipm_gpu_value {
 	bool valid;                 /* answered this sample (false once lost) */
 	unsigned fields;            /* AIPM_GPU_* validity bits */
-	bool energy_integrated;     /* no counter: energy integrated from power */
 	uint64_t energy_mj;         /* cumulative since open, never goes back */
 	double power_w;
-	unsigned sm_util, mem_util; /* percent, as NVML gives them */
+	unsigned sm_util, mem_util; /* percent */
 	uint64_t mem_used_bytes, mem_total_bytes;
 	double temp_c;
 	double power_limit_w;
-	size_t nprocs;
-	struct aipm_gpu_proc procs[AIPM_MAX_GPU_PROCS];
+	/* The processes on the GPU. procs_complete: the list was read whole
+	 * this sample; when false the experiment's share is unknown (a share
+	 * over a truncated list would be wrong), never guessed. */
+	bool procs_complete;
+	size_t nprocs, procs_cap;
+	struct aipm_gpu_proc *procs;
 	/* derived by the sampler */
-	double energy_j;            /* cumulative since the recording started */
-	double exp_share;           /* experiment's share of this GPU's SM use, [0,1] */
+	double energy_j;            /* since the first sample */
+	bool share_valid;           /* exp_share is known */
+	double exp_share;           /* experiment's share of this GPU, [0,1] */
 	double attributed_energy_j; /* cumulative */
 };
 
-struct aipm_temp {
-	char name[AIPM_NAME_LEN]; /* "coretemp/Package id 0", "thermal/acpitz" */
-	double celsius;
+struct aipm_sensor_value {
+	bool valid; /* an unreadable sensor (EIO, ENODATA) is not valid */
+	double value;
+};
+
+/* One process of the process table. Keyed by (pid, start_ticks): a reused
+ * pid is a new process. */
+struct aipm_proc {
+	pid_t pid;
+	uint64_t start_ticks;   /* field 22 of /proc/PID/stat */
+	char comm[32];
+	bool alive;             /* false for a zombie: it ended, its times are final */
+	uint64_t cpu_ns;        /* its own CPU time (all threads), cumulative */
+	bool mem_valid;         /* PSS/USS read (possibly at the slow cadence) */
+	uint64_t pss_bytes, uss_bytes, rss_bytes;
+	/* derived by the sampler */
+	double cpu_share;       /* of the whole machine's busy CPU time, [0,1] */
+	double mem_share;       /* PSS over the machine's used memory, [0,1] */
 };
 
 struct aipm_snapshot {
+	const struct aipm_catalog *cat;
 	uint64_t seq;              /* 0 for the first sample of a recording */
 	struct timespec mono;      /* CLOCK_MONOTONIC at the sample */
 	struct timespec real;      /* CLOCK_REALTIME at the sample */
+	bool slow;                 /* the slow tier (PSS/USS, temperatures) was read */
+	char edge[64];             /* off-grid sample: why it was taken; "" on the grid */
 
-	/* RAPL (rapl.c) */
-	bool rapl_valid;
-	size_t nzones;
-	struct aipm_zone zones[AIPM_MAX_ZONES];
+	/* Keyed by catalog id; sized by aipm_snapshot_init. */
+	struct aipm_domain_value *domains;   /* [cat->ndomains] */
+	struct aipm_gpu_value *gpus;         /* [cat->ndevices] */
+	struct aipm_sensor_value *sensors;   /* [cat->nsensors] */
+	bool *source_ok;                     /* [cat->nsources]: available and sample() succeeded */
 
-	/* The machine (procfs.c): /proc/stat and /proc/meminfo */
+	/* The machine: /proc/stat busy time (USER_HZ ticks converted to ns)
+	 * and /proc/meminfo. */
 	bool sys_valid;
-	uint64_t sys_busy_ticks, sys_total_ticks;
+	uint64_t sys_busy_ns, sys_total_ns;
+	bool meminfo_valid;
 	uint64_t mem_total_bytes, mem_available_bytes;
 
-	/* The measured process tree (procfs.c). procs is owned by the
-	 * snapshot and grown by the source; never shrunk. */
+	/* The process table: the experiment's processes (machine-wide mode:
+	 * every process), sorted by pid. Filled by the process source with
+	 * aipm_snapshot_add_proc; membership is decided by membership.c. */
 	bool tree_valid;
 	size_t nprocs, procs_cap;
 	struct aipm_proc *procs;
 	/* Cumulative CPU time of the whole tree since it was first seen,
-	 * including members that ended (cutime/cstime of live members, rusage
-	 * of what aipm reaped). Never goes back. */
-	uint64_t tree_cpu_ticks;
-	bool tree_alive;           /* at least one member still exists */
-
-	/* NVML (nvml.c) */
-	bool gpu_valid;
-	bool gpu_all_processes;
-	size_t ngpus;
-	struct aipm_gpu gpus[AIPM_MAX_GPUS];
-
-	/* Temperatures (hwmon.c) */
-	size_t ntemps;
-	struct aipm_temp temps[AIPM_MAX_TEMPS];
+	 * members that ended included. Never goes back (the sampler holds it). */
+	uint64_t tree_cpu_ns;
+	bool tree_alive;           /* at least one member is alive (not a zombie) */
+	bool gpu_all_processes;    /* every GPU process is the experiment's */
 
 	/* Derived by the sampler (attrib.c) from the previous snapshot. */
 	double interval_s;         /* 0 for the first sample */
-	double tree_cpu_share;     /* tree CPU over machine busy CPU, [0,1] */
+	double tree_cpu_share;     /* charged tree CPU over machine busy CPU, [0,1] */
+	uint64_t tree_cpu_carry_ns; /* tree CPU not yet charged (tick rounding), see attrib.c */
 	double tree_mem_share;     /* tree PSS over machine used memory, [0,1] */
 	bool tree_mem_valid;       /* some member's PSS/USS was read */
 	uint64_t tree_pss_bytes, tree_uss_bytes; /* summed over those members */
 	double attributed_cpu_j;   /* cumulative: share x package energy */
 	double attributed_dram_j;  /* cumulative: mem share x dram energy */
 	double attributed_gpu_j;   /* cumulative over all GPUs */
-	double tree_cpu_s;         /* cumulative tree CPU time, seconds */
+	double tree_cpu_s;         /* cumulative tree CPU time since the first sample, s */
 };
 
-/* Allocate/free the process array; copy a snapshot (deep). */
-void aipm_snapshot_init(struct aipm_snapshot *s);
+/* Size the value arrays from cat (which must outlive s); -ENOMEM. */
+int aipm_snapshot_init(struct aipm_snapshot *s, const struct aipm_catalog *cat);
 void aipm_snapshot_free(struct aipm_snapshot *s);
+/* Deep copy into dst (initialised with the same catalog); -ENOMEM. */
 int aipm_snapshot_copy(struct aipm_snapshot *dst, const struct aipm_snapshot *src);
-/* Make room for n processes; -ENOMEM on failure. */
-int aipm_snapshot_reserve_procs(struct aipm_snapshot *s, size_t n);
+/* Forget every value before a sample: nothing valid, lists empty. */
+void aipm_snapshot_clear(struct aipm_snapshot *s);
 
-/* Zone-kind helpers */
-const char *aipm_zone_kind_name(enum aipm_zone_kind k);
-/* Sum of the derived power of every valid zone of one kind; false if none. */
-bool aipm_snapshot_kind_power(const struct aipm_snapshot *s, enum aipm_zone_kind k, double *out_w);
-bool aipm_snapshot_kind_energy(const struct aipm_snapshot *s, enum aipm_zone_kind k, double *out_j);
+/* ---- what sources call ---------------------------------------------- */
+
+/* Set a domain's cumulative energy; valid says whether it was read now
+ * (a source that holds the cumulative of an unreadable counter still
+ * passes it, with valid false). */
+void aipm_snapshot_set_energy(struct aipm_snapshot *s, int id, uint64_t energy_uj, bool valid);
+void aipm_snapshot_set_sensor(struct aipm_snapshot *s, int id, double value);
+struct aipm_gpu_value *aipm_snapshot_gpu(struct aipm_snapshot *s, int id);
+/* The GPU's entry for pid, appended when new; NULL only when out of
+ * memory (the caller then clears procs_complete). */
+struct aipm_gpu_proc *aipm_snapshot_gpu_proc(struct aipm_snapshot *s, int id, pid_t pid);
+/* Append a process to the table (zeroed); NULL when out of memory. */
+struct aipm_proc *aipm_snapshot_add_proc(struct aipm_snapshot *s);
+
+/* Grow an array *p of elements of size so it holds need (doubling from
+ * 8): 0, or -ENOMEM with *p untouched. For the model's lists and the
+ * sources' own, so nothing has a fixed limit. */
+int aipm_grow(void **p, size_t *cap, size_t need, size_t size);
+
+/* ---- small queries -------------------------------------------------- */
+
+/* Sum of the derived power of every valid domain of one kind; false if none. */
+bool aipm_snapshot_kind_power(const struct aipm_snapshot *s, enum aipm_domain_kind k, double *out_w);
+/* Sum of the cumulative energy of every domain of one kind; false if none. */
+bool aipm_snapshot_kind_energy(const struct aipm_snapshot *s, enum aipm_domain_kind k, double *out_j);
+/* Some domain of this kind is in the catalog. */
+bool aipm_catalog_has_kind(const struct aipm_catalog *c, enum aipm_domain_kind k);
 
 #endif

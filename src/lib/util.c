@@ -242,6 +242,58 @@ void aipm_buf_u64(struct aipm_buf *b, uint64_t v)
 	aipm_buf_put(b, tmp + i, sizeof tmp - (size_t)i);
 }
 
+/* Length of the UTF-8 sequence at p (1..4), or 0 when the bytes there are
+ * not UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above
+ * U+10FFFF). Stops at a NUL: a continuation byte is never 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned c = p[0];
+	if (c < 0x80)
+		return 1;
+	if (c < 0xC2 || c > 0xF4 || (p[1] & 0xC0) != 0x80)
+		return 0;
+	if (c < 0xE0)
+		return 2;
+	if ((p[2] & 0xC0) != 0x80 || (c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F))
+		return 0;
+	if (c < 0xF0)
+		return 3;
+	if ((p[3] & 0xC0) != 0x80 || (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
+		return 0;
+	return 4;
+}
+
+static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
+
+bool aipm_utf8_valid(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_len(p);
+		if (!n)
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+void aipm_buf_utf8(struct aipm_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (n) {
+			p += n;
+			continue;
+		}
+		aipm_buf_put(b, (const char *)run, (size_t)(p - run));
+		aipm_buf_put(b, replacement, 3);
+		run = ++p; /* one U+FFFD per byte that starts no sequence */
+	}
+	aipm_buf_put(b, (const char *)run, (size_t)(p - run));
+}
+
+/* JSON text is UTF-8 (RFC 8259): bytes that are not, from a process name
+ * or a sysfs label, become U+FFFD, so a line is always valid JSON. */
 void aipm_buf_json_str(struct aipm_buf *b, const char *s)
 {
 	aipm_buf_put(b, "\"", 1);
@@ -253,10 +305,18 @@ void aipm_buf_json_str(struct aipm_buf *b, const char *s)
 		case '\r': aipm_buf_put(b, "\\r", 2); break;
 		case '\t': aipm_buf_put(b, "\\t", 2); break;
 		default:
-			if (*p < 0x20)
+			if (*p < 0x20) {
 				aipm_buf_printf(b, "\\u%04x", *p);
-			else
+			} else if (*p < 0x80) {
 				aipm_buf_put(b, (const char *)p, 1);
+			} else {
+				size_t n = utf8_len(p);
+				if (n)
+					aipm_buf_put(b, (const char *)p, n);
+				else
+					aipm_buf_put(b, replacement, 3);
+				p += n ? n - 1 : 0;
+			}
 		}
 	}
 	aipm_buf_put(b, "\"", 1);

@@ -66,7 +66,12 @@ void aipm_buf_puts(struct aipm_buf *b, const char *s);
 void aipm_buf_printf(struct aipm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void aipm_buf_double(struct aipm_buf *b, double v);
 void aipm_buf_u64(struct aipm_buf *b, uint64_t v);
-/* A JSON string literal with escapes, quotes included. */
+/* A JSON string literal with escapes, quotes included; bytes that are not
+ * UTF-8 become U+FFFD. */
 void aipm_buf_json_str(struct aipm_buf *b, const char *s);
+/* Append s with every byte that starts no UTF-8 sequence replaced by
+ * U+FFFD (for text built by cJSON, which copies strings raw). */
+void aipm_buf_utf8(struct aipm_buf *b, const char *s);
+bool aipm_utf8_valid(const char *s);
 
 #endif

@@ -29,6 +29,9 @@ def main(argv):
                 allow_bad -= 1
             else:
                 bad.append("line %d does not parse" % i)
+            # A cut line is where a killed run ended: what follows is a
+            # new segment (--append), not a continuation.
+            prev = None
             continue
         if rec == "END OF RECORDING SEGMENT":
             prev = None

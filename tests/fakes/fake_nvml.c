@@ -21,6 +21,8 @@
  *   gpuN.mem2_rc=25        GetMemoryInfo_v2 answers this (plain call works)
  *   gpuN.putil=0           GetProcessUtilization answers NOT_SUPPORTED
  *   gpuN.util_every=K      a utilisation sample only every K ticks
+ *   gpuN.always_more=1     the process lists grow faster than they can be read:
+ *                          INSUFFICIENT_SIZE with a larger count, every call
  *   gpuN.proc=PID SM MEM FROM TO   (repeatable) a process on the GPU from
  *                          tick FROM to TO (0: forever) using SM percent and
  *                          MEM bytes; PID "child" is the first child of the
@@ -42,8 +44,8 @@
 #include "../../src/lib/sources/nvml_api.h"
 
 #define API __attribute__((visibility("default")))
-#define MAXG 8
-#define MAXP 128
+#define MAXG 32
+#define MAXP 256
 
 struct fproc {
 	long pid; /* -1: the caller's first child */
@@ -63,6 +65,7 @@ struct fgpu {
 	unsigned long long mem_total, mem_used, mem_reserved;
 	int putil;
 	unsigned util_every;
+	int always_more;
 	unsigned nprocs;
 	struct fproc procs[MAXP];
 	unsigned tick;
@@ -141,6 +144,8 @@ static void set_gpu(struct fgpu *g, const char *k, const char *v)
 		g->mem_reserved = n;
 	else if (!strcmp(k, "putil"))
 		g->putil = (int)n;
+	else if (!strcmp(k, "always_more"))
+		g->always_more = (int)n;
 	else if (!strcmp(k, "util_every"))
 		g->util_every = n ? (unsigned)n : 1;
 	else if (!strcmp(k, "proc") && g->nprocs < MAXP) {
@@ -379,6 +384,10 @@ static nvmlReturn_t procs(nvmlDevice_t d, unsigned *count, void *buf, unsigned s
 	unsigned n = 0;
 	for (unsigned i = 0; i < g->nprocs; i++)
 		n += active(&g->procs[i], g->tick);
+	if (g->always_more) {
+		*count = *count * 2 + 100;
+		return NVML_ERROR_INSUFFICIENT_SIZE;
+	}
 	if (*count < n || (n && !buf)) {
 		*count = n;
 		return NVML_ERROR_INSUFFICIENT_SIZE;
@@ -467,6 +476,8 @@ API nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t d, nvmlProcessUtil
 	}
 	if (!n)
 		return NVML_ERROR_NOT_FOUND;
+	if (g->always_more)
+		n = cap * 2 + 100;
 	if (!buf || n > cap) {
 		*count = n;
 		return NVML_ERROR_INSUFFICIENT_SIZE;

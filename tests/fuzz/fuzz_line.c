@@ -177,30 +177,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifdef AIPM_FUZZ_DRIVER
+/* The driver of every harness (fuzz_driver.h, -DAIPM_FUZZ_DRIVER): splices
+ * of newlines, markers and JSON punctuation, so seams, truncation and
+ * corrupt lines are all exercised without libFuzzer. */
+static const char *const fuzz_tokens[] = {"\n", "\"END OF RECORDING SEGMENT\"\n", "{", "}", "\"", ",", "1e308",
+					  "-0", "null", "\"timestamp\": 1e20", "\n\n", "\\u0000", "[", "]", "-1",
+					  "\"amd_gpu\": {\"per_gpu_energy\": {\"3\": 5}}, ", "\"edge\": \"x\", "};
 #include "fuzz_driver.h"
-
-/* Splices with newlines, markers and JSON punctuation, so seams,
- * truncation and corrupt lines are all exercised without libFuzzer. */
-static const char *const tokens[] = {"\n", "\"END OF RECORDING SEGMENT\"\n", "{", "}", "\"", ",", "1e308", "-0",
-				     "null", "\"timestamp\": 1e20", "\n\n", "\\u0000", "[", "]", "-1",
-				     "\"amd_gpu\": {\"per_gpu_energy\": {\"3\": 5}}, ", "\"edge\": \"x\", "};
-
-int main(int argc, char **argv)
-{
-	long rounds = argc > 1 ? atol(argv[1]) : 200;
-	static char seed[1 << 15];
-	for (int i = 2; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		if (!f) {
-			fprintf(stderr, "fuzz driver: cannot read seed %s\n", argv[i]);
-			return 1;
-		}
-		size_t n = fread(seed, 1, sizeof seed, f);
-		fclose(f);
-		fuzz_rounds(seed, n, rounds, tokens, sizeof tokens / sizeof tokens[0]);
-		printf("ok - %ld mutations of %s\n", rounds, argv[i]);
-	}
-	return 0;
-}
-#endif

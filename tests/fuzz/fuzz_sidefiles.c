@@ -12,6 +12,8 @@
  *
  * Built like fuzz_line.c: with libFuzzer (tests/fuzz/run.sh) and, with
  * -DAIPM_FUZZ_DRIVER, as a plain program replaying seeds and mutations.
+ * Seeds: tests/fuzz/corpus/sidefiles, each the side files of a fixture
+ * recording joined (and every input a fuzzer crashed on).
  */
 #include <cJSON.h>
 #include <math.h>
@@ -81,7 +83,7 @@ static void read_all(void)
 	struct aipm_meta m;
 	if (aipm_meta_read(dir, &m) == 0) {
 		char r[512], f[512];
-		aipm_meta_unmeasured(&m, AIPM_PROVIDES_GPU_ENERGY, r, sizeof r, f, sizeof f);
+		aipm_meta_unmeasured(&m, AIPM_META_GPU_ENERGY, r, sizeof r, f, sizeof f);
 		aipm_meta_gpu(&m, "nvidia", 0);
 		aipm_meta_free(&m);
 	}
@@ -166,43 +168,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifdef AIPM_FUZZ_DRIVER
+/* The driver of every harness (fuzz_driver.h, -DAIPM_FUZZ_DRIVER); its
+ * seeds are the joined side files of tests/fuzz/corpus/sidefiles. */
+static const char *const fuzz_tokens[] = {"\n", "{", "}", "[", "]", "\"", ",", ":", "1e308", "-1", "null",
+					  "\"timestamp\": 1795634401.5", "\"event\": \"end\"", "\"event\": \"begin\"",
+					  "\"name\": \"train\"", "\"end_training_epoch\": \"2026-11-25T19:20:01\"",
+					  "\\u0000", SEP, "\"provides\": [\"gpu_energy\"]", "\"available\": false"};
 #include "fuzz_driver.h"
-
-static const char *const tokens[] = {"\n", "{", "}", "[", "]", "\"", ",", ":", "1e308", "-1", "null",
-				     "\"timestamp\": 1795634401.5", "\"event\": \"end\"", "\"event\": \"begin\"",
-				     "\"name\": \"train\"", "\"end_training_epoch\": \"2026-11-25T19:20:01\"",
-				     "\\u0000", SEP, "\"provides\": [\"gpu_energy\"]", "\"available\": false"};
-
-/* Seeds: each argument is a recording directory; its side files, joined. */
-static size_t seed_of(const char *d, char *buf, size_t cap)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		char path[4096];
-		snprintf(path, sizeof path, "%s/%s", d, files[i]);
-		if (i && n + sizeof SEP < cap) {
-			memcpy(buf + n, SEP, sizeof SEP - 1);
-			n += sizeof SEP - 1;
-		}
-		FILE *f = fopen(path, "rb");
-		if (f) {
-			n += fread(buf + n, 1, cap / 8, f);
-			fclose(f);
-		}
-	}
-	return n;
-}
-
-int main(int argc, char **argv)
-{
-	long rounds = argc > 1 ? atol(argv[1]) : 100;
-	static char seed[1 << 15];
-	for (int i = 2; i < argc; i++) {
-		size_t n = seed_of(argv[i], seed, sizeof seed);
-		fuzz_rounds(seed, n, rounds, tokens, sizeof tokens / sizeof tokens[0]);
-		printf("ok - %ld mutations of the side files of %s\n", rounds, argv[i]);
-	}
-	return 0;
-}
-#endif

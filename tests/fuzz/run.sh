@@ -3,8 +3,12 @@
 #   sh tests/fuzz/run.sh [SECONDS] [HARNESS...]   (default 60; fuzz_line fuzz_sidefiles)
 # Builds each harness with clang straight from the sources it needs (the
 # library's code gets coverage instrumentation this way), seeds it from the
-# fixture recordings, and fails on any crash, leak or sanitizer report.
-# Prints each harness's executions, for the record.
+# fixture recordings and its smoke corpus (tests/fuzz/corpus/line and
+# sidefiles: every input a fuzzer ever crashed on), and fails on any crash,
+# leak or sanitizer report (-error_exitcode=1: libFuzzer's default exit 77
+# would count as a skip). Prints each harness's executions; a crash leaves
+# its input in $AIPM_FUZZ_ARTIFACTS (default: the work directory), to be
+# added to the corpus once fixed.
 set -eu
 secs=${1:-60}
 [ $# -gt 0 ] && shift
@@ -12,7 +16,7 @@ harnesses=${*:-fuzz_line fuzz_sidefiles}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/aipm-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-command -v clang >/dev/null || { echo "fuzz: clang not found; apt-get install clang"; exit 1; }
+command -v clang >/dev/null || { echo "fuzz: clang not found; apt-get install clang libclang-rt-14-dev"; exit 1; }
 cat >"$work/aipm_config.h" <<'H'
 #define AIPM_HAVE_PLOTS 0
 #define AIPM_HAVE_SERVE 0
@@ -36,21 +40,20 @@ for h in $harnesses; do
 		for f in "$src"/tests/fixtures/recordings/*/power_metrics.json; do
 			cp "$f" "$work/corpus-$h/$(basename "$(dirname "$f")")"
 		done
+		cp "$src"/tests/fuzz/corpus/line/* "$work/corpus-$h/"
 	else
-		# a seed: the four side files of a fixture, joined by the line "#%#"
-		for d in "$src"/tests/fixtures/recordings/*/; do
-			for f in metadata.json phases.json results_exp.json model_summary.json; do
-				[ "$f" = metadata.json ] || printf '\n#%%#\n'
-				[ -f "$d$f" ] && cat "$d$f"
-			done >"$work/corpus-$h/$(basename "$d")"
-		done
+		cp "$src"/tests/fuzz/corpus/sidefiles/* "$work/corpus-$h/"
 	fi
-	if ! "$work/$h" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix="${AIPM_FUZZ_ARTIFACTS:-$work/}" "$work/corpus-$h" 2>"$work/$h.log"; then
+	if ! "$work/$h" -error_exitcode=1 -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix="${AIPM_FUZZ_ARTIFACTS:-$work/}" "$work/corpus-$h" \
+		2>"$work/$h.log"; then
 		rc=1
 		grep -E "runtime error|ERROR: AddressSanitizer|ERROR: LeakSanitizer" -A8 "$work/$h.log" | head -40
 		tail -5 "$work/$h.log"
+		echo "$h: FAILED; the input is in ${AIPM_FUZZ_ARTIFACTS:-$work/}"
+		[ -n "${AIPM_FUZZ_ARTIFACTS:-}" ] || trap - EXIT
+		continue
 	fi
-	echo "$h: $(grep -o 'Done [0-9]* runs' "$work/$h.log" | tail -1 || echo 'no summary')"
+	echo "$h: $(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$h.log") executions in $secs s, no crash"
 done
 exit $rc

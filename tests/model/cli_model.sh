@@ -40,14 +40,21 @@ check "batch 2 doubles MACs" [ "$(json_get "$T/r18b2.json" "d['macs']")" = "$(( 
 while read -r name params macs shape; do
 	case $name in '#'*|'') continue ;; esac
 	if ! run_json "op_$name"; then not_ok "op_$name parses"; sed 's/^/    | /' "$T/op_$name.err"; continue; fi
-	check "op_$name params == $params" [ "$(jv "op_$name" "d['params_total']")" = "$params" ]
-	check "op_$name MACs == $macs" [ "$(jv "op_$name" "d['macs']")" = "$macs" ]
+	# one python per fixture: params, MACs, output shape, unsized count
+	set -- $(python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))
+o = d["outputs"][0]["shape"] if d["outputs"] else None
+print(d["params_total"], d["macs"], "x".join(map(str, o)) if o else "-", len(d["unsized_ops"]))' "$T/op_$name.json")
+	check "op_$name params == $params" [ "$1" = "$params" ]
+	check "op_$name MACs == $macs" [ "$2" = "$macs" ]
 	if [ "$shape" != - ]; then
-		check "op_$name output shape $shape" [ "$(jv "op_$name" "'x'.join(map(str, d['outputs'][0]['shape'] or []))")" = "$shape" ]
+		check "op_$name output shape $shape" [ "$3" = "$shape" ]
+		check "op_$name: every node sized" [ "$4" = 0 ]
 	fi
 done <"$FX/expected.txt"
 check "LSTM listed as unsized, not zero" [ "$(jv op_unsized_lstm "d['unsized_ops'][0]['op_type']")" = LSTM ]
-check "reshape's int64 shape tensor is not trainable" [ "$(jv op_reshape_matmul "d['params_trainable']")" = 35 ]
+check "reshape's int64 shape tensor is a constant, not a parameter" [ "$(jv op_reshape_matmul "d['int_constants']")" = 3 ]
+check "trainable == total" [ "$(jv op_reshape_matmul "d['params_trainable']")" = 35 ]
+check "no overflow flagged on a sane model" [ "$(jv op_reshape_matmul "d['macs_overflow']")" = False ]
 check "BN mean/var counted as buffers" [ "$(jv op_identity_alias_bn "d['params_buffers']")" = 8 ]
 
 # the text table
@@ -60,7 +67,7 @@ grep_q "text lists unsized nodes" "unsized: 1 node" "$T/lstm.txt"
 # bad input: clear one-line errors, nonzero exit, never a crash
 bad() { # bad RC DESCRIPTION PATTERN ARGS...
 	rc=$1 d=$2 pat=$3; shift 3
-	"$AIPM" model "$@" >"$T/out" 2>"$T/err"
+	timeout 20 "$AIPM" model "$@" >"$T/out" 2>"$T/err" # a hang (a FIFO opened for reading) exits 124
 	got=$?
 	if [ "$got" = "$rc" ]; then ok "$d: exit $rc"; else not_ok "$d: exit $got, want $rc"; sed 's/^/    | /' "$T/err"; fi
 	grep_q "$d: message" "$pat" "$T/err"
@@ -81,6 +88,10 @@ bad 2 "--input-shape of an unknown input" "'y', which is not an input" "$FX/symb
 bad 2 "--input-shape of the wrong rank" "has 2 dimensions but input 'x' has 3" "$FX/symbolic.onnx" --input-shape x=1x8
 bad 2 "no file" "no ONNX file" 
 bad 2 "unknown flag" "unknown option '--bogus'" "$FX/small.onnx" --bogus
+# a FIFO (or any non-regular file) is refused at once, never opened for a read that waits for a writer
+mkfifo "$T/fifo.onnx"
+bad 2 "FIFO" "fifo.onnx: not a regular file (a FIFO)" "$T/fifo.onnx"
+bad 2 "directory" "not a regular file (a directory)" "$T"
 check "symbolic dims resolved by --input-shape" sh -c '"$AIPM" model "$1" --input-shape x=2x5x8 --json >"$2"' _ "$FX/symbolic.onnx" "$T/sym.json"
 check "symbolic MACs == 2*5*4*8" [ "$(json_get "$T/sym.json" "d['macs']")" = 320 ]
 finish

@@ -11,82 +11,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "model/model.h"
+#include "pb_write.h"
 #include "model/protobuf.h"
 #include "aipm.h"
 
-/* ---- a tiny protobuf writer ---- */
-struct w { uint8_t b[4096]; size_t n; };
-static void put_varint(struct w *w, uint64_t v)
-{
-	do {
-		w->b[w->n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-		v >>= 7;
-	} while (v);
-}
-static void put_tag(struct w *w, unsigned f, unsigned wire) { put_varint(w, (uint64_t)f << 3 | wire); }
-static void put_int(struct w *w, unsigned f, int64_t v) { put_tag(w, f, 0); put_varint(w, (uint64_t)v); }
-static void put_bytes(struct w *w, unsigned f, const void *p, size_t n)
-{
-	put_tag(w, f, 2);
-	put_varint(w, n);
-	memcpy(w->b + w->n, p, n);
-	w->n += n;
-}
-static void put_str(struct w *w, unsigned f, const char *s) { put_bytes(w, f, s, strlen(s)); }
-static void put_msg(struct w *w, unsigned f, const struct w *m) { put_bytes(w, f, m->b, m->n); }
-static void put_packed(struct w *w, unsigned f, const int64_t *v, size_t n)
-{
-	struct w p = {0};
-	for (size_t i = 0; i < n; i++)
-		put_varint(&p, (uint64_t)v[i]);
-	put_msg(w, f, &p);
-}
-
+/* The writer lives in pb_write.h (shared with the ONNX fuzz harness). */
 static void tensor(struct w *g, const char *name, const int64_t *dims, size_t n, int dtype, bool packed)
 {
-	struct w t = {0};
-	if (packed)
-		put_packed(&t, 1, dims, n);
-	else
-		for (size_t i = 0; i < n; i++)
-			put_int(&t, 1, dims[i]);
-	put_int(&t, 2, dtype);
-	put_str(&t, 8, name);
-	put_msg(g, 5, &t);
+	pb_tensor(g, name, dims, n, dtype, packed, NULL, 0);
 }
-
 static void input(struct w *g, const char *name, const int64_t *dims, size_t n, const char *sym)
 {
-	struct w shape = {0}, tt = {0}, ty = {0}, vi = {0};
-	for (size_t i = 0; i < n; i++) {
-		struct w d = {0};
-		if (dims[i] < 0)
-			put_str(&d, 2, sym);
-		else
-			put_int(&d, 1, dims[i]);
-		put_msg(&shape, 1, &d);
-	}
-	put_int(&tt, 1, 1);
-	put_msg(&tt, 2, &shape);
-	put_msg(&ty, 1, &tt);
-	put_str(&vi, 1, name);
-	put_msg(&vi, 2, &ty);
-	put_msg(g, 11, &vi);
+	pb_input(g, name, dims, n, sym);
 }
-
-static void model(struct w *m, const struct w *g)
-{
-	struct w op = {0};
-	put_int(m, 1, 8);
-	put_int(&op, 2, 13);
-	put_msg(m, 8, &op);
-	put_msg(m, 7, g);
-}
+static void model(struct w *m, const struct w *g) { pb_model(m, g, 13); }
 
 /* Conv 1x3x8x8 * W 4x3x3x3, stride 2 given as ints packed: out 3x3 -> 4*3*9*9 = 972 MACs */
 static void conv_model(struct w *m, bool packed)
@@ -326,6 +270,163 @@ static void test_summary_json_round_trips_to_text(void **st)
 	rmdir(dir);
 }
 
+
+/* A node with up to 3 inputs and one output, no attributes. */
+static void node(struct w *g, const char *op, const char *a, const char *b, const char *out)
+{
+	struct w nd = {0};
+	put_str(&nd, 1, a);
+	if (b)
+		put_str(&nd, 1, b);
+	put_str(&nd, 2, out);
+	put_str(&nd, 3, out);
+	put_str(&nd, 4, op);
+	put_msg(g, 1, &nd);
+}
+
+/* Five Gemm nodes of 2^62 MACs each (A 2^20 x 2^22, B 2^22 x 2^20: every
+ * tensor within the 2^48-element bound) add up past 2^64. The total must
+ * saturate and say so, not wrap to 2^62. */
+static void test_mac_total_saturates_instead_of_wrapping(void **st)
+{
+	(void)st;
+	struct w m = {0}, g = {0};
+	char out[8];
+	for (int i = 0; i < 5; i++) {
+		snprintf(out, sizeof out, "y%d", i);
+		node(&g, "Gemm", "a", "b", out);
+	}
+	tensor(&g, "b", (int64_t[]){1 << 22, 1 << 20}, 2, 1, true);
+	input(&g, "a", (int64_t[]){1 << 20, 1 << 22}, 2, NULL);
+	model(&m, &g);
+	struct aipm_model_summary s;
+	assert_int_equal(aipm_model_analyze_buf(m.b, m.n, "mem", NULL, 0, &s), 0);
+	assert_true(s.macs == UINT64_MAX);
+	assert_true(s.macs_overflow);
+	struct aipm_buf b = {0};
+	aipm_model_summary_json(&s, &b);
+	assert_non_null(strstr(b.data, "\"macs_overflow\":true"));
+	aipm_buf_reset(&b);
+	aipm_model_summary_text(&s, &b);
+	assert_non_null(strstr(b.data, "more than 18,446,744,073,709,551,615"));
+	assert_non_null(strstr(b.data, "lower bound"));
+	aipm_buf_free(&b);
+	aipm_model_summary_free(&s);
+	/* one node alone is exact and unflagged */
+	struct w m1 = {0}, g1 = {0};
+	node(&g1, "Gemm", "a", "b", "y");
+	tensor(&g1, "b", (int64_t[]){1 << 22, 1 << 20}, 2, 1, true);
+	input(&g1, "a", (int64_t[]){1 << 20, 1 << 22}, 2, NULL);
+	model(&m1, &g1);
+	assert_int_equal(aipm_model_analyze_buf(m1.b, m1.n, "mem", NULL, 0, &s), 0);
+	assert_true(s.macs == UINT64_C(1) << 62);
+	assert_false(s.macs_overflow);
+	aipm_model_summary_free(&s);
+}
+
+/* Conv y = x * w (w 4x3x3x3) with pads 1: x + pads is where a dimension
+ * near 2^63 overflowed. */
+static void padded_conv(struct w *g)
+{
+	struct w nd = {0};
+	put_str(&nd, 1, "x");
+	put_str(&nd, 1, "w");
+	put_str(&nd, 2, "y");
+	put_str(&nd, 4, "Conv");
+	pb_attr_ints(&nd, "pads", (int64_t[]){1, 1, 1, 1}, 4);
+	put_msg(g, 1, &nd);
+	tensor(g, "w", (int64_t[]){4, 3, 3, 3}, 4, 1, true);
+}
+
+/* A graph input declaring a dimension near 2^63 used to reach the window
+ * arithmetic (x + pads: signed overflow, which UBSan aborts on). */
+static void test_absurd_graph_input_dimension_is_refused(void **st)
+{
+	(void)st;
+	static const int64_t dims[][4] = {{1, 3, INT64_MAX, 8}, {1, 3, (int64_t)1 << 49, 1}, {0, 3, INT64_MAX / 2, 8}};
+	for (size_t k = 0; k < sizeof dims / sizeof dims[0]; k++) {
+		struct w m = {0}, g = {0};
+		padded_conv(&g);
+		input(&g, "x", dims[k], 4, NULL);
+		model(&m, &g);
+		struct aipm_model_summary s;
+		assert_int_equal(aipm_model_analyze_buf(m.b, m.n, "mem", NULL, 0, &s), -EOVERFLOW);
+		assert_non_null(strstr(aipm_error_last(), "input 'x' declares absurd dimensions"));
+	}
+}
+
+/* An initializer with a zero dimension has no elements, but its other
+ * dimensions must still be bounded: they become shapes downstream (here
+ * the input of a padded Conv: INT64_MAX + pads overflowed). */
+static void test_zero_sized_initializer_with_a_huge_dimension_is_refused(void **st)
+{
+	(void)st;
+	struct w m = {0}, g = {0};
+	padded_conv(&g);
+	tensor(&g, "x", (int64_t[]){0, 3, INT64_MAX, 8}, 4, 1, true);
+	model(&m, &g);
+	struct aipm_model_summary s;
+	assert_int_equal(aipm_model_analyze_buf(m.b, m.n, "mem", NULL, 0, &s), -EOVERFLOW);
+	assert_non_null(strstr(aipm_error_last(), "tensor 'x' claims more than 2^48 elements"));
+}
+
+static char *write_tmp(const char *dir, const char *name, const char *text)
+{
+	static char path[128];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* model_summary.json is read back from recording directories users own
+ * (aipm_model_summary_read, the format's reader): an object where an array belongs once overflowed the io array
+ * (found by fuzzing), huge or NaN-like numbers reached float-to-integer
+ * casts, and a FIFO blocked the reader forever. */
+static void test_summary_reader_survives_hostile_files(void **st)
+{
+	(void)st;
+	char dir[] = "/tmp/aipm-model-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	static const char *const bad[] = {
+		"{\"outputs\":{\"a\":1,\"b\":2,\"c\":3}}",
+		"{\"inputs\":{\"a\":{\"shape\":[1]},\"b\":2},\"unsized_ops\":{\"x\":{},\"y\":1}}",
+		"{\"inputs\":[{\"name\":\"x\",\"shape\":[1e300,-5,1,2,3,4,5,6,7,8,9]}],\"macs\":1e300,"
+		"\"params_total\":-1,\"opset\":1e30,\"by_op\":[1,2,{\"a\":1}]}",
+		"{\"inputs\":[{\"name\":\"x\",\"shape\":[1,2,3,4,5,6,7,8,9,10]}],\"by_op\":{\"Conv\":{\"macs\":1e20}}}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct aipm_model_summary s;
+		assert_int_equal(aipm_model_summary_read(write_tmp(dir, "m.json", bad[i]), &s), 0);
+		assert_int_equal(s.n_outputs, 0);
+		for (size_t k = 0; k < s.n_inputs; k++)
+			assert_true(s.inputs[k].rank <= AIPM_MODEL_MAX_RANK);
+		if (i == 2) {
+			assert_true(s.macs == UINT64_MAX);
+			assert_int_equal(s.params_total, 0);
+			assert_int_equal(s.inputs[0].rank, -1);
+		}
+		struct aipm_buf b = {0};
+		aipm_model_summary_text(&s, &b);
+		aipm_buf_free(&b);
+		aipm_model_summary_free(&s);
+	}
+	char fifo[128];
+	snprintf(fifo, sizeof fifo, "%s/fifo.json", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	struct aipm_model_summary s;
+	assert_int_equal(aipm_model_summary_read(fifo, &s), -EINVAL);
+	assert_non_null(strstr(aipm_error_last(), "not a regular file (a FIFO)"));
+	assert_int_equal(aipm_model_analyze(fifo, NULL, 0, &s), -EINVAL);
+	assert_int_equal(aipm_model_summary_read(dir, &s), -EINVAL);
+	assert_non_null(strstr(aipm_error_last(), "a directory"));
+	unlink(fifo);
+	unlink(write_tmp(dir, "m.json", ""));
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +439,10 @@ int main(void)
 		cmocka_unit_test(test_every_prefix_of_an_export_fails_cleanly),
 		cmocka_unit_test(test_flipped_bytes_never_crash),
 		cmocka_unit_test(test_summary_json_round_trips_to_text),
+		cmocka_unit_test(test_mac_total_saturates_instead_of_wrapping),
+		cmocka_unit_test(test_absurd_graph_input_dimension_is_refused),
+		cmocka_unit_test(test_zero_sized_initializer_with_a_huge_dimension_is_refused),
+		cmocka_unit_test(test_summary_reader_survives_hostile_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

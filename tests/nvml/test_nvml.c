@@ -19,7 +19,9 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "../fakes/rig.h"
 #include "attrib.h"
+#include "membership.h"
 #include "record/writer.h"
 #include "source.h"
 #include "sources/pidns.h"
@@ -34,6 +36,10 @@ static const char *lib(const char *var)
 	return p;
 }
 
+/* The library the next open_src() loads and the procfs it reads. */
+static const char *nvml_lib;
+static const char *proc_root;
+
 /* Write the fake's script and point the fake and the product at it. */
 static void script(const char *libvar, const char *text)
 {
@@ -42,39 +48,67 @@ static void script(const char *libvar, const char *text)
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
-	setenv("AIPM_FAKE_NVML", script_path, 1);
-	setenv("AIPM_NVML_LIB", lib(libvar), 1);
+	setenv("AIPM_FAKE_NVML", script_path, 1); /* read by the fake, not by aipm */
+	nvml_lib = lib(libvar);
 }
+
+/* One source, its catalog and the snapshots of a test. */
+static struct aipm_catalog cat;
+static struct aipm_membership mb;
+static struct aipm_snapshot first, prev, cur;
 
 static struct aipm_source *open_src(bool all_procs)
 {
-	struct aipm_source_config cfg = {.gpu_all_processes = all_procs, .mem_interval_s = 1};
+	mb = (struct aipm_membership){.self = getpid(), .gpu_all_processes = all_procs};
+	struct aipm_source_config cfg = {.paths = {.nvml_lib = nvml_lib, .proc = proc_root}, .membership = &mb};
 	struct aipm_source *s = NULL;
-	assert_int_equal(aipm_source_nvml.open(&cfg, &s), 0);
+	memset(&cat, 0, sizeof cat);
+	assert_int_equal(aipm_source_open(&aipm_source_nvml, &cfg, &cat, &s), 0);
 	assert_non_null(s);
+	assert_int_equal(aipm_snapshot_init(&first, &cat), 0);
+	assert_int_equal(aipm_snapshot_init(&prev, &cat), 0);
+	assert_int_equal(aipm_snapshot_init(&cur, &cat), 0);
+	cur.gpu_all_processes = all_procs;
 	return s;
 }
 
-/* The measured tree: pids in ascending order, as procfs.c keeps it. */
-static void set_tree(struct aipm_snapshot *snap, const pid_t *pids, size_t n)
+static void close_src(struct aipm_source *s)
 {
-	assert_int_equal(aipm_snapshot_reserve_procs(snap, n), 0);
-	memset(snap->procs, 0, n * sizeof *snap->procs);
-	for (size_t i = 0; i < n; i++)
-		snap->procs[i].pid = pids[i];
-	snap->nprocs = n;
+	aipm_snapshot_free(&first);
+	aipm_snapshot_free(&prev);
+	aipm_snapshot_free(&cur);
+	s->ops->close(s);
+	aipm_catalog_free(&cat);
 }
 
-/* Sample k (1-based) at monotonic time (k-1) * 0.1 s. */
+/* Sample k (1-based) at monotonic time (k-1) * 0.1 s, the slow tier every
+ * 10th sample as the sampler does at -i 0.1 --mem-interval 1. */
 static void sample(struct aipm_source *s, struct aipm_snapshot *snap, int k)
 {
-	snap->mono.tv_sec = (k - 1) / 10;
-	snap->mono.tv_nsec = (long)((k - 1) % 10) * 100000000L;
-	snap->seq = (uint64_t)(k - 1);
-	assert_int_equal(aipm_source_nvml.sample(s, snap), 0);
+	bool all = snap->gpu_all_processes;
+	assert_int_equal(rig_sample(s, snap, (uint64_t)(k - 1), 0.1 * (k - 1), (k - 1) % 10 == 0), 0);
+	snap->gpu_all_processes = all;
 }
 
-static const struct aipm_gpu_proc *gproc(const struct aipm_gpu *g, pid_t pid)
+/* The measured tree: pids in ascending order, as the process source keeps
+ * it (after the sample: the step fills the table before deriving). */
+static void set_tree(struct aipm_snapshot *snap, const pid_t *pids, size_t n)
+{
+	snap->nprocs = 0;
+	for (size_t i = 0; i < n; i++)
+		rig_proc(snap, pids[i], 0, 0);
+}
+
+/* Derive sample k as the step does, keeping first and prev. */
+static void derive(int k)
+{
+	aipm_snapshot_derive(&cur, k == 1 ? NULL : &prev, k == 1 ? &cur : &first);
+	if (k == 1)
+		assert_int_equal(aipm_snapshot_copy(&first, &cur), 0);
+	assert_int_equal(aipm_snapshot_copy(&prev, &cur), 0);
+}
+
+static const struct aipm_gpu_proc *gproc(const struct aipm_gpu_value *g, pid_t pid)
 {
 	for (size_t i = 0; i < g->nprocs; i++)
 		if (g->procs[i].pid == pid)
@@ -98,21 +132,18 @@ static void test_nvml_counter_and_integrated_energy_match_script(void **state)
 	       "gpu1.mem_total=8000000000\ngpu1.mem_used=2000000000\ngpu1.mem_reserved=300000000\ngpu1.temp=55\ngpu1.limit_mw=75000\n");
 	struct aipm_source *s = open_src(false);
 	assert_true(s->available);
-	struct aipm_snapshot snap, first;
-	aipm_snapshot_init(&snap);
-	aipm_snapshot_init(&first);
 	for (int k = 1; k <= 11; k++) {
-		sample(s, &snap, k);
+		sample(s, &cur, k);
 		if (k == 1)
-			assert_int_equal(aipm_snapshot_copy(&first, &snap), 0);
+			assert_int_equal(aipm_snapshot_copy(&first, &cur), 0);
 	}
-	assert_true(snap.gpu_valid);
-	assert_int_equal(snap.ngpus, 2);
-	const struct aipm_gpu *c = &snap.gpus[0], *i = &snap.gpus[1];
-	assert_string_equal(c->name, "Fake V100");
-	assert_string_equal(c->uuid, "GPU-fake-0000");
-	assert_false(c->energy_integrated);
-	assert_true(i->energy_integrated);
+	assert_int_equal(cat.ndevices, 2);
+	const struct aipm_gpu_value *c = &cur.gpus[0], *i = &cur.gpus[1];
+	assert_string_equal(cat.devices[0].name, "Fake V100");
+	assert_string_equal(cat.devices[0].uuid, "GPU-fake-0000");
+	assert_string_equal(cat.devices[0].vendor, "nvidia");
+	assert_false(cat.devices[0].energy_integrated);
+	assert_true(cat.devices[1].energy_integrated);
 	/* counter: 10 intervals of 1500 mJ */
 	assert_near((double)(c->energy_mj - first.gpus[0].energy_mj), 15000, 0.001);
 	/* integrated: power ramps 100 W -> 200 W over 1 s: 150 J */
@@ -126,9 +157,7 @@ static void test_nvml_counter_and_integrated_energy_match_script(void **state)
 	assert_near(i->temp_c, 55, 1e-9);
 	assert_near(i->power_limit_w, 75, 1e-9);
 	assert_int_equal(i->sm_util, 50);
-	aipm_snapshot_free(&snap);
-	aipm_snapshot_free(&first);
-	aipm_source_nvml.close(s);
+	close_src(s);
 }
 
 static void test_nvml_pid_appearing_mid_run_is_attributed(void **state)
@@ -138,15 +167,11 @@ static void test_nvml_pid_appearing_mid_run_is_attributed(void **state)
 				     "gpu0.proc=4242 60 1000000 5 0\ngpu0.proc=999 20 500000 1 0\n");
 	struct aipm_source *s = open_src(false);
 	pid_t tree[] = {100, 4242};
-	struct aipm_snapshot first, prev, cur;
-	aipm_snapshot_init(&first);
-	aipm_snapshot_init(&prev);
-	aipm_snapshot_init(&cur);
 	for (int k = 1; k <= 10; k++) {
-		set_tree(&cur, tree, 2);
 		sample(s, &cur, k);
-		aipm_snapshot_derive(&cur, k == 1 ? NULL : &prev, k == 1 ? &cur : &first);
-		const struct aipm_gpu *g = &cur.gpus[0];
+		set_tree(&cur, tree, 2);
+		derive(k);
+		const struct aipm_gpu_value *g = &cur.gpus[0];
 		const struct aipm_gpu_proc *p = gproc(g, 4242), *other = gproc(g, 999);
 		assert_non_null(other);
 		assert_false(other->in_experiment);
@@ -161,19 +186,13 @@ static void test_nvml_pid_appearing_mid_run_is_attributed(void **state)
 			assert_int_equal(p->mem_bytes, 1000000);
 			assert_near(g->exp_share, 0.75, 1e-9);
 		}
-		if (k == 1)
-			assert_int_equal(aipm_snapshot_copy(&first, &cur), 0);
-		assert_int_equal(aipm_snapshot_copy(&prev, &cur), 0);
 	}
 	/* 6 intervals (5->6 ... 9->10, and 4->5 where it appeared) at 0.75
 	 * of 1 J each; before it appeared nothing was the experiment's. */
 	assert_near(cur.gpus[0].attributed_energy_j, 6 * 0.75, 1e-9);
 	assert_near(cur.attributed_gpu_j, 6 * 0.75, 1e-9);
 	assert_true(cur.attributed_gpu_j <= cur.gpus[0].energy_j);
-	aipm_snapshot_free(&first);
-	aipm_snapshot_free(&prev);
-	aipm_snapshot_free(&cur);
-	aipm_source_nvml.close(s);
+	close_src(s);
 }
 
 static void test_nvml_process_utilization_not_supported_falls_back_to_memory(void **state)
@@ -183,45 +202,92 @@ static void test_nvml_process_utilization_not_supported_falls_back_to_memory(voi
 				     "gpu0.proc=10 50 3000 1 0\ngpu0.proc=20 50 1000 1 0\n");
 	struct aipm_source *s = open_src(false);
 	pid_t tree[] = {10};
-	struct aipm_snapshot cur;
-	aipm_snapshot_init(&cur);
-	set_tree(&cur, tree, 1);
 	for (int k = 1; k <= 3; k++)
 		sample(s, &cur, k);
+	set_tree(&cur, tree, 1);
 	aipm_snapshot_derive(&cur, NULL, &cur);
-	const struct aipm_gpu *g = &cur.gpus[0];
+	const struct aipm_gpu_value *g = &cur.gpus[0];
 	assert_false(g->fields & AIPM_GPU_PROC_UTIL);
 	assert_true(g->fields & AIPM_GPU_PROC_MEM);
 	assert_int_equal(g->nprocs, 2);
 	assert_int_equal(gproc(g, 10)->sm_util, 0);
 	assert_near(g->exp_share, 0.75, 1e-9); /* 3000 of 4000 bytes */
-	aipm_snapshot_free(&cur);
-	aipm_source_nvml.close(s);
+	close_src(s);
 }
 
 static void test_nvml_insufficient_size_protocol_gets_every_process(void **state)
 {
 	(void)state;
-	char text[4096] = "count=1\n";
-	for (int p = 1; p <= 40; p++) /* more than the source's first buffer */
+	char text[8192] = "count=1\n";
+	for (int p = 1; p <= 100; p++) /* more than the source's first buffer, and the old limit of 64 */
 		snprintf(text + strlen(text), sizeof text - strlen(text), "gpu0.proc=%d 1 %d 1 0\n", 1000 + p,
 			 p * 4096);
 	script("AIPM_FAKE_NVML_LIB", text);
 	struct aipm_source *s = open_src(false);
-	struct aipm_snapshot cur;
-	aipm_snapshot_init(&cur);
 	sample(s, &cur, 1);
 	sample(s, &cur, 2);
-	const struct aipm_gpu *g = &cur.gpus[0];
-	assert_int_equal(g->nprocs, 40);
-	for (int p = 1; p <= 40; p++) {
+	const struct aipm_gpu_value *g = &cur.gpus[0];
+	assert_int_equal(g->nprocs, 100);
+	assert_true(g->procs_complete);
+	for (int p = 1; p <= 100; p++) {
 		const struct aipm_gpu_proc *gp = gproc(g, 1000 + p);
 		assert_non_null(gp);
 		assert_int_equal(gp->mem_bytes, (uint64_t)p * 4096);
 		assert_int_equal(gp->sm_util, 1);
 	}
-	aipm_snapshot_free(&cur);
-	aipm_source_nvml.close(s);
+	assert_string_equal(s->note, "");
+	close_src(s);
+}
+
+/* Twenty GPUs (the old limit was 16), all measured. */
+static void test_nvml_twenty_gpus_are_all_measured(void **state)
+{
+	(void)state;
+	script("AIPM_FAKE_NVML_LIB", "count=20\n");
+	struct aipm_source *s = open_src(false);
+	assert_true(s->available);
+	assert_int_equal(cat.ndevices, 20);
+	sample(s, &cur, 1);
+	sample(s, &cur, 2);
+	for (size_t i = 0; i < 20; i++) {
+		assert_int_equal(cat.devices[i].index, i);
+		assert_true(cur.gpus[i].valid);
+		assert_true(cur.gpus[i].fields & AIPM_GPU_POWER);
+	}
+	cJSON *g = gpu_json(&cur);
+	assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(g, "per_gpu_power"), "19"));
+	cJSON_Delete(g);
+	close_src(s);
+}
+
+/* A process list that cannot be read whole (it keeps growing) leaves the
+ * GPU's share unknown, never computed over the part that was read, and the
+ * note says so. */
+static void test_nvml_list_not_read_whole_is_said_and_has_no_share(void **state)
+{
+	(void)state;
+	script("AIPM_FAKE_NVML_LIB", "count=2\ngpu0.always_more=1\ngpu0.proc=4242 60 1000000 1 0\n"
+				     "gpu1.proc=4242 60 1000000 1 0\n");
+	struct aipm_source *s = open_src(false);
+	pid_t tree[] = {4242};
+	for (int k = 1; k <= 3; k++) {
+		sample(s, &cur, k);
+		set_tree(&cur, tree, 1);
+		derive(k);
+	}
+	assert_false(cur.gpus[0].procs_complete);
+	assert_false(cur.gpus[0].share_valid);
+	assert_true(cur.gpus[1].procs_complete);
+	assert_true(cur.gpus[1].share_valid);
+	assert_near(cur.gpus[1].exp_share, 1.0, 1e-12);
+	assert_near(cur.gpus[0].attributed_energy_j + 1, 1, 1e-12);
+	assert_non_null(strstr(s->note, "could not be read whole"));
+	cJSON *g = gpu_json(&cur);
+	cJSON *share = cJSON_GetObjectItem(g, "per_gpu_estimated_attributable_utilization");
+	assert_null(cJSON_GetObjectItem(share, "0"));
+	assert_non_null(cJSON_GetObjectItem(share, "1"));
+	cJSON_Delete(g);
+	close_src(s);
 }
 
 /* _v3 only (no _v2 exported), writing records of the given stride. */
@@ -234,11 +300,9 @@ static void check_stride(const char *libvar, int stride)
 		 stride);
 	script(libvar, text);
 	struct aipm_source *s = open_src(false);
-	struct aipm_snapshot cur;
-	aipm_snapshot_init(&cur);
 	for (int k = 1; k <= 3; k++) {
 		sample(s, &cur, k);
-		const struct aipm_gpu *g = &cur.gpus[0];
+		const struct aipm_gpu_value *g = &cur.gpus[0];
 		assert_true(g->fields & AIPM_GPU_PROC_MEM);
 		assert_int_equal(g->nprocs, 3);
 		for (int p = 1; p <= 3; p++) {
@@ -248,8 +312,7 @@ static void check_stride(const char *libvar, int stride)
 			assert_int_equal(gp->mem_bytes, 6000000ull + 1000000ull * (unsigned)p);
 		}
 	}
-	aipm_snapshot_free(&cur);
-	aipm_source_nvml.close(s);
+	close_src(s);
 }
 
 static void test_nvml_v3_with_32_byte_records_is_read_by_its_stride(void **state)
@@ -267,8 +330,6 @@ static void test_nvml_counter_reset_never_goes_back(void **state)
 	script("AIPM_FAKE_NVML_LIB", "count=1\ngpu0.energy_start_mj=900000000\ngpu0.energy_step_mj=2000\n"
 				     "gpu0.reset_at=6\n");
 	struct aipm_source *s = open_src(false);
-	struct aipm_snapshot cur;
-	aipm_snapshot_init(&cur);
 	uint64_t start = 0, last = 0;
 	for (int k = 1; k <= 12; k++) {
 		sample(s, &cur, k);
@@ -279,8 +340,7 @@ static void test_nvml_counter_reset_never_goes_back(void **state)
 		last = e;
 	}
 	assert_near((double)(last - start), 11 * 2000, 0.001);
-	aipm_snapshot_free(&cur);
-	aipm_source_nvml.close(s);
+	close_src(s);
 }
 
 static void test_nvml_gpu_lost_mid_run_keeps_energy(void **state)
@@ -289,8 +349,6 @@ static void test_nvml_gpu_lost_mid_run_keeps_energy(void **state)
 	script("AIPM_FAKE_NVML_LIB", "count=2\ngpu0.energy_step_mj=1000\ngpu0.lost_at=6\n"
 				     "gpu0.proc=77 30 100 1 0\ngpu1.energy_step_mj=3000\n");
 	struct aipm_source *s = open_src(false);
-	struct aipm_snapshot cur;
-	aipm_snapshot_init(&cur);
 	uint64_t e0_before = 0, e0_first = 0, e1_first = 0;
 	for (int k = 1; k <= 10; k++) {
 		sample(s, &cur, k);
@@ -300,7 +358,6 @@ static void test_nvml_gpu_lost_mid_run_keeps_energy(void **state)
 		}
 		if (k == 5)
 			e0_before = cur.gpus[0].energy_mj;
-		assert_true(cur.gpu_valid);
 		assert_true(cur.gpus[1].valid);
 		if (k >= 6) {
 			assert_false(cur.gpus[0].valid);
@@ -318,29 +375,26 @@ static void test_nvml_gpu_lost_mid_run_keeps_energy(void **state)
 	assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "per_gpu_energy"), "1"));
 	cJSON_Delete(j);
 	assert_near((double)(cur.gpus[1].energy_mj - e1_first), 27000, 0.001);
-	aipm_snapshot_free(&cur);
-	aipm_source_nvml.close(s);
+	close_src(s);
 }
 
 static void test_nvml_no_library_is_unavailable_with_fix(void **state)
 {
 	(void)state;
-	setenv("AIPM_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
+	nvml_lib = "/nonexistent/libnvidia-ml.so.1";
 	struct aipm_source *s = open_src(false);
 	assert_false(s->available);
+	assert_true(s->requested); /* a path was given: its absence is worth a line */
 	assert_non_null(strstr(s->reason, "cannot load /nonexistent/libnvidia-ml.so.1"));
 	assert_non_null(strstr(s->fix, "install the NVIDIA driver"));
-	struct aipm_snapshot cur;
-	aipm_snapshot_init(&cur);
-	sample(s, &cur, 1);
-	assert_false(cur.gpu_valid);
-	assert_int_equal(cur.ngpus, 0);
+	assert_int_equal(cat.ndevices, 0);
+	assert_int_equal(rig_sample(s, &cur, 0, 0, true), 0);
+	assert_int_equal(s->samples, 0); /* an unavailable source is not sampled */
 	struct aipm_buf b = {0};
 	aipm_writer_format_gpu(&b, &cur);
 	assert_int_equal(b.len, 0);
 	aipm_buf_free(&b);
-	aipm_snapshot_free(&cur);
-	aipm_source_nvml.close(s);
+	close_src(s);
 }
 
 static void test_nvml_driver_errors_are_unavailable_with_reason(void **state)
@@ -359,20 +413,18 @@ static void test_nvml_driver_errors_are_unavailable_with_reason(void **state)
 		assert_false(s->available);
 		if (!strstr(s->reason, cases[c].reason) || !strstr(s->fix, cases[c].fix))
 			fail_msg("case %zu: reason '%s' fix '%s'", c, s->reason, s->fix);
-		aipm_source_nvml.close(s);
+		close_src(s);
 	}
-	/* One GPU refused, the other kept with its own index. */
+	/* One GPU refused, the other kept with its own index, and said. */
 	script("AIPM_FAKE_NVML_LIB", "count=2\ngpu0.handle_rc=4\ngpu1.mem2_rc=25\n");
 	struct aipm_source *s = open_src(false);
 	assert_true(s->available);
-	struct aipm_snapshot cur;
-	aipm_snapshot_init(&cur);
+	assert_non_null(strstr(s->note, "1 of 2 GPUs could not be opened"));
 	sample(s, &cur, 1);
-	assert_int_equal(cur.ngpus, 1);
-	assert_int_equal(cur.gpus[0].index, 1);
+	assert_int_equal(cat.ndevices, 1);
+	assert_int_equal(cat.devices[0].index, 1);
 	assert_true(cur.gpus[0].fields & AIPM_GPU_MEM); /* _v2 refused: v1 used */
-	aipm_snapshot_free(&cur);
-	aipm_source_nvml.close(s);
+	close_src(s);
 }
 
 static void test_nvml_utilization_held_between_driver_samples(void **state)
@@ -380,10 +432,9 @@ static void test_nvml_utilization_held_between_driver_samples(void **state)
 	(void)state;
 	script("AIPM_FAKE_NVML_LIB", "count=1\ngpu0.util_every=3\ngpu0.proc=55 40 100 1 0\n");
 	struct aipm_source *s = open_src(true);
-	struct aipm_snapshot cur;
-	aipm_snapshot_init(&cur);
 	for (int k = 1; k <= 9; k++) {
 		sample(s, &cur, k);
+		aipm_snapshot_derive(&cur, NULL, &cur);
 		const struct aipm_gpu_proc *p = gproc(&cur.gpus[0], 55);
 		assert_non_null(p);
 		assert_true(p->in_experiment); /* --gpu-all-processes */
@@ -391,8 +442,7 @@ static void test_nvml_utilization_held_between_driver_samples(void **state)
 		assert_int_equal(p->sm_util, k < 3 ? 0 : 40);
 	}
 	assert_true(cur.gpu_all_processes);
-	aipm_snapshot_free(&cur);
-	aipm_source_nvml.close(s);
+	close_src(s);
 }
 
 static void mkfile(const char *dir, const char *sub, const char *text)
@@ -418,8 +468,8 @@ static void test_nvml_host_pids_mapped_through_nspid(void **state)
 	mkfile(root, "4999", "Name:\taipm\nNSpid:\t4999\t1\n");
 	mkfile(root, "5000", "Name:\ttrain\nNSpid:\t5000\t7\n");
 	mkfile(root, "6000", "Name:\tother\nNSpid:\t6000\n");
-	setenv("AIPM_PROC_ROOT", root, 1);
-	assert_true(aipm_in_pid_namespace());
+	proc_root = root;
+	assert_true(aipm_in_pid_namespace(root));
 	script("AIPM_FAKE_NVML_LIB", "count=1\ngpu0.proc=5000 30 100 1 0\ngpu0.proc=6000 10 100 1 0\n");
 	struct aipm_source *s = open_src(false);
 	assert_non_null(strstr(s->reason, "--gpu-all-processes"));
@@ -428,22 +478,21 @@ static void test_nvml_host_pids_mapped_through_nspid(void **state)
 	aipm_buf_put(&b, "", 1);
 	assert_non_null(strstr(b.data, "\"pid_namespace\": true"));
 	assert_non_null(strstr(b.data, "\"energy_source\": \"counter\""));
+	assert_non_null(strstr(b.data, "\"vendor\": \"nvidia\""));
 	aipm_buf_free(&b);
 	pid_t tree[] = {1, 7};
-	struct aipm_snapshot cur;
-	aipm_snapshot_init(&cur);
-	set_tree(&cur, tree, 2);
 	sample(s, &cur, 1);
 	sample(s, &cur, 2);
-	const struct aipm_gpu *g = &cur.gpus[0];
+	set_tree(&cur, tree, 2);
+	aipm_snapshot_derive(&cur, NULL, &cur);
+	const struct aipm_gpu_value *g = &cur.gpus[0];
 	assert_non_null(gproc(g, 7));
 	assert_true(gproc(g, 7)->in_experiment);
 	assert_non_null(gproc(g, 0)); /* 6000: not visible from aipm's namespace */
 	assert_false(gproc(g, 0)->in_experiment);
 	assert_null(gproc(g, 5000));
-	aipm_snapshot_free(&cur);
-	aipm_source_nvml.close(s);
-	unsetenv("AIPM_PROC_ROOT");
+	close_src(s);
+	proc_root = NULL;
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
 	assert_int_equal(system(cmd), 0);
@@ -486,17 +535,10 @@ static void test_nvml_line_fields_have_aipowermeter_names_and_units(void **state
 	       "gpu1.energy=none\ngpu1.power_mw=50000\ngpu1.lost_at=3\n");
 	struct aipm_source *s = open_src(false);
 	pid_t tree[] = {4242};
-	struct aipm_snapshot first, prev, cur;
-	aipm_snapshot_init(&first);
-	aipm_snapshot_init(&prev);
-	aipm_snapshot_init(&cur);
 	for (int k = 1; k <= 4; k++) {
-		set_tree(&cur, tree, 1);
 		sample(s, &cur, k);
-		aipm_snapshot_derive(&cur, k == 1 ? NULL : &prev, k == 1 ? &cur : &first);
-		if (k == 1)
-			assert_int_equal(aipm_snapshot_copy(&first, &cur), 0);
-		assert_int_equal(aipm_snapshot_copy(&prev, &cur), 0);
+		set_tree(&cur, tree, 1);
+		derive(k);
 	}
 	cJSON *g = gpu_json(&cur);
 	/* GPU 1 is lost: only GPU 0's power counts, GPU 1 keeps its energy */
@@ -527,10 +569,7 @@ static void test_nvml_line_fields_have_aipowermeter_names_and_units(void **state
 	assert_near(num(g, "per_gpu_temperature", "0"), 40, 1e-9);
 	assert_near(num(g, "per_gpu_power_limit", "0"), 250, 1e-9);
 	cJSON_Delete(g);
-	aipm_snapshot_free(&first);
-	aipm_snapshot_free(&prev);
-	aipm_snapshot_free(&cur);
-	aipm_source_nvml.close(s);
+	close_src(s);
 }
 
 int main(void)
@@ -540,6 +579,8 @@ int main(void)
 		cmocka_unit_test(test_nvml_pid_appearing_mid_run_is_attributed),
 		cmocka_unit_test(test_nvml_process_utilization_not_supported_falls_back_to_memory),
 		cmocka_unit_test(test_nvml_insufficient_size_protocol_gets_every_process),
+		cmocka_unit_test(test_nvml_twenty_gpus_are_all_measured),
+		cmocka_unit_test(test_nvml_list_not_read_whole_is_said_and_has_no_share),
 		cmocka_unit_test(test_nvml_v3_with_32_byte_records_is_read_by_its_stride),
 		cmocka_unit_test(test_nvml_counter_reset_never_goes_back),
 		cmocka_unit_test(test_nvml_gpu_lost_mid_run_keeps_energy),

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Raw-socket checks of `aipm serve` on loopback: methods, paths, malformed
-and oversized requests, idle connections, the per-IP bound. Prints one
+and oversized requests, idle connections, the per-address bound. Prints one
 "ok -"/"not ok -" line per check; exits 1 if any failed.
 
     http_abuse.py PORT
@@ -140,7 +140,7 @@ s.close()
 result(buf.count(b"HTTP/1.1 200") == 3, "three pipelined scrapes on one kept-alive connection")
 
 # Many idle connections (slowloris), from several loopback addresses so the
-# per-IP bound does not refuse them: a fresh client must still be served.
+# per-address bound does not apply: a fresh client must still be served.
 idle = []
 for i in range(200):
     c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -155,8 +155,11 @@ result(time.monotonic() - t0 < 1.0, "the fresh scrape took %.3f s" % (time.monot
 for c in idle:
     c.close()
 
-# One address holding 100 connections: only the per-IP bound (64) get a
-# slot; the rest are closed at once; other addresses are not affected.
+# One address opening 100 connections: the per-address bound (64) holds;
+# each one past it displaces that address's oldest unfinished connection
+# (a newcomer is never refused: that is what locked local scrapers out),
+# so the 36 oldest are closed and the 64 newest served. Other addresses are
+# not affected.
 held = []
 for i in range(100):
     c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -164,18 +167,78 @@ for i in range(100):
     c.bind(("127.0.0.20", 0))
     c.connect((HOST, PORT))
     held.append(c)
-time.sleep(0.3)
-answered = 0
-for c in held:
+closed = set()
+deadline = time.monotonic() + 5
+while len(closed) < 36 and time.monotonic() < deadline:
+    for i, c in enumerate(held[:36]):
+        if i in closed:
+            continue
+        c.settimeout(0.05)
+        try:
+            if c.recv(1) == b"":
+                closed.add(i)
+        except socket.timeout:
+            pass
+        except OSError:
+            closed.add(i)
+result(len(closed) == 36, "the 36 oldest of 100 connections from one address were closed (%d)" % len(closed))
+answered = set()
+for i, c in enumerate(held[36:], 36):
     try:
+        c.settimeout(2)
         c.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
         if c.recv(12).startswith(b"HTTP/1.1 200"):
-            answered += 1
+            answered.add(i)
     except OSError:
         pass
-result(1 <= answered <= 64, "one address gets at most 64 connections (%d of 100 answered)" % answered)
-fresh_scrape_ok("one address tried 100 connections")
+result(len(answered) == 64, "and the 64 newest were served (%d)" % len(answered))
+fresh_scrape_ok("one address opened 100 connections")
 for c in held:
+    c.close()
+
+def closed_by_server(c, wait):
+    """True if the server closes c within `wait` seconds (c sends nothing)."""
+    c.settimeout(wait)
+    try:
+        return c.recv(1) == b""
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
+
+
+# A connection that has sent its whole request head is more advanced than
+# one that has sent nothing, whatever their ages: at the per-address bound
+# the one that sent nothing goes, not the oldest.
+busy = []
+for i in range(63):
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    c.bind(("127.0.0.21", 0))
+    c.connect((HOST, PORT))
+    c.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")  # the body never comes
+    busy.append(c)
+fresh_scrape_ok("63 requests waiting for their body")  # once answered, the heads above were read
+quiet = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+quiet.bind(("127.0.0.21", 0))
+quiet.connect((HOST, PORT))
+fresh_scrape_ok("and one connection that sent nothing")
+extra = socket.create_connection((HOST, PORT), source_address=("127.0.0.21", 0))
+result(closed_by_server(quiet, 5.0), "at the bound, the connection that sent nothing was closed")
+result(not any(closed_by_server(c, 0.01) for c in busy), "and none of the 63 that had sent their request")
+# Next in line: a kept-alive connection between two requests.
+extra.settimeout(3)
+extra.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+got = b""
+while not (b"\r\n\r\n" in got and _complete(got)):
+    chunk = extra.recv(65536)
+    if not chunk:
+        break
+    got += chunk
+result(status(got) == 200, "a scrape on the 64th connection, kept alive")
+extra2 = socket.create_connection((HOST, PORT), source_address=("127.0.0.21", 0))
+result(closed_by_server(extra, 5.0), "at the bound, the kept-alive one between requests was closed")
+result(not any(closed_by_server(c, 0.01) for c in busy), "and still none of the 63 in the middle of a request")
+for c in busy + [quiet, extra, extra2]:
     c.close()
 
 sys.exit(1 if failures else 0)

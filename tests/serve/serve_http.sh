@@ -1,7 +1,8 @@
 #!/bin/sh
 # aipm serve over real sockets on loopback: the exposition of a fake
 # powercap tree, GET/HEAD only, malformed and oversized requests, idle
-# connections, the privilege drop, RAPL missing, bad arguments.
+# connections, the privilege drop and no_new_privs in every thread, RAPL
+# missing, bad arguments.
 . "$AIPM_TESTLIB"
 . "$AIPM_SRC/tests/serve/serve_lib.sh"
 trap 'serve_stop; rm -rf "$T"' EXIT
@@ -24,6 +25,14 @@ expect_rc 2 "an unknown flag is a usage error" "$AIPM" serve --bogus
 
 check "aipm serve starts on a fake powercap tree" serve_start "$T/serve.err" --interval 0.2 --user nobody
 grep_q "startup line names the URL" "^aipm: serving http://127.0.0.1:$SERVE_PORT/metrics" "$T/serve.err"
+# PR_SET_NO_NEW_PRIVS is per thread and inherited: set after the sampler
+# thread started, that thread would lack it.
+nthreads=0 nnp=0
+for f in /proc/"$SERVE_PID"/task/*/status; do
+	nthreads=$((nthreads + 1))
+	grep -q '^NoNewPrivs:[[:space:]]*1$' "$f" && nnp=$((nnp + 1))
+done
+check "every thread has NoNewPrivs: 1 ($nnp of $nthreads)" [ "$nthreads" -ge 2 -a "$nnp" = "$nthreads" ]
 if [ "$(id -u)" = 0 ]; then
 	nobody=$(id -u nobody)
 	uids=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$SERVE_PID/status")

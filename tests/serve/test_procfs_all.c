@@ -4,7 +4,7 @@
  * Pins what the top-N table relies on: every process is listed, not only a
  * tree (our parent and pid 1 are strangers to any tree of ours), the list
  * stays sorted by pid across samples (attrib.c pairs processes by a merge
- * walk), a process that burns CPU has its ticks grow and gets a cpu_share,
+ * walk), a process that burns CPU has its CPU time grow and gets a cpu_share,
  * an ended process leaves the list, and PSS/USS are never read there.
  */
 #include <errno.h>
@@ -22,7 +22,9 @@
 
 #include <cmocka.h>
 
+#include "../fakes/rig.h"
 #include "attrib.h"
+#include "membership.h"
 #include "source.h"
 
 static const struct aipm_proc *find(const struct aipm_snapshot *s, pid_t pid)
@@ -35,10 +37,9 @@ static const struct aipm_proc *find(const struct aipm_snapshot *s, pid_t pid)
 
 static void sample(struct aipm_source *src, struct aipm_snapshot *s, uint64_t seq)
 {
-	s->seq = seq;
-	clock_gettime(CLOCK_MONOTONIC, &s->mono);
-	clock_gettime(CLOCK_REALTIME, &s->real);
-	assert_int_equal(src->ops->sample(src, s), 0);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	assert_int_equal(rig_sample(src, s, seq, aipm_ts_to_s(&now), true), 0);
 	assert_true(s->tree_valid);
 	for (size_t i = 1; i < s->nprocs; i++)
 		assert_true(s->procs[i - 1].pid < s->procs[i].pid);
@@ -61,10 +62,11 @@ static pid_t spawn_burner(void)
 static void test_procfs_all_lists_every_process_sorted_with_cpu_shares(void **state)
 {
 	(void)state;
-	struct aipm_source_config cfg = {.all_processes = true, .mem_interval_s = 1};
+	struct aipm_membership mb = {.self = getpid(), .all_processes = true};
+	struct aipm_source_config cfg = {.membership = &mb};
+	struct aipm_catalog cat = {0};
 	struct aipm_source *src = NULL;
-	assert_int_equal(aipm_source_procfs.open(&cfg, &src), 0);
-	src->ops = &aipm_source_procfs;
+	assert_int_equal(aipm_source_open(&aipm_source_procfs, &cfg, &cat, &src), 0);
 	if (!src->available) {
 		/* A /proc of another PID namespace: the source refuses it. */
 		printf("skip: procfs unavailable: %s\n", src->reason);
@@ -83,9 +85,9 @@ static void test_procfs_all_lists_every_process_sorted_with_cpu_shares(void **st
 	usleep(20000);
 
 	struct aipm_snapshot a, b, c;
-	aipm_snapshot_init(&a);
-	aipm_snapshot_init(&b);
-	aipm_snapshot_init(&c);
+	aipm_snapshot_init(&a, &cat);
+	aipm_snapshot_init(&b, &cat);
+	aipm_snapshot_init(&c, &cat);
 	sample(src, &a, 0);
 	aipm_snapshot_derive(&a, NULL, &a);
 	/* Not a tree: ourselves, our parent and init are all there. */
@@ -101,7 +103,7 @@ static void test_procfs_all_lists_every_process_sorted_with_cpu_shares(void **st
 	aipm_snapshot_derive(&b, &a, &a);
 	const struct aipm_proc *pa = find(&a, burner), *pb = find(&b, burner);
 	assert_non_null(pb);
-	assert_true(pb->cpu_ticks > pa->cpu_ticks);
+	assert_true(pb->cpu_ns > pa->cpu_ns);
 	assert_true(pb->cpu_share > 0);
 	const struct aipm_proc *sl = find(&b, sleeper);
 	assert_non_null(sl);
@@ -125,6 +127,7 @@ static void test_procfs_all_lists_every_process_sorted_with_cpu_shares(void **st
 	aipm_snapshot_free(&b);
 	aipm_snapshot_free(&c);
 	aipm_source_procfs.close(src);
+	aipm_catalog_free(&cat);
 }
 
 int main(void)

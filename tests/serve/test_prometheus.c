@@ -14,28 +14,51 @@
 
 #include <cmocka.h>
 
+#include "../fakes/rig.h"
 #include "export/prometheus.h"
 
-static struct aipm_snapshot *laptop(void)
+/* A laptop's catalog (package, core, psys; every source; optionally an
+ * NVIDIA and an AMD GPU and two sensors) and one derived-looking snapshot. */
+static struct aipm_catalog cat;
+enum { D_PKG, D_CORE, D_PSYS };
+enum { S_RAPL, S_PROCFS, S_NVML, S_AMDSMI, S_HWMON };
+
+static struct aipm_snapshot *laptop_with(bool gpus, bool sensors)
 {
+	memset(&cat, 0, sizeof cat);
+	rig_domain(&cat, "package-0", AIPM_DOMAIN_PACKAGE, 0);
+	rig_domain(&cat, "core-0", AIPM_DOMAIN_CORE, 0);
+	rig_domain(&cat, "psys", AIPM_DOMAIN_PSYS, -1);
+	const char *names[] = {"rapl", "procfs", "nvml", "amdsmi", "hwmon"};
+	for (size_t i = 0; i < 5; i++)
+		aipm_catalog_add_source(&cat, names[i]);
+	if (gpus) {
+		rig_device(&cat, "nvidia", 0, "NVIDIA A100");
+		rig_device(&cat, "nvidia", 1, "T4");
+		rig_device(&cat, "amd", 0, "MI250");
+		snprintf(cat.devices[0].uuid, sizeof cat.devices[0].uuid, "GPU-1");
+		snprintf(cat.devices[1].uuid, sizeof cat.devices[1].uuid, "GPU-2");
+	}
+	if (sensors) {
+		rig_sensor(&cat, "a\\b\"c\nd");
+		rig_sensor(&cat, "nvme/Composite");
+	}
 	struct aipm_snapshot *s = calloc(1, sizeof *s);
-	aipm_snapshot_init(s);
+	assert_int_equal(aipm_snapshot_init(s, &cat), 0);
 	s->seq = 3;
 	s->interval_s = 0.5;
 	s->real.tv_sec = 1700000000;
-	s->rapl_valid = true;
-	s->nzones = 3;
-	s->zones[0] = (struct aipm_zone){.name = "package-0", .kind = AIPM_ZONE_PACKAGE, .socket = 0, .valid = true,
-					 .power_w = 40, .energy_j = 123.5};
-	s->zones[1] = (struct aipm_zone){.name = "core-0", .kind = AIPM_ZONE_CORE, .socket = 0, .valid = true,
-					 .power_w = 25, .energy_j = 60};
-	s->zones[2] = (struct aipm_zone){.name = "psys", .kind = AIPM_ZONE_PSYS, .socket = -1, .valid = true,
-					 .power_w = 60, .energy_j = 200};
-	s->sys_valid = true;
+	const double power[] = {40, 25, 60}, energy[] = {123.5, 60, 200};
+	for (int i = 0; i < 3; i++)
+		s->domains[i] = (struct aipm_domain_value){.valid = true, .power_w = power[i], .energy_j = energy[i]};
+	s->source_ok[S_RAPL] = s->source_ok[S_PROCFS] = true;
+	s->sys_valid = s->meminfo_valid = true;
 	s->mem_total_bytes = 8ull << 30;
 	s->mem_available_bytes = 6ull << 30;
 	return s;
 }
+
+static struct aipm_snapshot *laptop(void) { return laptop_with(false, false); }
 
 static char *render(const struct aipm_prom_input *in)
 {
@@ -54,6 +77,7 @@ static void free_snap(struct aipm_snapshot *s)
 {
 	aipm_snapshot_free(s);
 	free(s);
+	aipm_catalog_free(&cat);
 }
 
 /* Every "# TYPE name" appears once, after its HELP, and all samples of a
@@ -135,8 +159,8 @@ static void test_prom_missing_zone_has_no_series(void **state)
 {
 	(void)state;
 	struct aipm_snapshot *s = laptop();
-	s->zones[1].valid = false;      /* core unreadable this sample */
-	s->zones[0].power_w = NAN;      /* power not derivable */
+	s->domains[D_CORE].valid = false;    /* core unreadable this sample */
+	s->domains[D_PKG].power_w = NAN;     /* power not derivable */
 	char *t = render_snap(s);
 	check_well_formed(t);
 	assert_null(strstr(t, "zone=\"core-0\""));
@@ -147,8 +171,8 @@ static void test_prom_missing_zone_has_no_series(void **state)
 	free(t);
 
 	/* First sample: energies (0 so far) but no powers at all. */
-	s->zones[1].valid = true;
-	s->zones[0].power_w = 40;
+	s->domains[D_CORE].valid = true;
+	s->domains[D_PKG].power_w = 40;
 	s->seq = 0;
 	s->interval_s = 0;
 	t = render_snap(s);
@@ -159,7 +183,10 @@ static void test_prom_missing_zone_has_no_series(void **state)
 	free(t);
 
 	/* No RAPL at all: source down, no RAPL family, still well formed. */
-	s->rapl_valid = false;
+	free_snap(s);
+	s = laptop();
+	s->source_ok[S_RAPL] = false;
+	cat.ndomains = 0;
 	t = render_snap(s);
 	check_well_formed(t);
 	assert_non_null(strstr(t, "aipm_source_up{source=\"rapl\"} 0\n"));
@@ -171,10 +198,8 @@ static void test_prom_missing_zone_has_no_series(void **state)
 static void test_prom_escapes_label_values(void **state)
 {
 	(void)state;
-	struct aipm_snapshot *s = laptop();
-	s->ntemps = 1;
-	snprintf(s->temps[0].name, sizeof s->temps[0].name, "a\\b\"c\nd");
-	s->temps[0].celsius = 41.5;
+	struct aipm_snapshot *s = laptop_with(false, true);
+	aipm_snapshot_set_sensor(s, 0, 41.5);
 	struct aipm_prom_proc p = {.pid = 42, .cpu_share = 0.5, .power_w = 20};
 	/* a process may name itself anything, including invalid UTF-8 */
 	strcpy(p.comm, "x)\xff\xc3\xa9\xed\xa0\x80");
@@ -189,28 +214,70 @@ static void test_prom_escapes_label_values(void **state)
 	free_snap(s);
 }
 
+/* An unreadable sensor (EIO, ENODATA) has no series: never 0 degrees. */
+static void test_prom_unreadable_temperature_has_no_series(void **state)
+{
+	(void)state;
+	struct aipm_snapshot *s = laptop_with(false, true);
+	aipm_snapshot_set_sensor(s, 0, 41.5);
+	char *t = render_snap(s);
+	check_well_formed(t);
+	assert_non_null(strstr(t, "aipm_temperature_celsius{sensor="));
+	assert_null(strstr(t, "nvme/Composite"));
+	free(t);
+	s->sensors[0].valid = false;
+	t = render_snap(s);
+	check_well_formed(t);
+	assert_null(strstr(t, "aipm_temperature_celsius"));
+	free(t);
+	free_snap(s);
+}
+
 static void test_prom_gpu_fields_follow_validity_bits(void **state)
 {
 	(void)state;
-	struct aipm_snapshot *s = laptop();
-	s->gpu_valid = true;
-	s->ngpus = 2;
-	s->gpus[0] = (struct aipm_gpu){.index = 0, .name = "NVIDIA A100", .uuid = "GPU-1", .valid = true,
-				       .fields = AIPM_GPU_ENERGY | AIPM_GPU_POWER | AIPM_GPU_UTIL | AIPM_GPU_MEM,
-				       .energy_j = 1000, .power_w = 250, .sm_util = 75, .mem_used_bytes = 1024,
-				       .mem_total_bytes = 4096};
+	struct aipm_snapshot *s = laptop_with(true, false);
+	s->source_ok[S_NVML] = s->source_ok[S_AMDSMI] = true;
+	s->gpus[0] = (struct aipm_gpu_value){.valid = true,
+					     .fields = AIPM_GPU_ENERGY | AIPM_GPU_POWER | AIPM_GPU_UTIL | AIPM_GPU_MEM,
+					     .energy_j = 1000, .power_w = 250, .sm_util = 75, .mem_used_bytes = 1024,
+					     .mem_total_bytes = 4096};
 	/* second GPU: power only, no utilisation support */
-	s->gpus[1] = (struct aipm_gpu){.index = 1, .name = "T4", .uuid = "GPU-2", .valid = true,
-				       .fields = AIPM_GPU_POWER, .power_w = 50, .sm_util = 0};
+	s->gpus[1] = (struct aipm_gpu_value){.valid = true, .fields = AIPM_GPU_POWER, .power_w = 50};
+	s->gpus[2] = (struct aipm_gpu_value){.valid = true, .fields = AIPM_GPU_ENERGY | AIPM_GPU_POWER,
+					     .energy_j = 7, .power_w = 100};
 	char *t = render_snap(s);
 	check_well_formed(t);
-	assert_non_null(strstr(t, "aipm_gpu_energy_joules_total{gpu=\"0\",name=\"NVIDIA A100\",uuid=\"GPU-1\"} 1000\n"));
-	assert_non_null(strstr(t, "aipm_gpu_utilization_ratio{gpu=\"0\",name=\"NVIDIA A100\",uuid=\"GPU-1\"} 0.75\n"));
-	assert_null(strstr(t, "aipm_gpu_utilization_ratio{gpu=\"1\""));
-	assert_null(strstr(t, "aipm_gpu_energy_joules_total{gpu=\"1\""));
+	assert_non_null(strstr(
+		t, "aipm_gpu_energy_joules_total{vendor=\"nvidia\",gpu=\"0\",name=\"NVIDIA A100\",uuid=\"GPU-1\"} 1000\n"));
+	assert_non_null(strstr(
+		t, "aipm_gpu_utilization_ratio{vendor=\"nvidia\",gpu=\"0\",name=\"NVIDIA A100\",uuid=\"GPU-1\"} 0.75\n"));
+	/* GPU "0" of AMD is another GPU: told apart by the vendor label */
+	assert_non_null(strstr(t, "aipm_gpu_energy_joules_total{vendor=\"amd\",gpu=\"0\",name=\"MI250\",uuid=\"amd-0\"} 7\n"));
+	assert_null(strstr(t, "aipm_gpu_utilization_ratio{vendor=\"nvidia\",gpu=\"1\""));
+	assert_null(strstr(t, "aipm_gpu_energy_joules_total{vendor=\"nvidia\",gpu=\"1\""));
 	assert_non_null(strstr(t, "aipm_source_up{source=\"nvml\"} 1\n"));
-	assert_non_null(strstr(t, "\npower_draw_gpu 300\n"));
+	assert_non_null(strstr(t, "aipm_source_up{source=\"amdsmi\"} 1\n"));
+	assert_non_null(strstr(t, "\npower_draw_gpu 400\n"));
 	assert_non_null(strstr(t, "\nmem_used_gpu 1024\n"));
+	free(t);
+	free_snap(s);
+}
+
+/* aipm_source_up comes from each source's health in the sample, for every
+ * source of the catalog: a source that failed its sample is down. */
+static void test_prom_source_up_follows_health(void **state)
+{
+	(void)state;
+	struct aipm_snapshot *s = laptop();
+	char *t = render_snap(s);
+	assert_non_null(strstr(t, "aipm_source_up{source=\"rapl\"} 1\n"));
+	assert_non_null(strstr(t, "aipm_source_up{source=\"amdsmi\"} 0\n"));
+	assert_non_null(strstr(t, "aipm_source_up{source=\"hwmon\"} 0\n"));
+	free(t);
+	s->source_ok[S_RAPL] = false; /* its sample() failed */
+	t = render_snap(s);
+	assert_non_null(strstr(t, "aipm_source_up{source=\"rapl\"} 0\n"));
 	free(t);
 	free_snap(s);
 }
@@ -249,12 +316,10 @@ static void test_prom_top_procs_ranks_by_share_and_needs_rapl_for_watts(void **s
 		pid_t pid;
 		double share;
 	} in[] = {{1, 0.1}, {7, 0}, {9, 0.5}, {12, 0.2}, {30, 0.5}, {41, 0.05}};
-	assert_int_equal(aipm_snapshot_reserve_procs(s, AIPM_ARRAY_SIZE(in)), 0);
-	s->nprocs = AIPM_ARRAY_SIZE(in);
-	s->tree_valid = true;
-	for (size_t i = 0; i < s->nprocs; i++) {
-		s->procs[i] = (struct aipm_proc){.pid = in[i].pid, .cpu_share = in[i].share};
-		snprintf(s->procs[i].comm, sizeof s->procs[i].comm, "p%d", (int)in[i].pid);
+	for (size_t i = 0; i < AIPM_ARRAY_SIZE(in); i++) {
+		struct aipm_proc *p = rig_proc(s, in[i].pid, 0, 0);
+		p->cpu_share = in[i].share;
+		snprintf(p->comm, sizeof p->comm, "p%d", (int)in[i].pid);
 	}
 	struct aipm_prom_proc top[8];
 	assert_int_equal(aipm_prom_top_procs(s, top, 3), 3);
@@ -269,7 +334,7 @@ static void test_prom_top_procs_ranks_by_share_and_needs_rapl_for_watts(void **s
 	for (size_t i = 0; i < 5; i++)
 		assert_int_not_equal(top[i].pid, 7);
 	/* the first sample has no interval: shares, but no watts */
-	s->rapl_valid = false;
+	s->seq = 0;
 	assert_int_equal(aipm_prom_top_procs(s, top, 2), 2);
 	assert_true(isnan(top[0].power_w));
 	struct aipm_prom_input pin = {.snap = s, .procs_enabled = true, .procs = top, .nprocs = 2};
@@ -295,6 +360,8 @@ int main(void)
 		cmocka_unit_test(test_prom_missing_zone_has_no_series),
 		cmocka_unit_test(test_prom_escapes_label_values),
 		cmocka_unit_test(test_prom_gpu_fields_follow_validity_bits),
+		cmocka_unit_test(test_prom_unreadable_temperature_has_no_series),
+		cmocka_unit_test(test_prom_source_up_follows_health),
 		cmocka_unit_test(test_prom_numbers_ignore_the_locale),
 		cmocka_unit_test(test_prom_top_procs_ranks_by_share_and_needs_rapl_for_watts),
 	};

@@ -54,6 +54,26 @@ static void test_pid_stat_refuses_short_or_malformed_lines(void **state)
 	assert_false(aipm_parse_pid_stat("12 )sh( S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20", &f));
 }
 
+/* The state letter, even after a comm that looks like one: a zombie (Z)
+ * or a dead task (X) has ended, a sleeping one has not. */
+static void test_pid_stat_state_tells_a_zombie(void **state)
+{
+	(void)state;
+	char buf[256];
+	struct aipm_pid_stat f;
+	snprintf(buf, sizeof buf, "77 (R) Z)%s", tail);
+	assert_true(aipm_parse_pid_stat(buf, &f));
+	assert_int_equal(f.state, 'S');
+	assert_false(aipm_pid_stat_ended(&f));
+	snprintf(buf, sizeof buf, "77 (sh)%s", tail);
+	buf[strlen("77 (sh) ")] = 'Z';
+	assert_true(aipm_parse_pid_stat(buf, &f));
+	assert_int_equal(f.state, 'Z');
+	assert_true(aipm_pid_stat_ended(&f));
+	f.state = 'X';
+	assert_true(aipm_pid_stat_ended(&f));
+}
+
 static void test_smaps_rollup_gives_pss_and_private_as_uss(void **state)
 {
 	(void)state;
@@ -98,6 +118,7 @@ int main(void)
 		cmocka_unit_test(test_pid_stat_reads_fields_after_the_last_paren),
 		cmocka_unit_test(test_pid_stat_truncates_a_long_comm),
 		cmocka_unit_test(test_pid_stat_refuses_short_or_malformed_lines),
+		cmocka_unit_test(test_pid_stat_state_tells_a_zombie),
 		cmocka_unit_test(test_smaps_rollup_gives_pss_and_private_as_uss),
 		cmocka_unit_test(test_proc_stat_busy_excludes_idle_and_iowait),
 		cmocka_unit_test(test_meminfo_leaves_missing_keys_untouched),

@@ -35,13 +35,13 @@ static void reasons(struct aipm_summary *s, const struct aipm_meta *m)
 {
 	char fix[512];
 	if (isnan(s->total_j[AIPM_TOTAL_CPU]))
-		aipm_meta_unmeasured(m, AIPM_PROVIDES_CPU_ENERGY, s->cpu_reason, sizeof s->cpu_reason, s->cpu_fix,
+		aipm_meta_unmeasured(m, AIPM_META_CPU_ENERGY, s->cpu_reason, sizeof s->cpu_reason, s->cpu_fix,
 				     sizeof s->cpu_fix);
 	if (isnan(s->total_j[AIPM_TOTAL_DRAM]) && isnan(s->total_j[AIPM_TOTAL_CPU]))
-		aipm_meta_unmeasured(m, AIPM_PROVIDES_DRAM_ENERGY, s->dram_reason, sizeof s->dram_reason, fix,
+		aipm_meta_unmeasured(m, AIPM_META_DRAM_ENERGY, s->dram_reason, sizeof s->dram_reason, fix,
 				     sizeof fix);
 	if (isnan(s->total_j[AIPM_TOTAL_GPU]))
-		aipm_meta_unmeasured(m, AIPM_PROVIDES_GPU_ENERGY, s->gpu_reason, sizeof s->gpu_reason, fix, sizeof fix);
+		aipm_meta_unmeasured(m, AIPM_META_GPU_ENERGY, s->gpu_reason, sizeof s->gpu_reason, fix, sizeof fix);
 }
 
 static int health(struct aipm_summary *s, const struct aipm_meta *m)

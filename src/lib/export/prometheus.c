@@ -141,23 +141,15 @@ static void availability(struct aipm_buf *b, const struct aipm_snapshot *s)
 {
 	struct fam up = {"aipm_up", "gauge", "1 when aipm serve has a sample to show.", false};
 	sample(b, &up, NULL, 1);
-	/* A source is up when it answered in the latest sample: the way to
-	 * tell "no RAPL here" from "0 W" on a dashboard. */
+	/* A source is up when it is available and its sample() succeeded in
+	 * the latest sample (the sampler records that for every source): the
+	 * way to tell "no RAPL here" from "0 W" on a dashboard. */
 	struct fam src = {"aipm_source_up", "gauge",
 			  "1 when the source answered in the latest sample, 0 when absent or unreadable "
 			  "(run `aipm probe` on the node for the reason and the fix).",
 			  false};
-	const struct {
-		const char *name;
-		bool up;
-	} list[] = {
-		{"rapl", s->rapl_valid && s->nzones > 0},
-		{"procfs", s->sys_valid},
-		{"nvml", s->gpu_valid && s->ngpus > 0},
-		{"hwmon", s->ntemps > 0},
-	};
-	for (size_t i = 0; i < AIPM_ARRAY_SIZE(list); i++)
-		sample(b, &src, (const char *const[]){"source", list[i].name, NULL}, list[i].up ? 1 : 0);
+	for (size_t i = 0; i < s->cat->nsources; i++)
+		sample(b, &src, (const char *const[]){"source", s->cat->sources[i], NULL}, s->source_ok[i] ? 1 : 0);
 	struct fam n = {"aipm_samples_total", "counter", "Samples taken since aipm serve started.", false};
 	sample(b, &n, NULL, (double)(s->seq + 1));
 	struct fam ts = {"aipm_last_sample_timestamp_seconds", "gauge",
@@ -170,22 +162,22 @@ static bool have_interval(const struct aipm_snapshot *s) { return s->seq > 0 && 
 
 static void rapl(struct aipm_buf *b, const struct aipm_snapshot *s)
 {
-	if (!s->rapl_valid)
-		return;
+	const struct aipm_catalog *c = s->cat;
 	struct fam e = {"aipm_rapl_energy_joules_total", "counter",
 			"Energy of the RAPL zone since aipm serve started, joules (rate() gives watts).", false};
 	struct fam p = {"aipm_rapl_power_watts", "gauge", "Power of the RAPL zone over the latest sampling interval, watts.",
 			false};
 	/* Two passes: each family's samples must be contiguous. */
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < s->nzones; i++) {
-			const struct aipm_zone *z = &s->zones[i];
+		for (size_t i = 0; i < c->ndomains; i++) {
+			const struct aipm_domain *d = &c->domains[i];
+			const struct aipm_domain_value *z = &s->domains[i];
 			if (!z->valid)
 				continue;
 			char sock[16] = "";
-			if (z->socket >= 0)
-				aipm_fmt_double(sock, sizeof sock, z->socket);
-			const char *kv[] = {"zone", z->name, "kind", aipm_zone_kind_name(z->kind), "socket", sock, NULL};
+			if (d->socket >= 0)
+				aipm_fmt_double(sock, sizeof sock, d->socket);
+			const char *kv[] = {"zone", d->name, "kind", aipm_domain_kind_name(d->kind), "socket", sock, NULL};
 			if (pass == 0 && isfinite(z->energy_j))
 				sample(b, &e, kv, z->energy_j);
 			else if (pass == 1 && have_interval(s) && isfinite(z->power_w))
@@ -206,9 +198,9 @@ static const struct {
 	 {"aipm_gpu_energy_joules_total", "counter", "Energy of the GPU since aipm serve started, joules.", false}},
 	{G_POWER, AIPM_GPU_POWER, {"aipm_gpu_power_watts", "gauge", "Power draw of the GPU, watts.", false}},
 	{G_UTIL, AIPM_GPU_UTIL,
-	 {"aipm_gpu_utilization_ratio", "gauge", "Fraction of time a kernel ran on the GPU (NVML SM utilisation), 0..1.",
+	 {"aipm_gpu_utilization_ratio", "gauge", "Fraction of time the GPU computed (NVML SM utilisation, AMD SMI GFX activity), 0..1.",
 	  false}},
-	{G_MEMUTIL, AIPM_GPU_UTIL,
+	{G_MEMUTIL, AIPM_GPU_MEM_UTIL,
 	 {"aipm_gpu_memory_utilization_ratio", "gauge", "Fraction of time GPU memory was read or written, 0..1.", false}},
 	{G_MEMUSED, AIPM_GPU_MEM, {"aipm_gpu_memory_used_bytes", "gauge", "GPU memory in use, bytes.", false}},
 	{G_MEMTOTAL, AIPM_GPU_MEM, {"aipm_gpu_memory_total_bytes", "gauge", "GPU memory installed, bytes.", false}},
@@ -216,7 +208,7 @@ static const struct {
 	{G_LIMIT, AIPM_GPU_LIMIT, {"aipm_gpu_power_limit_watts", "gauge", "GPU power limit, watts.", false}},
 };
 
-static double gpu_value(const struct aipm_gpu *g, enum gpu_val v)
+static double gpu_value(const struct aipm_gpu_value *g, enum gpu_val v)
 {
 	switch (v) {
 	case G_ENERGY: return g->energy_j;
@@ -233,27 +225,30 @@ static double gpu_value(const struct aipm_gpu *g, enum gpu_val v)
 
 static void gpus(struct aipm_buf *b, const struct aipm_snapshot *s)
 {
-	if (!s->gpu_valid)
-		return;
+	const struct aipm_catalog *c = s->cat;
 	for (size_t f = 0; f < AIPM_ARRAY_SIZE(gpu_fams); f++) {
 		struct fam fam = gpu_fams[f].fam;
-		for (size_t i = 0; i < s->ngpus; i++) {
-			const struct aipm_gpu *g = &s->gpus[i];
+		for (size_t i = 0; i < c->ndevices; i++) {
+			const struct aipm_device *d = &c->devices[i];
+			const struct aipm_gpu_value *g = &s->gpus[i];
 			if (!g->valid || !(g->fields & gpu_fams[f].bit))
 				continue;
 			double v = gpu_value(g, gpu_fams[f].v);
 			if (!isfinite(v))
 				continue;
 			char idx[16];
-			aipm_fmt_double(idx, sizeof idx, g->index);
-			sample(b, &fam, (const char *const[]){"gpu", idx, "name", g->name, "uuid", g->uuid, NULL}, v);
+			aipm_fmt_double(idx, sizeof idx, d->index);
+			/* gpu="0" of two vendors are two GPUs: vendor tells them apart. */
+			sample(b, &fam,
+			       (const char *const[]){"vendor", d->vendor, "gpu", idx, "name", d->name, "uuid", d->uuid, NULL},
+			       v);
 		}
 	}
 }
 
 static void machine(struct aipm_buf *b, const struct aipm_snapshot *s)
 {
-	if (s->sys_valid && s->mem_total_bytes) {
+	if (s->meminfo_valid) {
 		struct fam used = {"aipm_memory_used_bytes", "gauge",
 				   "Memory in use on the machine (MemTotal - MemAvailable), bytes.", false};
 		struct fam total = {"aipm_memory_total_bytes", "gauge", "Memory installed (MemTotal), bytes.", false};
@@ -261,11 +256,12 @@ static void machine(struct aipm_buf *b, const struct aipm_snapshot *s)
 		sample(b, &used, NULL, (double)(s->mem_total_bytes - avail));
 		sample(b, &total, NULL, (double)s->mem_total_bytes);
 	}
+	/* An unreadable sensor has no series (never 0, never NaN). */
 	struct fam t = {"aipm_temperature_celsius", "gauge", "Temperature of a hwmon or thermal-zone sensor, degrees Celsius.",
 			false};
-	for (size_t i = 0; i < s->ntemps; i++)
-		if (isfinite(s->temps[i].celsius))
-			sample(b, &t, (const char *const[]){"sensor", s->temps[i].name, NULL}, s->temps[i].celsius);
+	for (size_t i = 0; i < s->cat->nsensors; i++)
+		if (s->sensors[i].valid && isfinite(s->sensors[i].value))
+			sample(b, &t, (const char *const[]){"sensor", s->cat->sensors[i].name, NULL}, s->sensors[i].value);
 }
 
 static void processes(struct aipm_buf *b, const struct aipm_prom_input *in)
@@ -295,7 +291,7 @@ size_t aipm_prom_top_procs(const struct aipm_snapshot *s, struct aipm_prom_proc 
 	if (!n || !s->tree_valid)
 		return 0;
 	double pkg_w = NAN;
-	if (!(s->rapl_valid && have_interval(s) && aipm_snapshot_kind_power(s, AIPM_ZONE_PACKAGE, &pkg_w)))
+	if (!(have_interval(s) && aipm_snapshot_kind_power(s, AIPM_DOMAIN_PACKAGE, &pkg_w)))
 		pkg_w = NAN;
 	/* Power is share x one number, so ranking by share is ranking by
 	 * power, with or without RAPL. An idle process is not a top one:
@@ -329,38 +325,36 @@ size_t aipm_prom_top_procs(const struct aipm_snapshot *s, struct aipm_prom_proc 
 static void legacy(struct aipm_buf *b, const struct aipm_snapshot *s)
 {
 	double w;
-	if (s->rapl_valid && have_interval(s)) {
+	if (have_interval(s)) {
 		struct fam f1 = {"intel_power", "gauge", "AIPowerMeter name: total RAPL package power, watts.", false};
-		if (aipm_snapshot_kind_power(s, AIPM_ZONE_PACKAGE, &w) && isfinite(w))
+		if (aipm_snapshot_kind_power(s, AIPM_DOMAIN_PACKAGE, &w) && isfinite(w))
 			sample(b, &f1, NULL, w);
 		struct fam f2 = {"power_draw_cpu", "gauge", "AIPowerMeter name: RAPL core (power plane 0) power, watts.",
 				 false};
-		if (aipm_snapshot_kind_power(s, AIPM_ZONE_CORE, &w) && isfinite(w))
+		if (aipm_snapshot_kind_power(s, AIPM_DOMAIN_CORE, &w) && isfinite(w))
 			sample(b, &f2, NULL, w);
 	}
-	if (s->sys_valid && s->mem_total_bytes && s->mem_available_bytes <= s->mem_total_bytes) {
+	if (s->meminfo_valid && s->mem_available_bytes <= s->mem_total_bytes) {
 		struct fam f = {"mem_used_cpu", "gauge", "AIPowerMeter name: memory in use, bytes.", false};
 		sample(b, &f, NULL, (double)(s->mem_total_bytes - s->mem_available_bytes));
 	}
-	if (s->gpu_valid) {
-		double mem = 0, pw = 0;
-		bool have_mem = false, have_pw = false;
-		for (size_t i = 0; i < s->ngpus; i++) {
-			const struct aipm_gpu *g = &s->gpus[i];
-			if (!g->valid)
-				continue;
-			if (g->fields & AIPM_GPU_MEM)
-				mem += (double)g->mem_used_bytes, have_mem = true;
-			if ((g->fields & AIPM_GPU_POWER) && isfinite(g->power_w))
-				pw += g->power_w, have_pw = true;
-		}
-		struct fam fm = {"mem_used_gpu", "gauge", "AIPowerMeter name: memory in use on all GPUs, bytes.", false};
-		struct fam fp = {"power_draw_gpu", "gauge", "AIPowerMeter name: power draw of all GPUs, watts.", false};
-		if (have_mem)
-			sample(b, &fm, NULL, mem);
-		if (have_pw)
-			sample(b, &fp, NULL, pw);
+	double mem = 0, pw = 0;
+	bool have_mem = false, have_pw = false;
+	for (size_t i = 0; i < s->cat->ndevices; i++) {
+		const struct aipm_gpu_value *g = &s->gpus[i];
+		if (!g->valid)
+			continue;
+		if (g->fields & AIPM_GPU_MEM)
+			mem += (double)g->mem_used_bytes, have_mem = true;
+		if ((g->fields & AIPM_GPU_POWER) && isfinite(g->power_w))
+			pw += g->power_w, have_pw = true;
 	}
+	struct fam fm = {"mem_used_gpu", "gauge", "AIPowerMeter name: memory in use on all GPUs, bytes.", false};
+	struct fam fp = {"power_draw_gpu", "gauge", "AIPowerMeter name: power draw of all GPUs, watts.", false};
+	if (have_mem)
+		sample(b, &fm, NULL, mem);
+	if (have_pw)
+		sample(b, &fp, NULL, pw);
 }
 
 int aipm_prom_render(struct aipm_buf *out, const struct aipm_prom_input *in)

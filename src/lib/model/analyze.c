@@ -9,15 +9,14 @@
 #include "model.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "file.h"
 #include "infer.h"
 #include "onnx.h"
 
@@ -140,6 +139,10 @@ static int add_inputs(struct walk *w, const char *const *shapes, size_t n_shapes
 			if (in->rank >= 0 && in->rank != rank)
 				return aipm_err(-EINVAL, "--input-shape %s has %d dimensions but input '%s' has %d",
 						shapes[k], rank, in->name, in->rank);
+			uint64_t elems;
+			if (onnx_dims_elements(dims, (size_t)rank, &elems) < 0)
+				return aipm_err(-EINVAL, "--input-shape %s: more than 2^48 elements. Give the real shape",
+						shapes[k]);
 			v->rank = rank;
 			memcpy(v->d, dims, sizeof dims);
 			given = true;
@@ -154,6 +157,10 @@ static int add_inputs(struct walk *w, const char *const *shapes, size_t n_shapes
 				return aipm_err(-EINVAL, "input '%s' has a symbolic dimension '%s' (dimension %d). "
 						"Give a concrete shape with --input-shape %s=1x...",
 						in->name, in->params[d] ? in->params[d] : "?", d, in->name);
+		uint64_t elems;
+		if (onnx_dims_elements(in->dims, (size_t)in->rank, &elems) < 0)
+			return aipm_err(-EOVERFLOW, "input '%s' declares absurd dimensions (more than 2^48 elements). "
+					"Give its real shape with --input-shape %s=1x...", in->name, in->name);
 		v->rank = in->rank;
 		memcpy(v->d, in->dims, (size_t)in->rank * sizeof *v->d);
 	}
@@ -301,12 +308,21 @@ static int note_unsized(struct aipm_model_summary *s, const struct onnx_node *nd
  * untrusted files and feed multiplications everywhere downstream. */
 static int check_size(const struct onnx_node *nd, const struct model_val *v)
 {
-	uint64_t n = 1;
-	for (int i = 0; i < v->rank; i++)
-		if (v->d[i] < 0 || __builtin_mul_overflow(n, (uint64_t)v->d[i], &n) || n > (uint64_t)ONNX_MAX_ELEMENTS)
-			return aipm_err(-EOVERFLOW, "node '%s' (%s): output '%s' would have absurd dimensions "
-					"(negative or more than 2^48 elements)", nd->name, nd->op_type, v->name);
+	uint64_t n;
+	if (onnx_dims_elements(v->d, (size_t)v->rank, &n) < 0)
+		return aipm_err(-EOVERFLOW, "node '%s' (%s): output '%s' would have absurd dimensions "
+				"(negative or more than 2^48 elements)", nd->name, nd->op_type, v->name);
 	return 0;
+}
+
+/* a += b saturating at UINT64_MAX: a wrapped total is a wrong number, a
+ * saturated one is a lower bound the summary flags. true if it saturated. */
+static bool sat_add(uint64_t *a, uint64_t b)
+{
+	if (!__builtin_add_overflow(*a, b, a))
+		return false;
+	*a = UINT64_MAX;
+	return true;
 }
 
 static int run_node(struct walk *w, long idx)
@@ -330,8 +346,9 @@ static int run_node(struct walk *w, long idx)
 		return aipm_err(-ENOMEM, "out of memory");
 	op->nodes++;
 	if (rc == INFER_OK) {
-		op->macs += c.macs;
-		w->s->macs += c.macs;
+		bool over = sat_add(&op->macs, c.macs);
+		over |= sat_add(&w->s->macs, c.macs);
+		w->s->macs_overflow |= over || c.macs_overflow;
 	} else if (counts && (rc = note_unsized(w->s, nd, idx, c.why)) < 0) {
 		return rc;
 	}
@@ -375,9 +392,12 @@ static int run_node(struct walk *w, long idx)
 
 /* BatchNormalization's running mean and variance (inputs 3 and 4) are
  * buffers; a tensor is one when every real use is such an input.
- * Identity uses are aliases, not uses. Parameters are credited to the
- * first operator that reads them, in topological order. */
-static void count_params(struct walk *w)
+ * Identity uses are aliases, not uses. Integer tensors (shapes, index
+ * tables such as Swin's relative_position_index) are constants, not
+ * parameters: torch counts neither. Parameters are credited to the first
+ * operator that reads them, in topological order. Each tensor is at most
+ * 2^48 elements but a file can hold many: sums past 2^60 are refused. */
+static int count_params(struct walk *w)
 {
 	const struct onnx_graph *g = &w->m.g;
 	struct aipm_model_summary *s = w->s;
@@ -398,15 +418,12 @@ static void count_params(struct walk *w)
 		struct model_val *v = &w->vals[i];
 		if (!v->weight)
 			continue;
-		v->buffer = v->uses && v->uses == v->bn_stat_uses;
-		if (v->buffer) {
-			s->params_buffers += v->elems;
-			continue;
-		}
-		s->params_total += v->elems;
-		if (is_float(v->dtype))
-			s->params_trainable += v->elems;
+		v->buffer = (v->uses && v->uses == v->bn_stat_uses) || !is_float(v->dtype);
+		uint64_t *sum = !is_float(v->dtype) ? &s->int_constants : v->buffer ? &s->params_buffers : &s->params_total;
+		if (__builtin_add_overflow(*sum, v->elems, sum) || *sum > (UINT64_C(1) << 60))
+			return aipm_err(-EOVERFLOW, "the initializers claim more than 2^60 elements in all (absurd dimensions)");
 	}
+	s->params_trainable = s->params_total;
 	for (size_t i = 0; i < g->n_nodes; i++) {
 		const struct onnx_node *nd = &g->nodes[w->order[i]];
 		if (!strcmp(nd->op_type, "Identity"))
@@ -417,10 +434,12 @@ static void count_params(struct walk *w)
 				continue;
 			v->attributed = true;
 			struct aipm_model_op *op = op_entry(s, nd->op_type);
-			if (op)
-				op->params += v->elems;
+			if (!op)
+				return aipm_err(-ENOMEM, "out of memory");
+			op->params += v->elems;
 		}
 	}
+	return 0;
 }
 
 static int cmp_op(const void *pa, const void *pb)
@@ -469,7 +488,8 @@ static int walk_graph(struct walk *w, const char *const *shapes, size_t n_shapes
 	for (size_t i = 0; i < g->n_nodes; i++)
 		if ((rc = run_node(w, w->order[i])) < 0)
 			return rc;
-	count_params(w);
+	if ((rc = count_params(w)) < 0)
+		return rc;
 	if (w->s->n_ops)
 		qsort(w->s->ops, w->s->n_ops, sizeof *w->s->ops, cmp_op);
 	w->s->nodes = g->n_nodes;
@@ -508,25 +528,21 @@ int aipm_model_analyze_buf(const uint8_t *buf, size_t len, const char *label, co
 int aipm_model_analyze(const char *onnx_path, const char *const *input_shapes, size_t n,
 		       struct aipm_model_summary *out)
 {
-	int fd = open(onnx_path, O_RDONLY | O_CLOEXEC);
+	size_t size;
+	int fd = model_file_open(onnx_path, SIZE_MAX, &size);
 	if (fd < 0)
-		return aipm_err(-errno, "%s: cannot open: %s", onnx_path, strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return aipm_err(-EINVAL, "%s: not a regular file", onnx_path);
-	}
-	if (st.st_size == 0) {
+		return fd;
+	if (size == 0) {
 		close(fd);
 		return aipm_err(-EBADMSG, "%s: the file is empty, not an ONNX model", onnx_path);
 	}
-	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	int err = errno;
 	close(fd);
 	if (p == MAP_FAILED)
 		return aipm_err(-err, "%s: cannot map: %s", onnx_path, strerror(err));
-	int rc = aipm_model_analyze_buf(p, (size_t)st.st_size, onnx_path, input_shapes, n, out);
-	munmap(p, (size_t)st.st_size);
+	int rc = aipm_model_analyze_buf(p, size, onnx_path, input_shapes, n, out);
+	munmap(p, size);
 	return rc;
 }
 

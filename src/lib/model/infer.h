@@ -39,13 +39,15 @@ struct infer_ctx {
 	size_t n_in, n_out;
 	int64_t opset;
 	uint64_t macs;
+	bool macs_overflow; /* macs passed 2^64 and holds UINT64_MAX */
 	char why[200]; /* why the node could not be sized */
 };
 
 enum { INFER_OK = 0, INFER_UNKNOWN = 1 };
 
-/* INFER_OK with outputs and macs set; INFER_UNKNOWN with why set when the
- * node cannot be sized; negative errno (message set) for absurd sizes.
+/* INFER_OK with outputs and macs set (saturated, with macs_overflow, past
+ * 2^64); INFER_UNKNOWN with why set when the node cannot be sized; negative
+ * errno (message set) for absurd sizes.
  * *counts_macs tells whether the operator has MACs at all: an unsized
  * Relu costs nothing, an unsized Conv or an unknown operator must be listed. */
 int model_infer_node(struct infer_ctx *c, bool *counts_macs);

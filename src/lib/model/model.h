@@ -6,14 +6,20 @@
  * Counting rules (REFERENCE §5): parameters are the elements of the
  * initializers, of Constant nodes holding weights (floating point, more than
  * one element) and of Identity nodes aliasing such tensors (exporters store
- * equal tensors once); BatchNormalization running mean/var are buffers, not
- * parameters. params_trainable leaves out integer tensors (shapes, indices).
+ * equal tensors once), floating point only: BatchNormalization running
+ * mean/var are buffers (params_buffers) and integer tensors (shapes, index
+ * tables) are constants (int_constants), as torch counts neither. That is
+ * torchvision's num_params. params_trainable equals params_total (every
+ * floating-point weight of an exported graph); it stays for older readers.
  * MACs count Conv, ConvTranspose, Gemm and MatMul; operators that cannot be
- * sized are listed in `unsized`, never counted as zero.
+ * sized are listed in `unsized`, never counted as zero. A count past 2^64
+ * saturates at UINT64_MAX with macs_overflow set: a lower bound, said as
+ * such, never a wrapped number.
  */
 #ifndef AIPM_MODEL_MODEL_H
 #define AIPM_MODEL_MODEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,7 +46,8 @@ struct aipm_model_io {
 struct aipm_model_summary {
 	char *file, *producer;
 	int64_t opset;
-	uint64_t nodes, params_total, params_trainable, params_buffers, macs;
+	uint64_t nodes, params_total, params_trainable, params_buffers, int_constants, macs;
+	bool macs_overflow; /* macs (and some by-op macs) saturated at UINT64_MAX */
 	struct aipm_model_op *ops; /* sorted by MACs, then params, then name */
 	struct aipm_model_unsized *unsized;
 	struct aipm_model_io *inputs, *outputs;

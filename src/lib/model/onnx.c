@@ -72,19 +72,28 @@ static int str_field(struct onnx_model *m, const struct aipm_pb_field *f, const 
 
 #define FOR_FIELDS(r, f, rc) while (((rc) = aipm_pb_next((r), &(f))) > 0)
 
-int onnx_tensor_elements(const struct onnx_tensor *t, uint64_t *out)
+int onnx_dims_elements(const int64_t *dims, size_t rank, uint64_t *out)
 {
 	uint64_t n = 1;
-	for (size_t i = 0; i < t->rank; i++) {
+	/* each dimension is bounded too: after a 0 the product stays 0 and
+	 * would let a 2^62 dimension through into the window arithmetic */
+	for (size_t i = 0; i < rank; i++)
+		if (dims[i] < 0 || dims[i] > ONNX_MAX_ELEMENTS || __builtin_mul_overflow(n, (uint64_t)dims[i], &n) ||
+		    n > (uint64_t)ONNX_MAX_ELEMENTS)
+			return -EOVERFLOW;
+	*out = n;
+	return 0;
+}
+
+int onnx_tensor_elements(const struct onnx_tensor *t, uint64_t *out)
+{
+	if (onnx_dims_elements(t->dims, t->rank, out) == 0)
+		return 0;
+	for (size_t i = 0; i < t->rank; i++)
 		if (t->dims[i] < 0)
 			return aipm_err(-EOVERFLOW, "tensor '%s' has negative dimension %lld", t->name,
 					(long long)t->dims[i]);
-		if (__builtin_mul_overflow(n, (uint64_t)t->dims[i], &n) || n > (uint64_t)ONNX_MAX_ELEMENTS)
-			return aipm_err(-EOVERFLOW, "tensor '%s' claims more than 2^48 elements (absurd dimensions)",
-					t->name);
-	}
-	*out = n;
-	return 0;
+	return aipm_err(-EOVERFLOW, "tensor '%s' claims more than 2^48 elements (absurd dimensions)", t->name);
 }
 
 /* Integer values of a small INT64/INT32 tensor, from raw_data or the typed

@@ -84,9 +84,13 @@ void onnx_model_free(struct onnx_model *m);
 const struct onnx_attr *onnx_attr_find(const struct onnx_node *n, const char *name);
 int64_t onnx_attr_int(const struct onnx_node *n, const char *name, int64_t dflt);
 const char *onnx_attr_str(const struct onnx_node *n, const char *name, const char *dflt);
-/* Number of elements from dims, checked: -EOVERFLOW (message set) when a
- * dim is negative or the product passes ONNX_MAX_ELEMENTS. */
+/* Number of elements from dims, checked: -EOVERFLOW when a dim is negative
+ * or passes ONNX_MAX_ELEMENTS, or the product does. Every shape aipm works
+ * with (initializers, graph inputs, node outputs) passes this check, which
+ * keeps dimension arithmetic (dims + pads, dims * strides) far from int64
+ * overflow. onnx_tensor_elements also sets the message. */
 #define ONNX_MAX_ELEMENTS (INT64_C(1) << 48)
+int onnx_dims_elements(const int64_t *dims, size_t rank, uint64_t *out);
 int onnx_tensor_elements(const struct onnx_tensor *t, uint64_t *out);
 
 #endif

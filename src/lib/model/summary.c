@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "file.h"
 
 static void json_io(struct aipm_buf *b, const struct aipm_model_io *io, size_t n)
 {
@@ -47,9 +48,12 @@ void aipm_model_summary_json(const struct aipm_model_summary *s, struct aipm_buf
 	json_io(b, s->inputs, s->n_inputs);
 	aipm_buf_puts(b, ",\"outputs\":");
 	json_io(b, s->outputs, s->n_outputs);
-	aipm_buf_printf(b, ",\"params_total\":%llu,\"params_trainable\":%llu,\"params_buffers\":%llu,\"macs\":%llu",
+	aipm_buf_printf(b, ",\"params_total\":%llu,\"params_trainable\":%llu,\"params_buffers\":%llu,"
+			"\"int_constants\":%llu,\"macs\":%llu",
 			(unsigned long long)s->params_total, (unsigned long long)s->params_trainable,
-			(unsigned long long)s->params_buffers, (unsigned long long)s->macs);
+			(unsigned long long)s->params_buffers, (unsigned long long)s->int_constants,
+			(unsigned long long)s->macs);
+	aipm_buf_puts(b, s->macs_overflow ? ",\"macs_overflow\":true" : ",\"macs_overflow\":false");
 	aipm_buf_puts(b, ",\"by_op\":{");
 	for (size_t i = 0; i < s->n_ops; i++) {
 		if (i)
@@ -136,12 +140,22 @@ void aipm_model_summary_text(const struct aipm_model_summary *s, struct aipm_buf
 		put_grouped(b, s->params_buffers);
 		aipm_buf_puts(b, " BatchNorm buffer elements not counted");
 	}
+	if (s->int_constants) {
+		aipm_buf_puts(b, "; ");
+		put_grouped(b, s->int_constants);
+		aipm_buf_puts(b, " integer constant elements (shapes, indices) not counted");
+	}
 	aipm_buf_printf(b, "\n%-12s", "MACs");
+	if (s->macs_overflow)
+		aipm_buf_puts(b, "more than ");
 	put_grouped(b, s->macs);
 	aipm_buf_puts(b, " (");
 	put_scaled(b, s->macs);
-	aipm_buf_puts(b, s->n_unsized ? ") for one forward pass, WITHOUT the unsized nodes below\n\n"
-				      : ") for one forward pass\n\n");
+	aipm_buf_puts(b, s->n_unsized ? ") for one forward pass, WITHOUT the unsized nodes below\n"
+				      : ") for one forward pass\n");
+	if (s->macs_overflow)
+		aipm_buf_puts(b, "            the count passed 2^64 and stopped there (absurd dimensions?): a lower bound\n");
+	aipm_buf_puts(b, "\n");
 	aipm_buf_printf(b, "%-24s %7s %20s %14s\n", "op type", "nodes", "MACs", "params");
 	for (size_t i = 0; i < s->n_ops; i++) {
 		struct aipm_buf m = {0}, p = {0};
@@ -214,10 +228,15 @@ int aipm_model_summary_write(const char *onnx_path, const char *const *input_sha
 	return 0;
 }
 
+/* Stored numbers are counts: negative, fractional garbage, NaN and values
+ * past 2^64 must not reach a float-to-integer cast (undefined behaviour);
+ * they read as 0, or as UINT64_MAX when too large (a saturated count). */
 static uint64_t num(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) && v->valuedouble > 0 ? (uint64_t)v->valuedouble : 0;
+	if (!cJSON_IsNumber(v) || !(v->valuedouble > 0))
+		return 0;
+	return v->valuedouble >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)v->valuedouble;
 }
 
 static char *str(const cJSON *o, const char *k)
@@ -226,19 +245,35 @@ static char *str(const cJSON *o, const char *k)
 	return strdup(cJSON_IsString(v) ? v->valuestring : "");
 }
 
+/* Only an array's elements are entries: an object or a string in its place
+ * (a hand-edited or hostile file) gives none. */
+static size_t array_len(const cJSON *a) { return cJSON_IsArray(a) ? (size_t)cJSON_GetArraySize(a) : 0; }
+
 static void read_io(const cJSON *arr, struct aipm_model_io **out, size_t *n)
 {
-	int len = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
-	*out = calloc((size_t)len + 1, sizeof **out);
-	if (!*out)
+	size_t len = array_len(arr);
+	*out = calloc(len + 1, sizeof **out);
+	if (!*out || !len)
 		return;
 	const cJSON *e;
 	cJSON_ArrayForEach(e, arr) {
+		if (*n == len)
+			break;
 		struct aipm_model_io *io = &(*out)[(*n)++];
 		io->name = str(e, "name");
 		const cJSON *sh = cJSON_GetObjectItemCaseSensitive(e, "shape"), *d;
 		io->rank = cJSON_IsArray(sh) ? 0 : -1;
-		cJSON_ArrayForEach(d, sh) if (io->rank < AIPM_MODEL_MAX_RANK) io->dims[io->rank++] = (int64_t)d->valuedouble;
+		if (io->rank < 0)
+			continue;
+		cJSON_ArrayForEach(d, sh) {
+			/* a dimension is a count up to 2^48, like every ONNX shape aipm accepts */
+			if (io->rank == AIPM_MODEL_MAX_RANK || !cJSON_IsNumber(d) || !(d->valuedouble >= 0) ||
+			    d->valuedouble > 281474976710656.0) {
+				io->rank = -1;
+				break;
+			}
+			io->dims[io->rank++] = (int64_t)d->valuedouble;
+		}
 	}
 }
 
@@ -252,40 +287,67 @@ static int parse_json(const char *text, const char *path, struct aipm_model_summ
 	memset(s, 0, sizeof *s);
 	s->file = str(root, "file");
 	s->producer = str(root, "producer");
-	s->opset = (int64_t)num(root, "opset");
+	const cJSON *opset = cJSON_GetObjectItemCaseSensitive(root, "opset");
+	s->opset = cJSON_IsNumber(opset) && opset->valuedouble > 0 && opset->valuedouble < 1e9 ? (int64_t)opset->valuedouble : 0;
 	s->nodes = num(root, "nodes");
 	s->params_total = num(root, "params_total");
 	s->params_trainable = num(root, "params_trainable");
 	s->params_buffers = num(root, "params_buffers");
+	s->int_constants = num(root, "int_constants");
 	s->macs = num(root, "macs");
+	s->macs_overflow = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "macs_overflow"));
 	read_io(cJSON_GetObjectItemCaseSensitive(root, "inputs"), &s->inputs, &s->n_inputs);
 	read_io(cJSON_GetObjectItemCaseSensitive(root, "outputs"), &s->outputs, &s->n_outputs);
 	const cJSON *ops = cJSON_GetObjectItemCaseSensitive(root, "by_op"), *e;
-	s->ops = calloc((size_t)cJSON_GetArraySize(ops) + 1, sizeof *s->ops);
-	cJSON_ArrayForEach(e, ops) if (s->ops && e->string) s->ops[s->n_ops++] = (struct aipm_model_op){
-		strdup(e->string), num(e, "nodes"), num(e, "macs"), num(e, "params")};
+	size_t n_ops = cJSON_IsObject(ops) ? (size_t)cJSON_GetArraySize(ops) : 0;
+	s->ops = calloc(n_ops + 1, sizeof *s->ops);
+	if (n_ops && s->ops)
+		cJSON_ArrayForEach(e, ops) if (s->n_ops < n_ops && e->string) s->ops[s->n_ops++] = (struct aipm_model_op){
+			strdup(e->string), num(e, "nodes"), num(e, "macs"), num(e, "params")};
 	const cJSON *un = cJSON_GetObjectItemCaseSensitive(root, "unsized_ops");
-	s->unsized = calloc((size_t)cJSON_GetArraySize(un) + 1, sizeof *s->unsized);
-	cJSON_ArrayForEach(e, un) if (s->unsized) s->unsized[s->n_unsized++] = (struct aipm_model_unsized){
-		str(e, "op_type"), str(e, "node"), str(e, "reason")};
+	size_t n_un = array_len(un);
+	s->unsized = calloc(n_un + 1, sizeof *s->unsized);
+	if (n_un && s->unsized)
+		cJSON_ArrayForEach(e, un) if (s->n_unsized < n_un) s->unsized[s->n_unsized++] = (struct aipm_model_unsized){
+			str(e, "op_type"), str(e, "node"), str(e, "reason")};
 	cJSON_Delete(root);
 	return 0;
 }
 
+/* model_summary.json files aipm writes are a few kilobytes; 16 MiB leaves
+ * room for any real model and bounds what a planted file can cost. */
+#define SUMMARY_MAX_BYTES (16u << 20)
+
 int aipm_model_summary_read(const char *json_path, struct aipm_model_summary *out)
 {
-	FILE *f = fopen(json_path, "re");
-	if (!f)
-		return aipm_err(-errno, "%s: cannot open: %s", json_path, strerror(errno));
-	struct aipm_buf b = {0};
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < (16u << 20))
-		aipm_buf_put(&b, chunk, n);
-	fclose(f);
-	aipm_buf_put(&b, "", 1);
-	int rc = b.oom ? aipm_err(-ENOMEM, "out of memory reading %s", json_path) : parse_json(b.data, json_path, out);
-	aipm_buf_free(&b);
+	size_t size;
+	int fd = model_file_open(json_path, SUMMARY_MAX_BYTES, &size);
+	if (fd < 0)
+		return fd;
+	char *text = malloc(size + 1);
+	size_t got = 0;
+	int err = 0;
+	while (text && got < size) {
+		ssize_t r = read(fd, text + got, size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err = errno;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (!text)
+		return aipm_err(-ENOMEM, "out of memory reading %s", json_path);
+	if (got < size) {
+		free(text);
+		return aipm_err(err ? -err : -EIO, "%s: cannot read: %s", json_path,
+				err ? strerror(err) : "the file shrank while it was read");
+	}
+	text[got] = '\0';
+	int rc = parse_json(text, json_path, out);
+	free(text);
 	return rc;
 }
 

@@ -13,14 +13,14 @@
 
 bool aipm_format_name_ok(const char *name, size_t len, bool metric)
 {
-	if (!name || !len || len > AIPM_FORMAT_NAME_MAX)
+	if (!name || !len || len > AIPM_FORMAT_NAME_MAX || name[len] != '\0')
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 		if (c < 0x20 || c == 0x7f || (metric && c == '='))
 			return false;
 	}
-	return true;
+	return aipm_utf8_valid(name); /* JSON and the reports carry it as text */
 }
 
 int aipm_format_check_name(const char *what, const char *name)
@@ -32,10 +32,22 @@ int aipm_format_check_name(const char *what, const char *name)
 	if (n > AIPM_FORMAT_NAME_MAX)
 		return aipm_err(-ENAMETOOLONG, "%s name '%.32s...' is %zu bytes long. Keep it to %d", what, name, n,
 				AIPM_FORMAT_NAME_MAX);
+	if (!aipm_utf8_valid(name))
+		return aipm_err(-EINVAL, "%s name '%s' holds bytes that are not UTF-8. Use letters, digits, '_'", what,
+				name);
 	if (!aipm_format_name_ok(name, n, metric))
 		return aipm_err(-EINVAL, "%s name '%s' holds a control character%s. Use letters, digits, '_'", what,
 				name, metric ? " or '='" : "");
 	return 0;
+}
+
+static const char *const provides_words[AIPM_FORMAT_PROVIDES_COUNT] = {
+	"cpu_energy", "dram_energy", "gpu_energy", "processes", "machine", "temperature",
+};
+
+const char *aipm_format_provides_word(unsigned i)
+{
+	return i < AIPM_FORMAT_PROVIDES_COUNT ? provides_words[i] : "?";
 }
 
 static const char *const kind_names[AIPM_KIND_OTHER] = {"package", "core", "uncore", "dram", "psys"};

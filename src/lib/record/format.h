@@ -46,6 +46,11 @@
 #define AIPM_SECTION_TEMPERATURE "temperature"
 #define AIPM_SECTION_CPU_ESTIMATE "cpu_estimate"
 
+/* ---- metadata.json ---- */
+/* The words of sources[].provides: what a source measures. */
+#define AIPM_FORMAT_PROVIDES_COUNT 6
+const char *aipm_format_provides_word(unsigned i); /* "cpu_energy", ... */
+
 /* ---- phases.json and results_exp.json ---- */
 #define AIPM_KEY_NAME "name"
 #define AIPM_KEY_EVENT "event"
@@ -66,8 +71,9 @@
 #define AIPM_FORMAT_SIDE_MAX (64ll << 20)     /* metadata / model summary, read whole */
 
 /* ---- name rules ---- */
-/* A phase or metric name: 1..AIPM_FORMAT_NAME_MAX bytes, no control
- * character; a metric name has no '=' either (aipm log KEY=VALUE). */
+/* A phase or metric name: 1..AIPM_FORMAT_NAME_MAX bytes of UTF-8, no
+ * control character; a metric name has no '=' either (aipm log
+ * KEY=VALUE). name[len] must be its terminating NUL. */
 bool aipm_format_name_ok(const char *name, size_t len, bool metric);
 /* The same with the house message set (what: "phase" or "metric"). */
 int aipm_format_check_name(const char *what, const char *name);

@@ -1,10 +1,10 @@
 /* metadata.c: see metadata.h. cJSON is fine here: this file is written
- * twice per recording, never in the sampling path. */
+ * twice per recording (a save the disk refused is retried after a later
+ * sample), never once per sample. */
 #include "metadata.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,50 +12,60 @@
 
 #include "aipm.h"
 #include "error.h"
+#include "outdir.h"
+#include "util.h"
 
-static cJSON *load(const char *path)
+struct aipm_metadata {
+	struct aipm_outdir *dir;
+	cJSON *doc;
+};
+
+static const char md_name[] = "metadata.json";
+
+/* The existing metadata.json (append), or NULL when there is none. One
+ * that cannot be read is an error: appending would silently drop the
+ * segments it lists. */
+static int load(struct aipm_outdir *dir, cJSON **out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	off_t size = lseek(fd, 0, SEEK_END);
-	cJSON *j = NULL;
-	if (size > 0 && size < (1 << 24)) {
-		char *buf = malloc((size_t)size + 1);
-		if (buf && pread(fd, buf, (size_t)size, 0) == size) {
-			buf[size] = '\0';
-			j = cJSON_Parse(buf);
-		}
-		free(buf);
+	char *text = NULL;
+	size_t len;
+	*out = NULL;
+	int e = aipm_outdir_read(dir, md_name, 1 << 24, &text, &len);
+	if (e == -ENOENT)
+		return 0;
+	if (e < 0)
+		return e;
+	cJSON *j = len ? cJSON_Parse(text) : NULL;
+	free(text);
+	if (len && !cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return aipm_err(-EINVAL, "%s/%s is not a JSON object: appending would lose the segments it "
+					 "lists. Repair or remove it, or record without --append",
+				aipm_outdir_path(dir), md_name);
 	}
-	close(fd);
-	return cJSON_IsObject(j) ? j : (cJSON_Delete(j), NULL);
+	*out = j;
+	return 0;
 }
 
-static int save(const char *dir, cJSON *j)
+static int save(struct aipm_outdir *dir, cJSON *j)
 {
-	char path[4096], tmp[4200];
-	snprintf(path, sizeof path, "%s/metadata.json", dir);
-	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
 	/* cJSON maps the locale's decimal point back to '.' itself. */
 	char *text = cJSON_Print(j);
 	if (!text)
-		return aipm_err(-ENOMEM, "out of memory writing %s", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	int r = 0;
-	if (fd < 0) {
-		r = aipm_err(-errno, "cannot write %s: %s", tmp, strerror(errno));
-	} else {
-		size_t n = strlen(text);
-		if (write(fd, text, n) != (ssize_t)n || write(fd, "\n", 1) != 1)
-			r = aipm_err(-EIO, "cannot write %s: %s", tmp, strerror(errno));
-		close(fd);
-		if (!r && rename(tmp, path) < 0)
-			r = aipm_err(-errno, "cannot replace %s: %s", path, strerror(errno));
-		if (r)
-			unlink(tmp);
-	}
+		return aipm_err(-ENOMEM, "out of memory writing %s/%s", aipm_outdir_path(dir), md_name);
+	/* Strings hold whatever bytes the system gave (process names, paths,
+	 * descriptions): cJSON copies them raw, so the text is made valid
+	 * UTF-8 here, once, for every string of the document. */
+	struct aipm_buf b = {0};
+	aipm_buf_utf8(&b, text);
+	aipm_buf_put(&b, "\n", 1);
 	free(text);
+	if (b.oom) {
+		aipm_buf_free(&b);
+		return aipm_err(-ENOMEM, "out of memory writing %s/%s", aipm_outdir_path(dir), md_name);
+	}
+	int r = aipm_outdir_replace(dir, md_name, b.data, b.len);
+	aipm_buf_free(&b);
 	return r;
 }
 
@@ -75,6 +85,15 @@ static cJSON *command_array(char *const *argv)
 	return a;
 }
 
+static cJSON *provides_array(unsigned provides)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (unsigned i = 0; i < AIPM_PROVIDES_COUNT; i++)
+		if (provides & (1u << i))
+			cJSON_AddItemToArray(a, cJSON_CreateString(aipm_provides_name(i)));
+	return a;
+}
+
 static cJSON *sources_array(struct aipm_source *const *src, size_t n)
 {
 	cJSON *a = cJSON_CreateArray();
@@ -82,10 +101,13 @@ static cJSON *sources_array(struct aipm_source *const *src, size_t n)
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", src[i]->ops->name);
 		cJSON_AddStringToObject(o, "what", src[i]->ops->what);
+		cJSON_AddItemToObject(o, "provides", provides_array(src[i]->ops->provides));
 		cJSON_AddBoolToObject(o, "available", src[i]->available);
 		cJSON_AddStringToObject(o, "reason", src[i]->reason);
 		if (src[i]->fix[0])
 			cJSON_AddStringToObject(o, "fix", src[i]->fix);
+		if (src[i]->note[0])
+			cJSON_AddStringToObject(o, "note", src[i]->note);
 		if (src[i]->available && src[i]->ops->describe) {
 			struct aipm_buf b = {0};
 			src[i]->ops->describe(src[i], &b);
@@ -99,16 +121,44 @@ static cJSON *sources_array(struct aipm_source *const *src, size_t n)
 	return a;
 }
 
-int aipm_metadata_begin(const char *dir, bool append, const struct aipm_run_info *info,
-			struct aipm_source *const *src, size_t nsrc, const struct timespec *start)
+/* The health of each source over one segment (docs/recording.md):
+ * samples taken, how many failed, the last failure's message, and what it
+ * had to leave out or degrade. */
+static cJSON *health_array(struct aipm_source *const *src, size_t n)
 {
-	char path[4096], date[64], host[256] = "";
-	snprintf(path, sizeof path, "%s/metadata.json", dir);
-	cJSON *j = append ? load(path) : NULL;
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", src[i]->ops->name);
+		cJSON_AddBoolToObject(o, "available", src[i]->available);
+		cJSON_AddNumberToObject(o, "samples", (double)src[i]->samples);
+		cJSON_AddNumberToObject(o, "failed", (double)src[i]->failed);
+		if (src[i]->last_error[0])
+			cJSON_AddStringToObject(o, "last_error", src[i]->last_error);
+		if (src[i]->note[0])
+			cJSON_AddStringToObject(o, "note", src[i]->note);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+int aipm_metadata_begin(struct aipm_metadata **out, struct aipm_outdir *dir, bool append,
+			const struct aipm_run_info *info, struct aipm_source *const *src, size_t nsrc,
+			const struct timespec *start)
+{
+	char date[64], host[256] = "";
+	cJSON *j = NULL;
+	int r = append ? load(dir, &j) : 0;
+	if (r < 0)
+		return r;
+	struct aipm_metadata *m = calloc(1, sizeof *m);
 	if (!j)
 		j = cJSON_CreateObject();
-	if (!j)
+	if (!j || !m) {
+		cJSON_Delete(j);
+		free(m);
 		return aipm_err(-ENOMEM, "out of memory");
+	}
 	aipm_format_date(date, sizeof date, start);
 	gethostname(host, sizeof host - 1);
 	double ts = aipm_ts_to_s(start);
@@ -131,6 +181,11 @@ int aipm_metadata_begin(const char *dir, bool append, const struct aipm_run_info
 		segs = cJSON_CreateArray();
 		set(j, "segments", segs);
 	}
+	/* A segment that never got its end (aipm killed, or the disk full to
+	 * the end) says so, instead of passing for a complete one. */
+	cJSON *prev = cJSON_GetArrayItem(segs, cJSON_GetArraySize(segs) - 1);
+	if (cJSON_IsObject(prev) && !cJSON_HasObjectItem(prev, "end_timestamp"))
+		set(prev, "interrupted", cJSON_CreateTrue());
 	cJSON *seg = cJSON_CreateObject();
 	cJSON_AddStringToObject(seg, "start_date", date);
 	cJSON_AddNumberToObject(seg, "start_timestamp", ts);
@@ -145,32 +200,38 @@ int aipm_metadata_begin(const char *dir, bool append, const struct aipm_run_info
 	if (info->description)
 		cJSON_AddStringToObject(seg, "description", info->description);
 	cJSON_AddItemToArray(segs, seg);
-	int r = save(dir, j);
-	cJSON_Delete(j);
-	return r;
+	m->dir = aipm_outdir_ref(dir);
+	m->doc = j;
+	*out = m;
+	return 0;
 }
 
-int aipm_metadata_end(const char *dir, const struct timespec *end, int exit_status, uint64_t samples,
-		      double aipm_cpu_s)
+void aipm_metadata_end(struct aipm_metadata *m, const struct timespec *end, int exit_status, uint64_t samples,
+		       double aipm_cpu_s, struct aipm_source *const *src, size_t nsrc)
 {
-	char path[4096], date[64];
-	snprintf(path, sizeof path, "%s/metadata.json", dir);
-	cJSON *j = load(path);
-	if (!j)
-		return aipm_err(-ENOENT, "%s is missing or unreadable at the end of the run", path);
-	cJSON *segs = cJSON_GetObjectItem(j, "segments");
+	char date[64];
+	cJSON *segs = cJSON_GetObjectItem(m->doc, "segments");
 	cJSON *seg = cJSON_IsArray(segs) ? cJSON_GetArrayItem(segs, cJSON_GetArraySize(segs) - 1) : NULL;
-	if (seg) {
-		aipm_format_date(date, sizeof date, end);
-		set(seg, "end_date", cJSON_CreateString(date));
-		set(seg, "end_timestamp", cJSON_CreateNumber(aipm_ts_to_s(end)));
-		if (exit_status >= 0)
-			set(seg, "exit_status", cJSON_CreateNumber(exit_status));
-		set(seg, "samples", cJSON_CreateNumber((double)samples));
-		/* The meter's own cost, so users can check it does not slow them. */
-		set(seg, "aipm_cpu_s", cJSON_CreateNumber(aipm_cpu_s));
-	}
-	int r = save(dir, j);
-	cJSON_Delete(j);
-	return r;
+	if (!seg)
+		return;
+	aipm_format_date(date, sizeof date, end);
+	set(seg, "end_date", cJSON_CreateString(date));
+	set(seg, "end_timestamp", cJSON_CreateNumber(aipm_ts_to_s(end)));
+	if (exit_status >= 0)
+		set(seg, "exit_status", cJSON_CreateNumber(exit_status));
+	set(seg, "samples", cJSON_CreateNumber((double)samples));
+	/* The meter's own cost, so users can check it does not slow them. */
+	set(seg, "aipm_cpu_s", cJSON_CreateNumber(aipm_cpu_s));
+	set(seg, "sources", health_array(src, nsrc));
+}
+
+int aipm_metadata_save(struct aipm_metadata *m) { return save(m->dir, m->doc); }
+
+void aipm_metadata_free(struct aipm_metadata *m)
+{
+	if (!m)
+		return;
+	cJSON_Delete(m->doc);
+	aipm_outdir_unref(m->dir);
+	free(m);
 }

@@ -1,6 +1,7 @@
 /* phases.c: see phases.h. Lines are built in memory and written with one
- * write() on an O_APPEND descriptor, so a line is whole on disk or absent,
- * as in power_metrics.json, and two writers never interleave bytes. */
+ * write() on an O_APPEND descriptor kept open, so a line is whole on disk
+ * or absent (a short write on a full disk is cut back), as in
+ * power_metrics.json, and two writers never interleave bytes. */
 #include "phases.h"
 
 #include <cJSON.h>
@@ -16,12 +17,22 @@
 
 #include "error.h"
 #include "metadata.h"
+#include "outdir.h"
 #include "record/sidefiles.h"
 #include "util.h"
 
+/* The two files, opened on first use and kept (a name re-opened per line
+ * could be swapped for a link between two lines). */
+struct side_file {
+	const char *name;
+	int fd;
+	bool torn;
+};
+
 struct aipm_phases {
 	pthread_mutex_t lock;
-	char dir[4096];
+	struct aipm_outdir *dir;
+	struct side_file files[2]; /* phases.json, results_exp.json */
 	char (*open)[AIPM_PHASE_NAME_MAX + 1]; /* names of open phases */
 	size_t nopen, cap;
 };
@@ -52,11 +63,11 @@ static long find_open(const struct aipm_phases *p, const char *name)
  * pairing rule every reader uses (record/sidefiles.h): what the report
  * will call open is what may be ended now. Unreadable lines are skipped
  * there as here. */
-static void replay(struct aipm_phases *p)
+static void replay(struct aipm_phases *p, const char *path)
 {
 	struct aipm_phase_file *f = NULL;
 	struct aipm_phase_pairing *pp = NULL;
-	if (aipm_phase_file_open(p->dir, &f) == 0 && aipm_phase_pairing_new(&pp) == 0) {
+	if (aipm_phase_file_open_path(path, &f) == 0 && aipm_phase_pairing_new(&pp) == 0) {
 		struct aipm_phase_event ev;
 		struct aipm_phase_step st;
 		while (aipm_phase_file_next(f, &ev) > 0 && aipm_phase_pair(pp, &ev, &st) == 0)
@@ -75,29 +86,38 @@ int aipm_phases_check_name(const char *what, const char *name)
 	return aipm_format_check_name(what, name); /* the format's rule, shared with the readers */
 }
 
-int aipm_phases_open(struct aipm_phases **out, const char *dir, bool append)
+int aipm_phases_open(struct aipm_phases **out, struct aipm_outdir *dir, bool append)
 {
-	if (!dir || !*dir)
+	if (!dir)
 		return aipm_err(-EINVAL, "no recording directory given");
 	struct aipm_phases *p = calloc(1, sizeof *p);
 	if (!p)
 		return aipm_err(-ENOMEM, "out of memory");
 	pthread_mutex_init(&p->lock, NULL);
-	snprintf(p->dir, sizeof p->dir, "%s", dir);
-	char path[4200];
-	snprintf(path, sizeof path, "%s/phases.json", dir);
+	p->dir = aipm_outdir_ref(dir);
+	p->files[0] = (struct side_file){.name = "phases.json", .fd = -1};
+	p->files[1] = (struct side_file){.name = "results_exp.json", .fd = -1};
+	for (size_t i = 0; append && i < AIPM_ARRAY_SIZE(p->files); i++) {
+		bool exists;
+		int e = aipm_outdir_check(dir, p->files[i].name, &exists);
+		if (e < 0) {
+			aipm_phases_close(p);
+			return e;
+		}
+	}
 	if (append) {
-		replay(p);
-	} else {
-		const char *files[] = {"phases.json", "results_exp.json"};
-		for (size_t i = 0; i < AIPM_ARRAY_SIZE(files); i++) {
-			snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-			if (unlink(path) < 0 && errno != ENOENT) {
-				int e = -errno;
-				aipm_phases_close(p);
-				return aipm_err(e, "%s: cannot remove the old file: %s. Check the directory's permissions",
-						path, strerror(-e));
-			}
+		/* replay() reads by path: hand it the descriptor opened safely
+		 * (no link followed, no FIFO to block on) through /proc. */
+		int fd = aipm_outdir_read_fd(dir, "phases.json");
+		if (fd < 0 && fd != -ENOENT) {
+			aipm_phases_close(p);
+			return fd;
+		}
+		if (fd >= 0) {
+			char path[64];
+			snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+			replay(p, path);
+			close(fd);
 		}
 	}
 	*out = p;
@@ -116,24 +136,30 @@ static void line_head(struct aipm_buf *b)
 	aipm_buf_printf(b, ", \"timestamp\": %lld.%06ld", (long long)now.tv_sec, now.tv_nsec / 1000);
 }
 
-static int append_line(struct aipm_phases *p, const char *file, struct aipm_buf *b)
+static int append_line(struct aipm_phases *p, struct side_file *f, struct aipm_buf *b)
 {
 	aipm_buf_puts(b, "}\n");
 	if (b->oom)
 		return aipm_err(-ENOMEM, "out of memory");
-	char path[4200];
-	snprintf(path, sizeof path, "%s/%s", p->dir, file);
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return aipm_err(-errno, "%s: %s. Check that the recording directory still exists and is writable",
-				path, strerror(errno));
-	ssize_t w = write(fd, b->data, b->len);
-	int e = w < 0 ? -errno : 0;
-	close(fd);
-	if (w < 0)
-		return aipm_err(e, "%s: %s", path, strerror(-e));
-	if ((size_t)w != b->len)
-		return aipm_err(-EIO, "%s: short write (disk full?)", path);
+	const char *dir = aipm_outdir_path(p->dir);
+	if (f->fd < 0) {
+		bool existed;
+		int fd = aipm_outdir_append(p->dir, f->name, &existed);
+		if (fd < 0)
+			return fd;
+		f->fd = fd;
+	}
+	int e = 0;
+	if (f->torn && !(e = aipm_write_whole(f->fd, "\n", 1, &f->torn)))
+		f->torn = false;
+	if (!e)
+		e = aipm_write_whole(f->fd, b->data, b->len, &f->torn);
+	if (e == -ENOSPC || e == -EDQUOT)
+		return aipm_err(e, "%s/%s: %s: the line is not written. Free space on that disk", dir, f->name,
+				strerror(-e));
+	if (e < 0)
+		return aipm_err(e, "%s/%s: %s. Check that the recording directory still exists and is writable",
+				dir, f->name, strerror(-e));
 	return 0;
 }
 
@@ -155,7 +181,7 @@ static int phase_event(struct aipm_phases *p, const char *name, bool begin)
 		aipm_buf_puts(&b, ", \"name\": ");
 		aipm_buf_json_str(&b, name);
 		aipm_buf_puts(&b, begin ? ", \"event\": \"begin\"" : ", \"event\": \"end\"");
-		e = append_line(p, "phases.json", &b);
+		e = append_line(p, &p->files[0], &b);
 		aipm_buf_free(&b);
 		if (!e && begin)
 			e = add_open(p, name);
@@ -197,7 +223,7 @@ int aipm_phases_log(struct aipm_phases *p, const char *const *names, const doubl
 	}
 	aipm_buf_puts(&b, "}");
 	pthread_mutex_lock(&p->lock);
-	int e = append_line(p, "results_exp.json", &b);
+	int e = append_line(p, &p->files[1], &b);
 	pthread_mutex_unlock(&p->lock);
 	aipm_buf_free(&b);
 	return e;
@@ -215,6 +241,10 @@ void aipm_phases_close(struct aipm_phases *p)
 {
 	if (!p)
 		return;
+	for (size_t i = 0; i < AIPM_ARRAY_SIZE(p->files); i++)
+		if (p->files[i].fd >= 0)
+			close(p->files[i].fd);
+	aipm_outdir_unref(p->dir);
 	pthread_mutex_destroy(&p->lock);
 	free(p->open);
 	free(p);

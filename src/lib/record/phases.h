@@ -25,10 +25,15 @@
 
 struct aipm_phases;
 
-/* Prepare DIR's phase and metric files. Without append, existing ones are
- * removed (they belong to the recording being replaced); files are created
- * on first use, so a recording without phases has no phases.json. */
-int aipm_phases_open(struct aipm_phases **out, const char *dir, bool append);
+struct aipm_outdir;
+
+/* Prepare the phase and metric files of the recording in dir (checked like
+ * every file of a recording: record/outdir.h). With append the open phases
+ * of phases.json are replayed; without, the old files are left to the
+ * recorder, which removes them when the new recording takes over
+ * (aipm_recorder_commit). Files are created on first use, so a recording
+ * without phases has no phases.json. */
+int aipm_phases_open(struct aipm_phases **out, struct aipm_outdir *dir, bool append);
 int aipm_phases_begin(struct aipm_phases *p, const char *name);
 int aipm_phases_end(struct aipm_phases *p, const char *name);
 /* One results_exp.json line holding n metrics (names unique, values finite). */

@@ -1,55 +1,137 @@
-/* recorder.c: see recorder.h. */
+/* recorder.c: see recorder.h.
+ *
+ * Threads: the sink runs in the sampler thread, commit and stop in the
+ * caller's; `lock` orders them, so a line, the commit's rename and a retry
+ * of metadata.json never overlap. */
 #include "recorder.h"
 
 #include <errno.h>
-#include <stdatomic.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aipm.h"
 #include "error.h"
+#include "outdir.h"
+#include "util.h"
 #include "writer.h"
 
 struct aipm_recorder {
 	struct aipm_recorder_config cfg;
 	char dir[4096];
+	struct aipm_outdir *out;
 	struct aipm_writer *writer;
 	struct aipm_sampler *sampler;
-	_Atomic int write_err;
-	char write_msg[512];
-	bool stopped;
+	struct aipm_metadata *meta;
+	pthread_mutex_t lock;
+	bool committed, meta_saved, failing, stopped;
+	size_t held_peak;      /* most lines held during the current outage */
+	int fail_err;          /* the last write's error, and why */
+	char fail_msg[600];
 };
 
-/* The sink runs in the sampler thread: a failed write is remembered (and
- * reported at stop), sampling goes on so nothing else is lost. */
+static void event(struct aipm_recorder *r, enum aipm_recorder_event ev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void event(struct aipm_recorder *r, enum aipm_recorder_event ev, const char *fmt, ...)
+{
+	if (!r->cfg.on_event)
+		return;
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	r->cfg.on_event(r->cfg.on_event_ctx, ev, msg);
+}
+
+static int save_meta(struct aipm_recorder *r)
+{
+	int e = aipm_metadata_save(r->meta);
+	r->meta_saved = e == 0;
+	return e;
+}
+
+/* After each attempt to write (lock held): retry metadata.json once lines
+ * go through again, and tell the caller when the state changes. */
+static void note(struct aipm_recorder *r, int e)
+{
+	if (!e && r->committed && r->meta && !r->meta_saved)
+		e = save_meta(r);
+	size_t held;
+	uint64_t dropped;
+	aipm_writer_held(r->writer, &held, &dropped);
+	if (held > r->held_peak)
+		r->held_peak = held;
+	if (e < 0) {
+		r->fail_err = e;
+		snprintf(r->fail_msg, sizeof r->fail_msg, "%s", aipm_error_last());
+		if (!r->failing)
+			event(r, AIPM_RECORDER_WRITE_FAILING, "%s. Measuring goes on, the lines kept in memory (up "
+				 "to %u MiB) until the disk takes them: free space there",
+			      r->fail_msg, AIPM_WRITER_HOLD_MAX >> 20);
+		r->failing = true;
+	} else if (r->failing) {
+		r->failing = false;
+		event(r, AIPM_RECORDER_WRITE_RESUMED, "writing to %s again: the %zu lines kept meanwhile are "
+			 "written%s", r->dir, r->held_peak, dropped ? "; some older ones could not be kept (see the "
+			 "end of the run)" : ", none lost");
+		r->held_peak = 0;
+	}
+}
+
+/* The sink runs in the sampler thread: a failed write is held and said,
+ * sampling goes on so nothing else is lost. */
 static void sink(void *ctx, const struct aipm_snapshot *snap)
 {
 	struct aipm_recorder *r = ctx;
-	int e = aipm_writer_write(r->writer, snap);
-	if (e < 0 && !atomic_load(&r->write_err)) {
-		snprintf(r->write_msg, sizeof r->write_msg, "%s", aipm_error_last());
-		atomic_store(&r->write_err, e);
-	}
+	pthread_mutex_lock(&r->lock);
+	note(r, aipm_writer_write(r->writer, snap));
+	pthread_mutex_unlock(&r->lock);
 	if (r->cfg.on_sample)
 		r->cfg.on_sample(r->cfg.on_sample_ctx, snap);
 }
 
-int aipm_recorder_open(struct aipm_recorder **out, const struct aipm_recorder_config *cfg, bool *replaced)
+int aipm_recorder_open(struct aipm_recorder **out, const struct aipm_recorder_config *cfg, bool *replaced,
+		       bool *closed_open)
 {
 	struct aipm_recorder *r = calloc(1, sizeof *r);
 	if (!r)
 		return aipm_err(-ENOMEM, "out of memory");
 	r->cfg = *cfg;
-	snprintf(r->dir, sizeof r->dir, "%s", cfg->dir);
+	snprintf(r->dir, sizeof r->dir, "%s", cfg->dir ? cfg->dir : "");
 	r->cfg.dir = r->dir;
-	int e = aipm_writer_open(&r->writer, r->dir, cfg->append, replaced);
+	pthread_mutex_init(&r->lock, NULL);
+	/* Every name of the recording is checked now, in both modes: one that
+	 * is a FIFO, a link or a directory stops the run before it starts,
+	 * not at its end. */
+	static const char *const names[] = {"metadata.json", "phases.json", "results_exp.json"};
+	bool exists;
+	int e = aipm_outdir_open(&r->out, r->dir, cfg->as_owner ? AIPM_OUTDIR_AS_OWNER : 0);
+	for (size_t i = 0; e >= 0 && i < AIPM_ARRAY_SIZE(names); i++)
+		e = aipm_outdir_check(r->out, names[i], &exists);
+	if (e >= 0)
+		e = aipm_writer_open(&r->writer, r->out, cfg->append, replaced, closed_open);
 	if (e < 0) {
+		aipm_outdir_unref(r->out);
+		pthread_mutex_destroy(&r->lock);
 		free(r);
 		return e;
 	}
 	*out = r;
 	return 0;
+}
+
+/* The sampler's sources, for metadata.json. */
+static size_t sources(struct aipm_recorder *r, struct aipm_source **src)
+{
+	size_t n = aipm_sampler_nsources(r->sampler);
+	n = n < AIPM_MAX_SOURCES ? n : AIPM_MAX_SOURCES;
+	for (size_t i = 0; i < n; i++)
+		src[i] = (struct aipm_source *)aipm_sampler_source(r->sampler, i);
+	return n;
 }
 
 int aipm_recorder_start(struct aipm_recorder *r, const pid_t *roots, size_t nroots)
@@ -65,16 +147,42 @@ int aipm_recorder_start(struct aipm_recorder *r, const pid_t *roots, size_t nroo
 		.sink = sink,
 		.sink_ctx = r,
 	};
+	int e = aipm_interval_check("the sampling interval", sc.interval_s, AIPM_INTERVAL_MAX_S);
+	if (e < 0 || (e = aipm_interval_check("the memory interval", sc.mem_interval_s,
+					       AIPM_MEM_INTERVAL_MAX_S)) < 0)
+		return e;
 	struct timespec start;
 	clock_gettime(CLOCK_REALTIME, &start);
-	int e = aipm_sampler_start(&r->sampler, &sc);
-	if (e < 0)
+	if ((e = aipm_sampler_start(&r->sampler, &sc)) < 0)
 		return e;
-	struct aipm_source *src[16];
-	size_t n = aipm_sampler_nsources(r->sampler);
-	for (size_t i = 0; i < n && i < 16; i++)
-		src[i] = (struct aipm_source *)aipm_sampler_source(r->sampler, i);
-	return aipm_metadata_begin(r->dir, r->cfg.append, &r->cfg.info, src, n, &start);
+	struct aipm_source *src[AIPM_MAX_SOURCES];
+	size_t n = sources(r, src);
+	struct aipm_metadata *m;
+	if ((e = aipm_metadata_begin(&m, r->out, r->cfg.append, &r->cfg.info, src, n, &start)) < 0)
+		return e;
+	pthread_mutex_lock(&r->lock);
+	r->meta = m;
+	pthread_mutex_unlock(&r->lock);
+	return r->cfg.defer_commit ? 0 : aipm_recorder_commit(r);
+}
+
+int aipm_recorder_commit(struct aipm_recorder *r)
+{
+	pthread_mutex_lock(&r->lock);
+	int e = r->committed ? 0 : aipm_writer_commit(r->writer);
+	if (!e && !r->committed) {
+		r->committed = true;
+		/* The old recording's phases and metrics go with it. A file that
+		 * cannot be removed is said; the new recording goes on. */
+		if (!r->cfg.append && ((e = aipm_outdir_remove(r->out, "phases.json")) < 0 ||
+				       (e = aipm_outdir_remove(r->out, "results_exp.json")) < 0))
+			event(r, AIPM_RECORDER_WRITE_FAILING, "%s", aipm_error_last());
+		e = 0;
+		if (r->meta)
+			note(r, save_meta(r));
+	}
+	pthread_mutex_unlock(&r->lock);
+	return e;
 }
 
 void aipm_recorder_add_reaped(struct aipm_recorder *r, const struct rusage *ru)
@@ -85,24 +193,51 @@ void aipm_recorder_add_reaped(struct aipm_recorder *r, const struct rusage *ru)
 
 bool aipm_recorder_tree_alive(struct aipm_recorder *r) { return !r->sampler || aipm_sampler_tree_alive(r->sampler); }
 
+/* What the disk never got, as one sentence; 0 when nothing is missing. */
+static int losses(struct aipm_recorder *r)
+{
+	size_t held;
+	uint64_t dropped;
+	aipm_writer_held(r->writer, &held, &dropped);
+	if (!held && !dropped && r->meta_saved)
+		return 0;
+	char what[512] = "";
+	size_t n = 0;
+	if (held)
+		n += (size_t)snprintf(what + n, sizeof what - n, "the last %zu lines (the segment's END among "
+					 "them)", held);
+	if (dropped)
+		n += (size_t)snprintf(what + n, sizeof what - n, "%s%llu lines dropped while the disk was full",
+				      n ? ", " : "", (unsigned long long)dropped);
+	if (!r->meta_saved && n < sizeof what)
+		snprintf(what + n, sizeof what - n, "%smetadata.json's end and exit status", n ? ", " : "");
+	return aipm_err(r->fail_err ? r->fail_err : -EIO, "%s are not in %s (%s). Free space on that disk%s", what,
+			r->dir, r->fail_msg[0] ? r->fail_msg : "write error",
+			held ? "; the next --append closes the segment" : "");
+}
+
 int aipm_recorder_stop(struct aipm_recorder *r, int exit_status)
 {
 	if (r->stopped)
 		return 0;
 	r->stopped = true;
+	if (!r->sampler)
+		return 0;
+	aipm_sampler_stop(r->sampler);
+	pthread_mutex_lock(&r->lock);
 	int e = 0;
-	if (r->sampler) {
-		aipm_sampler_stop(r->sampler);
-		e = aipm_writer_end_segment(r->writer);
+	if (r->committed) {
+		note(r, aipm_writer_end_segment(r->writer));
 		struct timespec end;
 		clock_gettime(CLOCK_REALTIME, &end);
-		int m = aipm_metadata_end(r->dir, &end, exit_status, aipm_sampler_count(r->sampler),
-					  aipm_sampler_cpu_s(r->sampler));
-		if (!e)
-			e = m;
+		struct aipm_source *src[AIPM_MAX_SOURCES];
+		size_t n = sources(r, src);
+		aipm_metadata_end(r->meta, &end, exit_status, aipm_sampler_count(r->sampler),
+				  aipm_sampler_cpu_s(r->sampler), src, n);
+		note(r, save_meta(r));
+		e = losses(r);
 	}
-	if (atomic_load(&r->write_err))
-		return aipm_err(atomic_load(&r->write_err), "%s", r->write_msg);
+	pthread_mutex_unlock(&r->lock);
 	return e;
 }
 
@@ -110,12 +245,24 @@ void aipm_recorder_close(struct aipm_recorder *r)
 {
 	if (!r)
 		return;
-	if (!r->stopped)
+	if (!r->stopped && r->committed)
 		aipm_recorder_stop(r, -1);
-	aipm_sampler_free(r->sampler);
-	aipm_writer_close(r->writer);
+	aipm_sampler_free(r->sampler); /* stops it first when not stopped */
+	aipm_writer_close(r->writer);  /* undoes an uncommitted recording */
+	aipm_metadata_free(r->meta);
+	aipm_outdir_unref(r->out);
+	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
 
 struct aipm_sampler *aipm_recorder_sampler(struct aipm_recorder *r) { return r->sampler; }
+struct aipm_outdir *aipm_recorder_outdir(struct aipm_recorder *r) { return r->out; }
 const char *aipm_recorder_dir(const struct aipm_recorder *r) { return r->dir; }
+
+int aipm_interval_check(const char *what, double v, double max_s)
+{
+	if (!(v >= AIPM_INTERVAL_MIN_S && v <= max_s)) /* NaN too */
+		return aipm_err(-EINVAL, "%s: %g s is outside %g..%g s. Give a number of seconds in that range",
+				what, v, AIPM_INTERVAL_MIN_S, max_s);
+	return 0;
+}

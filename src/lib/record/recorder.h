@@ -1,10 +1,23 @@
 /* recorder.h: a recording in progress, the glue of sampler, writer and
  * metadata that `aipm run`, `aipm attach` and the library's meter share.
  *
- * open() validates and creates everything on disk before anything is
- * started, so a bad -o DIR fails with nothing running; start() begins
- * sampling once the roots of the tree are known; stop() takes the last
- * sample, closes the segment and completes metadata.json.
+ * open() validates everything on disk before anything is started (the
+ * directory, each file of the recording), so a bad -o DIR fails with
+ * nothing running, and changes nothing an old recording holds: a new
+ * power_metrics.json is staged beside the old one. start() begins sampling
+ * once the roots of the tree are known; commit() makes the new recording
+ * the recording (the staged file replaces the old one, old phases and
+ * metrics go, metadata.json is written): start() does it itself unless
+ * cfg.defer_commit, which `aipm run` sets to commit only once its command
+ * has been exec'd. A recorder closed without a commit leaves the directory
+ * as it found it. stop() takes the last sample, closes the segment and
+ * completes metadata.json.
+ *
+ * A full disk loses nothing while memory holds: lines the disk refuses are
+ * kept (record/writer.h) and written with the next one that fits, a
+ * metadata.json the disk refused is saved again after the next line that
+ * fits. The library never prints: cfg.on_event tells the caller at once
+ * when writing starts failing and when it works again.
  */
 #ifndef AIPM_RECORDER_H
 #define AIPM_RECORDER_H
@@ -12,32 +25,57 @@
 #include <stdbool.h>
 #include <sys/resource.h>
 
+#include "aipm.h"
 #include "metadata.h"
 #include "sampler.h"
 #include "snapshot.h"
 
 struct aipm_recorder;
+struct aipm_outdir;
+
+enum aipm_recorder_event {
+	AIPM_RECORDER_WRITE_FAILING, /* the disk refuses the recording; lines are held */
+	AIPM_RECORDER_WRITE_RESUMED, /* everything held is written */
+};
 
 struct aipm_recorder_config {
 	const char *dir;
 	bool append;
+	bool as_owner; /* as root: write into another user's directory as that user */
+	bool defer_commit;
 	struct aipm_run_info info;
 	bool exclude_own_thread; /* library mode */
 	/* Optional observer called after each line is written (sampler thread). */
 	void (*on_sample)(void *ctx, const struct aipm_snapshot *snap);
 	void *on_sample_ctx;
+	/* Optional, called from the sampler thread or the caller's with one
+	 * sentence (no "aipm: " prefix) when the state of writing changes. */
+	void (*on_event)(void *ctx, enum aipm_recorder_event ev, const char *msg);
+	void *on_event_ctx;
 };
 
-/* *replaced: an existing recording was replaced (not appended to). */
-int aipm_recorder_open(struct aipm_recorder **out, const struct aipm_recorder_config *cfg, bool *replaced);
+/* *replaced: an existing recording will be replaced (not appended to) at
+ * commit. *closed_open: appending found a last segment without its end (a
+ * killed run) and closed it. Either may be NULL. */
+int aipm_recorder_open(struct aipm_recorder **out, const struct aipm_recorder_config *cfg, bool *replaced,
+		       bool *closed_open);
 int aipm_recorder_start(struct aipm_recorder *r, const pid_t *roots, size_t nroots);
+int aipm_recorder_commit(struct aipm_recorder *r);
 void aipm_recorder_add_reaped(struct aipm_recorder *r, const struct rusage *ru);
 bool aipm_recorder_tree_alive(struct aipm_recorder *r);
-/* exit_status < 0 when there is none. Returns the first write error seen
- * during the run, if any. */
+/* exit_status < 0 when there is none. Returns an error, with a sentence
+ * saying what is missing, when part of the recording could not be
+ * written (lines, the segment's end, metadata.json). */
 int aipm_recorder_stop(struct aipm_recorder *r, int exit_status);
+/* Stop when started and committed; otherwise undo (see above). */
 void aipm_recorder_close(struct aipm_recorder *r);
 struct aipm_sampler *aipm_recorder_sampler(struct aipm_recorder *r);
+struct aipm_outdir *aipm_recorder_outdir(struct aipm_recorder *r);
 const char *aipm_recorder_dir(const struct aipm_recorder *r);
+
+/* An interval in seconds within AIPM_INTERVAL_MIN_S..max_s (aipm.h),
+ * what naming it in the message ("interval_s", "-i"). The CLI and the
+ * library check every interval with it. */
+int aipm_interval_check(const char *what, double v, double max_s);
 
 #endif

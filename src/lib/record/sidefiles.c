@@ -88,29 +88,21 @@ static void copy_str(char *dst, size_t size, const cJSON *j)
 
 static unsigned provides_of(const cJSON *src, const char *name)
 {
-	static const struct {
-		const char *word;
-		unsigned bit;
-	} words[] = {
-		{"cpu_energy", AIPM_PROVIDES_CPU_ENERGY}, {"dram_energy", AIPM_PROVIDES_DRAM_ENERGY},
-		{"gpu_energy", AIPM_PROVIDES_GPU_ENERGY}, {"processes", AIPM_PROVIDES_PROCESSES},
-		{"machine", AIPM_PROVIDES_MACHINE},       {"temperature", AIPM_PROVIDES_TEMPERATURE},
-	};
 	const cJSON *p = get(src, "provides"), *w;
 	if (!cJSON_IsArray(p)) {
 		/* Before "provides": the two energy sources by name. */
 		if (!strcmp(name, "rapl"))
-			return AIPM_PROVIDES_CPU_ENERGY | AIPM_PROVIDES_DRAM_ENERGY;
+			return AIPM_META_CPU_ENERGY | AIPM_META_DRAM_ENERGY;
 		if (!strcmp(name, "nvml"))
-			return AIPM_PROVIDES_GPU_ENERGY;
+			return AIPM_META_GPU_ENERGY;
 		return 0;
 	}
 	unsigned bits = 0;
 	cJSON_ArrayForEach(w, p)
 	{
-		for (size_t i = 0; cJSON_IsString(w) && i < AIPM_ARRAY_SIZE(words); i++)
-			if (!strcmp(w->valuestring, words[i].word))
-				bits |= words[i].bit;
+		for (unsigned i = 0; cJSON_IsString(w) && i < AIPM_FORMAT_PROVIDES_COUNT; i++)
+			if (!strcmp(w->valuestring, aipm_format_provides_word(i)))
+				bits |= 1u << i;
 	}
 	return bits;
 }

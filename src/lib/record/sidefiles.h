@@ -28,15 +28,16 @@ enum aipm_meta_status {
 	AIPM_META_CORRUPT,    /* not one JSON object: half-written or damaged */
 };
 
-/* What a source measures ("provides"): why a part was not measured is the
- * reason of an unavailable source that provides it. */
+/* What a source measures ("provides", the words of format.h): why a part
+ * was not measured is the reason of an unavailable source that provides
+ * it. Bit i stands for aipm_format_provides_word(i). */
 enum {
-	AIPM_PROVIDES_CPU_ENERGY = 1u << 0,
-	AIPM_PROVIDES_DRAM_ENERGY = 1u << 1,
-	AIPM_PROVIDES_GPU_ENERGY = 1u << 2,
-	AIPM_PROVIDES_PROCESSES = 1u << 3,
-	AIPM_PROVIDES_MACHINE = 1u << 4,
-	AIPM_PROVIDES_TEMPERATURE = 1u << 5,
+	AIPM_META_CPU_ENERGY = 1u << 0,
+	AIPM_META_DRAM_ENERGY = 1u << 1,
+	AIPM_META_GPU_ENERGY = 1u << 2,
+	AIPM_META_PROCESSES = 1u << 3,
+	AIPM_META_MACHINE = 1u << 4,
+	AIPM_META_TEMPERATURE = 1u << 5,
 };
 
 struct aipm_meta_source {
@@ -74,7 +75,7 @@ struct aipm_meta {
 /* Read DIR/metadata.json. 0 whatever its state (status says), -ENOMEM. */
 int aipm_meta_read(const char *dir, struct aipm_meta *m);
 void aipm_meta_free(struct aipm_meta *m);
-/* Why `part` (an AIPM_PROVIDES_* bit) was not measured: the reasons (and
+/* Why `part` (an AIPM_META_* bit) was not measured: the reasons (and
  * fixes) of the unavailable sources providing it, "name: reason; ...".
  * false when no unavailable source provides it. */
 bool aipm_meta_unmeasured(const struct aipm_meta *m, unsigned part, char *reason, size_t rsize, char *fix,
@@ -99,6 +100,9 @@ struct aipm_phase_event {
 struct aipm_phase_file;
 /* -ENOENT (message: how to add phases) when DIR has no phases.json. */
 int aipm_phase_file_open(const char *dir, struct aipm_phase_file **out);
+/* The same for a phases.json named by its path (the writer's replay hands
+ * a descriptor opened safely, as /proc/self/fd/N). */
+int aipm_phase_file_open_path(const char *path, struct aipm_phase_file **out);
 /* 1: the next well-formed event in *ev; 0: the end; -errno on error.
  * Unreadable lines are skipped and counted. */
 int aipm_phase_file_next(struct aipm_phase_file *f, struct aipm_phase_event *ev);

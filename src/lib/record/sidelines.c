@@ -24,21 +24,16 @@
 
 static const cJSON *get(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
 
-/* Open DIR/file for streaming; -ENOENT says how such a file is made. */
-static int open_side(const char *dir, const char *file, const char *made_by, int *fd, struct aipm_lines *ls)
+/* Open DIR/file for streaming: the fd, or -ENOENT saying how such a file
+ * is made. */
+static int open_side(const char *dir, const char *file, const char *made_by)
 {
 	char path[4200];
 	snprintf(path, sizeof path, "%s/%s", dir, file);
-	*fd = aipm_open_regular(path);
-	if (*fd == -ENOENT)
+	int fd = aipm_open_regular(path);
+	if (fd == -ENOENT)
 		return aipm_err(-ENOENT, "%s has no %s: %s", dir, file, made_by);
-	if (*fd < 0)
-		return *fd;
-	if (aipm_lines_init(ls, *fd, 0, 1ll << 62, true) < 0) {
-		close(*fd);
-		return aipm_err(-ENOMEM, "out of memory");
-	}
-	return 0;
+	return fd;
 }
 
 /* ---- phases.json ---- */
@@ -49,21 +44,31 @@ struct aipm_phase_file {
 	long long skipped;
 };
 
-int aipm_phase_file_open(const char *dir, struct aipm_phase_file **out)
+static int phase_file_new(struct aipm_phase_file **out, int fd)
 {
 	struct aipm_phase_file *f = calloc(1, sizeof *f);
-	if (!f)
-		return aipm_err(-ENOMEM, "out of memory");
-	int e = open_side(dir, AIPM_FILE_PHASES,
-			  "nothing was marked. Use `aipm mark` inside `aipm run`, or the library's "
-			  "aipm_meter_phase_begin",
-			  &f->fd, &f->ls);
-	if (e < 0) {
+	if (!f || aipm_lines_init(&f->ls, fd, 0, 1ll << 62, true) < 0) {
 		free(f);
-		return e;
+		close(fd);
+		return aipm_err(-ENOMEM, "out of memory");
 	}
+	f->fd = fd;
 	*out = f;
 	return 0;
+}
+
+int aipm_phase_file_open(const char *dir, struct aipm_phase_file **out)
+{
+	int fd = open_side(dir, AIPM_FILE_PHASES,
+			   "nothing was marked. Use `aipm mark` inside `aipm run`, or the library's "
+			   "aipm_meter_phase_begin");
+	return fd < 0 ? fd : phase_file_new(out, fd);
+}
+
+int aipm_phase_file_open_path(const char *path, struct aipm_phase_file **out)
+{
+	int fd = aipm_open_regular(path);
+	return fd < 0 ? fd : phase_file_new(out, fd);
 }
 
 static bool event_of(const cJSON *j, struct aipm_phase_event *ev)
@@ -234,16 +239,17 @@ struct aipm_results_file {
 
 int aipm_results_open(const char *dir, struct aipm_results_file **out)
 {
+	int fd = open_side(dir, AIPM_FILE_RESULTS,
+			   "nothing was logged. Use `aipm log` inside `aipm run`, or the library's aipm_meter_log");
+	if (fd < 0)
+		return fd;
 	struct aipm_results_file *f = calloc(1, sizeof *f);
-	if (!f)
-		return aipm_err(-ENOMEM, "out of memory");
-	int e = open_side(dir, AIPM_FILE_RESULTS,
-			  "nothing was logged. Use `aipm log` inside `aipm run`, or the library's aipm_meter_log",
-			  &f->fd, &f->ls);
-	if (e < 0) {
+	if (!f || aipm_lines_init(&f->ls, fd, 0, 1ll << 62, true) < 0) {
 		free(f);
-		return e;
+		close(fd);
+		return aipm_err(-ENOMEM, "out of memory");
 	}
+	f->fd = fd;
 	*out = f;
 	return 0;
 }

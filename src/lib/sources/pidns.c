@@ -38,15 +38,15 @@ static int read_nspid(const char *path, pid_t *ids, int max)
 	return k;
 }
 
-bool aipm_in_pid_namespace(void)
+bool aipm_in_pid_namespace(const char *proc_root)
 {
 	char path[512];
 	struct stat st;
 	pid_t ids[8];
-	snprintf(path, sizeof path, "%s/self/status", aipm_proc_root());
+	snprintf(path, sizeof path, "%s/self/status", proc_root);
 	if (read_nspid(path, ids, 8) > 1)
 		return true;
-	snprintf(path, sizeof path, "%s/self/ns/pid", aipm_proc_root());
+	snprintf(path, sizeof path, "%s/self/ns/pid", proc_root);
 	return stat(path, &st) == 0 && st.st_ino != PROC_INIT_INO;
 }
 
@@ -63,7 +63,7 @@ static void refresh(struct aipm_pidmap *n, double now_s)
 {
 	n->read_s = now_s;
 	n->n = 0;
-	DIR *d = opendir(aipm_proc_root());
+	DIR *d = opendir(n->proc_root);
 	if (!d)
 		return;
 	struct dirent *e;
@@ -72,7 +72,7 @@ static void refresh(struct aipm_pidmap *n, double now_s)
 			continue;
 		char path[512];
 		pid_t ids[16];
-		snprintf(path, sizeof path, "%s/%s/status", aipm_proc_root(), e->d_name);
+		snprintf(path, sizeof path, "%s/%s/status", n->proc_root, e->d_name);
 		int k = read_nspid(path, ids, 16);
 		if (k < 1 || k > 16)
 			continue;
@@ -109,14 +109,15 @@ pid_t aipm_pidmap_local(struct aipm_pidmap *n, pid_t host, double now_s)
 	return hit ? hit->local : 0;
 }
 
-void aipm_pidmap_init(struct aipm_pidmap *m)
+void aipm_pidmap_init(struct aipm_pidmap *m, const char *proc_root)
 {
 	char path[512];
 	pid_t ids[16];
 	memset(m, 0, sizeof *m);
+	snprintf(m->proc_root, sizeof m->proc_root, "%s", proc_root);
 	m->read_s = -1e18; /* the first unknown pid scans /proc */
-	m->in_pidns = aipm_in_pid_namespace();
-	snprintf(path, sizeof path, "%s/self/status", aipm_proc_root());
+	m->in_pidns = aipm_in_pid_namespace(proc_root);
+	snprintf(path, sizeof path, "%s/self/status", proc_root);
 	m->ns_level = read_nspid(path, ids, 16);
 }
 

@@ -17,6 +17,7 @@ struct aipm_pidmap_entry {
 };
 
 struct aipm_pidmap {
+	char proc_root[256]; /* the procfs to read ("/proc") */
 	bool in_pidns;   /* aipm runs in a PID namespace other than the initial one */
 	int ns_level;    /* entries in aipm's own NSpid line; > 1: host pids need mapping */
 	struct aipm_pidmap_entry *map;
@@ -25,8 +26,8 @@ struct aipm_pidmap {
 };
 
 /* True when aipm runs inside a PID namespace (a container). */
-bool aipm_in_pid_namespace(void);
-void aipm_pidmap_init(struct aipm_pidmap *m);
+bool aipm_in_pid_namespace(const char *proc_root);
+void aipm_pidmap_init(struct aipm_pidmap *m, const char *proc_root);
 /* Host pid -> pid in aipm's namespace; 0 when it is not visible there.
  * An unknown pid rescans /proc, at most once a second (other containers'
  * pids never map). */

@@ -1,258 +1,118 @@
-/* procfs.c: the measured process tree, the machine's CPU time and memory.
+/* procfs.c: the process table, the machine's CPU time and memory.
  *
  * Each sample lists /proc once (getdents64 on a kept directory fd, no
  * allocation) and rebuilds a pid-keyed table by mark and sweep: a pid seen
  * for the first time has its stat read once to learn its parent and start
- * time, and joins the tree if it is a root or its parent is a member.
- * Members keep their /proc/PID/stat (and smaps_rollup) fds open; a kept fd
- * of a process that ended reads ESRCH, so a reused pid can never pass for
- * the old process.
+ * time, and membership.c says whether it joins the experiment. Members
+ * keep their /proc/PID/stat (and smaps_rollup) fds open; a kept fd of a
+ * process that ended reads ESRCH, so a reused pid can never pass for the
+ * old process. The members are listed, sorted by pid, in the snapshot's
+ * process table; which GPU processes are the experiment's is decided from
+ * that table by attribution, not here.
  *
- * CPU time of processes that end between two samples is not lost: the tree
- * total is the reaped rusage handed in by the sampler plus, for each live
- * member, utime+stime+cutime+cstime (a waited-for child moves into its
- * parent's cutime the moment it is reaped).
+ * CPU time is the process CPU clock (clock_getcpuclockid): nanoseconds,
+ * every thread, ended threads included, one syscall (0.12 us here, against
+ * 0.82 us for the stat pread; /proc/PID/schedstat would be 0.25 us but
+ * counts the leader thread only, and summing task/ schedstats costs one
+ * read per thread). The stat read that follows it guards against pid
+ * reuse and gives the waited-for children's time (cutime + cstime, ticks)
+ * and the state (a zombie has ended). CPU time of processes that end between
+ * two samples is not lost: the tree total is the reaped rusage handed in
+ * by the sampler plus, for each live member, its own time and its
+ * children's (a waited-for child moves into its parent's cutime the moment
+ * it is reaped).
+ *
+ * File descriptors are budgeted (RLIMIT_NOFILE minus a reserve for the
+ * rest of aipm and for the host process in library mode). Members past the
+ * budget are read by open-read-close each time, the pid and start time
+ * standing in for the kept fd; nothing is left out, and the note says how
+ * many were read that way. A zombie member is listed (its times are final)
+ * but not alive: a tree of zombies has ended.
  *
  * PSS and USS come from smaps_rollup, whose read walks the page tables:
- * it is read at --mem-interval, not at every sample.
+ * it is read at the sampler's slow tier (and once when a member is new).
  *
- * In machine-wide mode (all_processes, `aipm serve --processes`) every
- * process is a member: the same scan, kept fds and pid-reuse rule give
- * per-process CPU time for the whole machine. PSS/USS are not read then
- * (smaps_rollup of every process each second would cost more than all the
- * rest of a sample).
+ * In machine-wide mode (membership all_processes, `aipm serve
+ * --processes`) every process is a member: the same scan, kept fds and
+ * pid-reuse rule give per-process CPU time for the whole machine, in the
+ * stat's ticks (the clock would add a walk of every thread of hundreds of
+ * processes per sample). PSS/USS are not read then (smaps_rollup of every
+ * process each second would cost more than all the rest of a sample).
  */
 #include "source.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
-#include "procparse.h"
+#include "membership.h"
+#include "procfs_priv.h"
 
-enum { NONMEMBER = -1 };
-
-struct member {
-	pid_t pid;
-	uint64_t start_ticks;
-	int stat_fd, smaps_fd;   /* -1 when not open */
-	uint64_t self_ticks, child_ticks;
-	char comm[32];
-	bool mem_valid, mem_tried;
-	uint64_t pss, uss, rss;
-};
-
-struct slot {
-	pid_t pid;   /* 0 = empty */
-	int member;  /* index into members, or NONMEMBER */
-};
-
-struct table {
-	struct slot *slots;
-	size_t cap; /* power of two */
-	size_t used;
-};
-
-struct excl {
-	pid_t tid;
-	int fd;
-};
-
-struct procfs {
-	struct aipm_source base;
-	int proc_fd, stat_fd, meminfo_fd;
-	pid_t *roots;
-	size_t nroots;
-	pid_t self;
-	bool all; /* every process is a member (machine-wide mode) */
-	struct excl *excl;
-	size_t nexcl;
-	_Atomic uint64_t *reaped;
-	double mem_interval_s, last_mem_s;
-	bool mem_due;
-	uint64_t mem_total, mem_avail;
-	struct table cur, next;
-	struct member *members, *members_next;
-	size_t nmembers, members_cap, next_cap;
-	size_t last_listed;
-	pid_t *fresh; /* pids first seen this sample */
-	size_t nfresh, fresh_cap;
-};
-
-static size_t hash_pid(pid_t p, size_t cap) { return ((uint32_t)p * 2654435761u) & (cap - 1); }
-
-static struct slot *table_find(struct table *t, pid_t pid)
-{
-	if (!t->cap || pid <= 0) /* pid 0 marks an empty slot */
-		return NULL;
-	for (size_t i = hash_pid(pid, t->cap);; i = (i + 1) & (t->cap - 1)) {
-		if (t->slots[i].pid == pid)
-			return &t->slots[i];
-		if (!t->slots[i].pid)
-			return NULL;
-	}
-}
-
-static void table_put_raw(struct table *t, pid_t pid, int member)
-{
-	size_t i = hash_pid(pid, t->cap);
-	while (t->slots[i].pid && t->slots[i].pid != pid)
-		i = (i + 1) & (t->cap - 1);
-	if (!t->slots[i].pid)
-		t->used++;
-	t->slots[i].pid = pid;
-	t->slots[i].member = member;
-}
-
-static int table_reset(struct table *t, size_t cap)
-{
-	if (t->cap != cap) {
-		struct slot *n = calloc(cap, sizeof *n);
-		if (!n)
-			return -ENOMEM;
-		free(t->slots);
-		t->slots = n;
-		t->cap = cap;
-	} else {
-		memset(t->slots, 0, cap * sizeof *t->slots);
-	}
-	t->used = 0;
-	return 0;
-}
-
-/* Insert, doubling the table at half load so probes stay short. */
-static int table_put(struct table *t, pid_t pid, int member)
-{
-	if ((t->used + 1) * 2 > t->cap) {
-		struct table bigger = {0};
-		if (table_reset(&bigger, t->cap ? t->cap * 2 : 1024) < 0)
-			return -ENOMEM;
-		for (size_t i = 0; i < t->cap; i++)
-			if (t->slots[i].pid)
-				table_put_raw(&bigger, t->slots[i].pid, t->slots[i].member);
-		free(t->slots);
-		*t = bigger;
-	}
-	table_put_raw(t, pid, member);
-	return 0;
-}
-
-static bool is_root(const struct procfs *s, pid_t pid)
-{
-	for (size_t i = 0; i < s->nroots; i++)
-		if (s->roots[i] == pid)
-			return true;
-	return false;
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return 0;
-	size_t c = *cap ? *cap : 64;
-	while (c < need)
-		c *= 2;
-	void *q = realloc(*p, c * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
-static void member_close(struct member *m)
-{
-	if (m->stat_fd >= 0)
-		close(m->stat_fd);
-	if (m->smaps_fd >= 0)
-		close(m->smaps_fd);
-	m->stat_fd = m->smaps_fd = -1;
-}
-
-/* Read a member's stat through its kept fd. false once the process is
- * gone (reaped): ESRCH on the old fd. A zombie still reads, with its final
- * times. */
-static bool member_refresh(struct member *m)
+/* Read a first-seen pid's stat (its fd returned, kept or not). */
+static int adopt(struct procfs *s, pid_t pid, struct aipm_pid_stat *f, int *fd_out, bool *kept)
 {
 	char buf[1024];
-	struct aipm_pid_stat f;
-	if (aipm_pread_all(m->stat_fd, buf, sizeof buf) <= 0 || !aipm_parse_pid_stat(buf, &f))
-		return false;
-	m->self_ticks = f.utime + f.stime;
-	m->child_ticks = f.cutime + f.cstime;
-	return true;
-}
-
-static void member_read_mem(struct procfs *s, struct member *m)
-{
-	char buf[2048], path[64];
-	if (m->smaps_fd < 0) {
-		snprintf(path, sizeof path, "%d/smaps_rollup", (int)m->pid);
-		m->smaps_fd = aipm_openat_ro(s->proc_fd, path);
-		if (m->smaps_fd < 0) {
-			m->smaps_fd = -1;
-			m->mem_valid = false;
-			return;
-		}
-	}
-	if (aipm_pread_all(m->smaps_fd, buf, sizeof buf) <= 0) {
-		/* The open file pins the address space it was opened on: after
-		 * an execve (the command itself, right after aipm forks it) it
-		 * reads nothing. Reopen once for the new one. */
-		close(m->smaps_fd);
-		snprintf(path, sizeof path, "%d/smaps_rollup", (int)m->pid);
-		m->smaps_fd = aipm_openat_ro(s->proc_fd, path);
-		if (m->smaps_fd < 0 || aipm_pread_all(m->smaps_fd, buf, sizeof buf) <= 0) {
-			if (m->smaps_fd < 0)
-				m->smaps_fd = -1;
-			m->mem_valid = false; /* a zombie or a kernel thread: no mm */
-			return;
-		}
-	}
-	struct aipm_smaps mem;
-	m->mem_valid = aipm_parse_smaps_rollup(buf, &mem);
-	m->pss = mem.pss_bytes;
-	m->uss = mem.uss_bytes;
-	m->rss = mem.rss_bytes;
-}
-
-/* Open a first-seen pid's stat; decide membership from its parent. */
-static int adopt(struct procfs *s, pid_t pid, struct aipm_pid_stat *f, int *fd_out)
-{
-	char path[32], buf[1024];
-	snprintf(path, sizeof path, "%d/stat", (int)pid);
-	int fd = aipm_openat_ro(s->proc_fd, path);
+	int fd = aipm_procfs_open_kept(s, pid, "stat", s->fd_budget, kept);
 	if (fd < 0)
 		return fd;
 	if (aipm_pread_all(fd, buf, sizeof buf) <= 0 || !aipm_parse_pid_stat(buf, f)) {
 		close(fd);
+		if (*kept)
+			s->fds_kept--;
 		return -ESRCH;
 	}
 	*fd_out = fd;
 	return 0;
 }
 
-static int add_member(struct procfs *s, pid_t pid, const struct aipm_pid_stat *f, int fd)
+static int add_member(struct procfs *s, pid_t pid, const struct aipm_pid_stat *f, int fd, bool kept)
 {
-	if (grow((void **)&s->members_next, &s->next_cap, s->nmembers + 1, sizeof *s->members) < 0)
+	if (aipm_grow((void **)&s->members_next, &s->next_cap, s->nmembers + 1, sizeof *s->members) < 0) {
+		close(fd);
+		if (kept)
+			s->fds_kept--;
 		return -ENOMEM;
+	}
 	struct member *m = &s->members_next[s->nmembers];
 	memset(m, 0, sizeof *m);
 	m->pid = pid;
 	m->start_ticks = f->start;
-	m->stat_fd = fd;
+	m->stat_fd = kept ? fd : -1;
+	if (!kept)
+		close(fd);
 	m->smaps_fd = -1;
-	m->self_ticks = f->utime + f->stime;
-	m->child_ticks = f->cutime + f->cstime;
+	/* Machine-wide (serve --processes: hundreds of processes, many of
+	 * them with many threads, each clock read walking them again after
+	 * the stat did) the stat's ticks are enough for a top-N at a 1 s
+	 * interval; the clock's nanoseconds are for the measured tree. */
+	m->has_clock = !s->all && clock_getcpuclockid(pid, &m->clock) == 0;
 	snprintf(m->comm, sizeof m->comm, "%s", f->comm);
-	table_put(&s->next, pid, (int)s->nmembers++);
+	/* The stat was just read: only the clock is left (every later
+	 * sample reads both, clock first, see member_refresh). */
+	struct timespec t;
+	if (m->has_clock && clock_gettime(m->clock, &t) == 0)
+		m->cpu_ns = aipm_procfs_ts_ns(&t);
+	else
+		m->has_clock = false, m->cpu_ns = (f->utime + f->stime) * s->tick_ns;
+	m->child_ns = (f->cutime + f->cstime) * s->tick_ns;
+	m->alive = !aipm_pid_stat_ended(f);
+	pidtable_put(&s->next, pid, (int)s->nmembers++);
 	return 0;
+}
+
+static bool fresh_pending(const struct procfs *s, pid_t ppid, pid_t pid)
+{
+	for (size_t k = 0; k < s->nfresh; k++)
+		if (s->fresh[k] == ppid && ppid != pid)
+			return true;
+	return false;
 }
 
 /* Resolve first-seen pids. A child may be listed before its parent is
@@ -266,13 +126,15 @@ static void resolve_fresh(struct procfs *s)
 			pid_t pid = s->fresh[i];
 			struct aipm_pid_stat f;
 			int fd = -1;
-			int r = adopt(s, pid, &f, &fd);
+			bool kept = false;
+			int r = adopt(s, pid, &f, &fd, &kept);
 			if (r < 0) {
 				/* Out of fds is not "gone": leave the pid out of the
-				 * table so the next sample tries it again, rather
-				 * than never counting it. */
+				 * table so the next sample tries it again, and say so. */
 				if (r != -EMFILE && r != -ENFILE)
-					table_put(&s->next, pid, NONMEMBER); /* gone already */
+					pidtable_put(&s->next, pid, PIDTABLE_NONMEMBER); /* gone already */
+				else
+					s->unread++;
 				s->fresh[i] = s->fresh[--s->nfresh];
 				progress = true;
 				continue;
@@ -280,36 +142,29 @@ static void resolve_fresh(struct procfs *s)
 			/* Machine-wide, membership needs no parent: skipping the
 			 * search also keeps the first sample of a busy machine
 			 * (every pid fresh) linear. */
-			struct slot *parent = s->all ? NULL : table_find(&s->next, f.ppid);
-			bool parent_pending = false;
-			for (size_t k = 0; !s->all && !parent && k < s->nfresh; k++)
-				parent_pending |= s->fresh[k] == f.ppid && f.ppid != pid;
-			if (parent_pending && !is_root(s, pid)) {
+			struct pidslot *parent = s->all ? NULL : pidtable_find(&s->next, f.ppid);
+			if (!s->all && !parent && !aipm_membership_is_root(s->mb, pid) && fresh_pending(s, f.ppid, pid)) {
 				close(fd);
+				if (kept)
+					s->fds_kept--;
 				i++;
 				continue;
 			}
-			/* aipm run is a child subreaper: an orphan reparented to aipm
-			 * before it was ever seen (its parent exited within one
-			 * interval) came from the tree, since the command is aipm's
-			 * only child. */
-			/* aipm's own process is a root only in library mode (the
-			 * meter measures its caller); the sampler thread's time is
-			 * then taken out by exclude_tids. */
-			bool member = s->all ||
-				      ((pid != s->self || is_root(s, pid)) &&
-				       (is_root(s, pid) || (parent && parent->member != NONMEMBER) ||
-					f.ppid == s->self));
-			if (!member || add_member(s, pid, &f, fd) < 0) {
+			bool parent_member = parent && parent->member != PIDTABLE_NONMEMBER;
+			if (!aipm_membership_joins(s->mb, pid, f.ppid, parent_member)) {
 				close(fd);
-				table_put(&s->next, pid, NONMEMBER);
+				if (kept)
+					s->fds_kept--;
+				pidtable_put(&s->next, pid, PIDTABLE_NONMEMBER);
+			} else if (add_member(s, pid, &f, fd, kept) < 0) {
+				pidtable_put(&s->next, pid, PIDTABLE_NONMEMBER);
 			}
 			s->fresh[i] = s->fresh[--s->nfresh];
 			progress = true;
 		}
 	}
 	for (size_t i = 0; i < s->nfresh; i++)
-		table_put(&s->next, s->fresh[i], NONMEMBER);
+		pidtable_put(&s->next, s->fresh[i], PIDTABLE_NONMEMBER);
 	s->nfresh = 0;
 }
 
@@ -327,6 +182,63 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
+/* A member still listed: refresh it and move it to the next table. */
+static int keep_member(struct procfs *s, struct pidslot *old, pid_t pid, size_t *nm)
+{
+	struct member *m = &s->members[old->member];
+	enum read_result r = aipm_procfs_member_refresh(s, m);
+	if (r == READ_GONE) {
+		aipm_procfs_member_close(s, m); /* ended between listing and read */
+		old->member = PIDTABLE_NONMEMBER;
+		return 0;
+	}
+	if (r == READ_UNREAD)
+		s->unread++; /* kept with the times of its last read */
+	if (aipm_grow((void **)&s->members_next, &s->next_cap, s->nmembers + 1, sizeof *m) < 0)
+		return -ENOMEM;
+	s->unkept += m->stat_fd < 0;
+	s->members_next[s->nmembers] = *m;
+	m->stat_fd = m->smaps_fd = -1; /* moved */
+	old->member = PIDTABLE_NONMEMBER;
+	pidtable_put(&s->next, pid, (int)s->nmembers++);
+	(*nm)++;
+	return 0;
+}
+
+/* members_next is in /proc order (ascending pid) except fresh members
+ * appended at the end: insertion-sort a few into place; many (the first
+ * machine-wide sample lists every process) would make that quadratic, so
+ * qsort them. Then the table is rebuilt with the final indices. */
+static void sort_members(struct procfs *s, size_t nm)
+{
+	if (s->nmembers - nm > 64)
+		qsort(s->members_next, s->nmembers, sizeof *s->members_next, by_pid);
+	for (size_t i = nm; i < s->nmembers; i++) {
+		struct member m = s->members_next[i];
+		size_t j = i;
+		while (j > 0 && s->members_next[j - 1].pid > m.pid) {
+			s->members_next[j] = s->members_next[j - 1];
+			j--;
+		}
+		s->members_next[j] = m;
+	}
+	for (size_t i = 0; i < s->nmembers; i++)
+		pidtable_put(&s->next, s->members_next[i].pid, (int)i);
+}
+
+static void swap_tables(struct procfs *s)
+{
+	struct pidtable t = s->cur;
+	s->cur = s->next;
+	s->next = t;
+	struct member *mt = s->members;
+	s->members = s->members_next;
+	s->members_next = mt;
+	size_t ct = s->members_cap;
+	s->members_cap = s->next_cap;
+	s->next_cap = ct;
+}
+
 static int scan(struct procfs *s)
 {
 	char buf[32768];
@@ -337,10 +249,11 @@ static int scan(struct procfs *s)
 	size_t want = 1024;
 	while (want < 4 * s->last_listed && want < (1u << 24))
 		want *= 2;
-	if (table_reset(&s->next, want) < 0)
+	if (pidtable_reset(&s->next, want) < 0)
 		return -ENOMEM;
 	size_t nm = 0;
 	s->nmembers = 0;
+	s->unkept = s->unread = 0;
 	for (;;) {
 		long got = syscall(SYS_getdents64, s->proc_fd, buf, sizeof buf);
 		if (got < 0)
@@ -356,225 +269,197 @@ static int scan(struct procfs *s)
 				continue;
 			pid_t pid = (pid_t)v;
 			n_listed++;
-			struct slot *old = table_find(&s->cur, pid);
+			struct pidslot *old = pidtable_find(&s->cur, pid);
 			if (!old) {
-				if (grow((void **)&s->fresh, &s->fresh_cap, s->nfresh + 1, sizeof *s->fresh) < 0)
+				if (aipm_grow((void **)&s->fresh, &s->fresh_cap, s->nfresh + 1, sizeof *s->fresh) < 0)
 					return -ENOMEM;
 				s->fresh[s->nfresh++] = pid;
-				continue;
-			}
-			if (old->member == NONMEMBER) {
-				table_put(&s->next, pid, NONMEMBER);
-				continue;
-			}
-			struct member *m = &s->members[old->member];
-			if (!member_refresh(m)) {
-				member_close(m); /* ended between listing and read */
-				old->member = NONMEMBER;
-				continue;
-			}
-			if (grow((void **)&s->members_next, &s->next_cap, s->nmembers + 1, sizeof *m) < 0)
+			} else if (old->member == PIDTABLE_NONMEMBER) {
+				pidtable_put(&s->next, pid, PIDTABLE_NONMEMBER);
+			} else if (keep_member(s, old, pid, &nm) < 0) {
 				return -ENOMEM;
-			s->members_next[s->nmembers] = *m;
-			m->stat_fd = m->smaps_fd = -1; /* moved */
-			old->member = NONMEMBER;
-			table_put(&s->next, pid, (int)s->nmembers++);
-			nm++;
+			}
 		}
 	}
 	s->last_listed = n_listed;
 	/* Members not listed any more have ended: close their fds. */
 	for (size_t i = 0; i < s->cur.cap; i++)
-		if (s->cur.slots[i].pid && s->cur.slots[i].member != NONMEMBER)
-			member_close(&s->members[s->cur.slots[i].member]);
+		if (s->cur.slots[i].pid && s->cur.slots[i].member != PIDTABLE_NONMEMBER)
+			aipm_procfs_member_close(s, &s->members[s->cur.slots[i].member]);
+	size_t before = s->nmembers;
 	resolve_fresh(s);
-	/* members_next is in /proc order (ascending pid) except fresh members
-	 * appended at the end: insertion-sort a few into place; many (the
-	 * first machine-wide sample lists every process) would make that
-	 * quadratic, so qsort them. */
-	if (s->nmembers - nm > 64)
-		qsort(s->members_next, s->nmembers, sizeof *s->members_next, by_pid);
-	for (size_t i = nm; i < s->nmembers; i++) {
-		struct member m = s->members_next[i];
-		size_t j = i;
-		while (j > 0 && s->members_next[j - 1].pid > m.pid) {
-			s->members_next[j] = s->members_next[j - 1];
-			j--;
-		}
-		s->members_next[j] = m;
-	}
-	for (size_t i = 0; i < s->nmembers; i++)
-		table_put(&s->next, s->members_next[i].pid, (int)i);
-	struct table t = s->cur;
-	s->cur = s->next;
-	s->next = t;
-	struct member *mt = s->members;
-	s->members = s->members_next;
-	s->members_next = mt;
-	size_t ct = s->members_cap;
-	s->members_cap = s->next_cap;
-	s->next_cap = ct;
+	for (size_t i = before; i < s->nmembers; i++)
+		s->unkept += s->members_next[i].stat_fd < 0;
+	sort_members(s, nm);
+	swap_tables(s);
 	return 0;
 }
 
-static bool read_sys(struct procfs *s, struct aipm_snapshot *snap)
-{
-	char buf[512];
-	return aipm_pread_all(s->stat_fd, buf, sizeof buf) > 0 &&
-	       aipm_parse_proc_stat(buf, &snap->sys_busy_ticks, &snap->sys_total_ticks);
-}
-
-static void read_meminfo(struct procfs *s)
+static void read_machine(struct procfs *s, const struct aipm_sample_ctx *ctx, struct aipm_snapshot *snap)
 {
 	char buf[4096];
-	if (aipm_pread_all(s->meminfo_fd, buf, sizeof buf) <= 0)
-		return;
-	aipm_parse_meminfo(buf, &s->mem_total, &s->mem_avail);
-}
-
-static uint64_t excluded_ticks(struct procfs *s)
-{
-	uint64_t t = 0;
-	for (size_t i = 0; i < s->nexcl; i++) {
-		char buf[1024];
-		struct aipm_pid_stat f;
-		if (s->excl[i].fd >= 0 && aipm_pread_all(s->excl[i].fd, buf, sizeof buf) > 0 && aipm_parse_pid_stat(buf, &f))
-			t += f.utime + f.stime;
+	uint64_t busy, total;
+	if (aipm_pread_all(s->stat_fd, buf, 512) > 0 && aipm_parse_proc_stat(buf, &busy, &total)) {
+		snap->sys_valid = true;
+		snap->sys_busy_ns = busy * s->tick_ns;
+		snap->sys_total_ns = total * s->tick_ns;
 	}
-	return t;
-}
-
-static int procfs_sample(struct aipm_source *src, struct aipm_snapshot *snap)
-{
-	struct procfs *s = (struct procfs *)src;
-	snap->sys_valid = read_sys(s, snap);
-	double now = aipm_ts_to_s(&snap->mono);
-	bool mem_due = snap->seq == 0 || now - s->last_mem_s >= s->mem_interval_s - 1e-6;
-	if (mem_due) {
-		read_meminfo(s);
-		s->last_mem_s = now;
+	/* Memory moves slowly: /proc/meminfo is read at the slow tier. */
+	if (ctx->slow) {
+		uint64_t t = 0, a = 0;
+		s->meminfo_valid = aipm_pread_all(s->meminfo_fd, buf, sizeof buf) > 0;
+		if (s->meminfo_valid) {
+			aipm_parse_meminfo(buf, &t, &a);
+			s->meminfo_valid = t > 0;
+			s->mem_total = t;
+			s->mem_avail = a;
+		}
 	}
+	snap->meminfo_valid = s->meminfo_valid;
 	snap->mem_total_bytes = s->mem_total;
 	snap->mem_available_bytes = s->mem_avail;
-	if (!s->nroots && !s->all) {
-		snap->tree_valid = false;
-		snap->nprocs = 0;
-		return 0;
+}
+
+/* What the run had to degrade so far (the peak, so a note made while
+ * the tree was large survives its shrinking), for metadata.json and probe. */
+static void note_degraded(struct procfs *s)
+{
+	if (s->unkept > s->peak_unkept) {
+		s->peak_unkept = s->unkept;
+		s->peak_members = s->nmembers;
 	}
+	s->unread_total += s->unread;
+	if (!s->peak_unkept && !s->unread_total)
+		return;
+	char unread[200] = "";
+	if (s->unread_total)
+		snprintf(unread, sizeof unread, "; %zu reads failed for lack of file descriptors (the last readings "
+						"stood, new processes were retried at the next sample)", s->unread_total);
+	aipm_source_note(&s->base, "up to %zu of %zu processes were read by open-read-close, past the budget of %zu "
+				   "kept file descriptors (RLIMIT_NOFILE; `ulimit -n` raises it)%s",
+			 s->peak_unkept, s->peak_members, s->fd_budget, unread);
+}
+
+static int procfs_sample(struct aipm_source *src, const struct aipm_sample_ctx *ctx, struct aipm_snapshot *snap)
+{
+	struct procfs *s = (struct procfs *)src;
+	read_machine(s, ctx, snap);
+	if (!aipm_membership_tracks(s->mb))
+		return snap->sys_valid ? 0 : aipm_err(-EIO, "cannot read %s/stat", s->root);
 	/* Read the reaped total before listing: a child reaped in between is
 	 * then missing from both for one sample (the sampler keeps the total
 	 * monotonic) rather than counted twice. */
 	uint64_t reaped = s->reaped ? atomic_load(s->reaped) : 0;
 	int r = scan(s);
-	if (r < 0) {
-		snap->tree_valid = false;
-		return aipm_err(r, "listing %s: %s", aipm_proc_root(), strerror(-r));
-	}
-	if (aipm_snapshot_reserve_procs(snap, s->nmembers) < 0)
-		return aipm_err(-ENOMEM, "out of memory for %zu processes", s->nmembers);
+	if (r < 0)
+		return aipm_err(r, "listing %s: %s", s->root, strerror(-r));
+	note_degraded(s);
 	uint64_t total = reaped;
+	bool alive = false;
 	for (size_t i = 0; i < s->nmembers; i++) {
 		struct member *m = &s->members[i];
 		/* A new member is read at once, so short-lived processes show. */
-		if (!s->all && (mem_due || !m->mem_tried)) {
-			member_read_mem(s, m);
+		if (!s->all && (ctx->slow || !m->mem_tried)) {
+			aipm_procfs_member_read_mem(s, m);
 			m->mem_tried = true;
 		}
-		struct aipm_proc *p = &snap->procs[i];
+		struct aipm_proc *p = aipm_snapshot_add_proc(snap);
+		if (!p)
+			return aipm_err(-ENOMEM, "out of memory for %zu processes", s->nmembers);
 		p->pid = m->pid;
 		p->start_ticks = m->start_ticks;
 		memcpy(p->comm, m->comm, sizeof p->comm);
-		p->cpu_ticks = m->self_ticks;
+		p->alive = m->alive;
+		p->cpu_ns = m->cpu_ns;
 		p->mem_valid = m->mem_valid;
 		p->pss_bytes = m->pss;
 		p->uss_bytes = m->uss;
 		p->rss_bytes = m->rss;
-		total += m->self_ticks + m->child_ticks;
+		total += m->cpu_ns + m->child_ns;
+		alive |= m->alive;
+		/* aipm's own thread lives in the measured process (library
+		 * mode): its CPU time is the meter's, not the experiment's. */
+		if (ctx->exclude_self_thread && m->pid == s->self) {
+			p->cpu_ns = p->cpu_ns > ctx->self_thread_ns ? p->cpu_ns - ctx->self_thread_ns : 0;
+			total = total > ctx->self_thread_ns ? total - ctx->self_thread_ns : 0;
+		}
 	}
-	uint64_t ex = excluded_ticks(s);
-	if (ex) {
-		/* aipm's own thread lives in the measured process (library mode):
-		 * its CPU time is the meter's, not the experiment's. */
-		total = total > ex ? total - ex : 0;
-		for (size_t i = 0; i < s->nmembers; i++)
-			if (snap->procs[i].pid == s->self)
-				snap->procs[i].cpu_ticks = snap->procs[i].cpu_ticks > ex ? snap->procs[i].cpu_ticks - ex : 0;
-	}
-	snap->nprocs = s->nmembers;
-	snap->tree_cpu_ticks = total;
-	snap->tree_alive = s->nmembers > 0;
+	snap->tree_cpu_ns = total;
+	snap->tree_alive = alive;
 	snap->tree_valid = true;
 	return 0;
 }
 
-static int procfs_open(const struct aipm_source_config *cfg, struct aipm_source **out)
+/* Keep a reserve of descriptors for the rest of aipm (the recording, the
+ * other sources) and, in library mode, for the host process. */
+static size_t fd_budget(void)
 {
-	struct procfs *s = calloc(1, sizeof *s);
-	if (!s)
-		return aipm_err(-ENOMEM, "out of memory opening the process source");
-	s->proc_fd = s->stat_fd = s->meminfo_fd = -1;
-	*out = &s->base;
-	const char *root = aipm_proc_root();
-	s->proc_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->proc_fd < 0) {
-		aipm_source_set(&s->base, false, "mount procfs at /proc (`mount -t proc proc /proc`)",
-				"cannot open %s: %s", root, strerror(errno));
-		return 0;
-	}
-	s->stat_fd = aipm_openat_ro(s->proc_fd, "stat");
-	s->meminfo_fd = aipm_openat_ro(s->proc_fd, "meminfo");
-	if (s->stat_fd < 0 || s->meminfo_fd < 0) {
-		aipm_source_set(&s->base, false, "mount procfs at /proc", "cannot read %s/stat or %s/meminfo", root,
-				root);
-		return 0;
-	}
-	s->self = getpid();
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 4096;
+	size_t cur = (size_t)rl.rlim_cur;
+	return cur > 512 ? cur - 256 : cur / 2;
+}
+
+static bool same_pid_namespace(struct procfs *s)
+{
 	/* Inside `unshare --pid` without --mount-proc, /proc still shows the
 	 * outer namespace: its pids are not ours, and the tree would be
 	 * strangers' processes. /proc/self names our pid as that procfs sees
 	 * it; if it differs from getpid(), refuse rather than measure them. */
 	char self_link[32] = "";
 	ssize_t n = readlinkat(s->proc_fd, "self", self_link, sizeof self_link - 1);
-	if (n > 0) {
-		self_link[n] = '\0';
-		if (atoi(self_link) != (int)s->self) {
-			aipm_source_set(&s->base, false,
-					"mount a procfs for this PID namespace (`unshare --pid --fork --mount-proc`, or "
-					"`mount -t proc proc /proc` inside it)",
-					"%s belongs to another PID namespace (it calls aipm pid %s, aipm is pid %d here)",
-					root, self_link, (int)s->self);
-			return 0;
-		}
+	if (n <= 0)
+		return true;
+	self_link[n] = '\0';
+	if (atoi(self_link) == (int)s->self)
+		return true;
+	aipm_source_set(&s->base, false,
+			"mount a procfs for this PID namespace (`unshare --pid --fork --mount-proc`, or "
+			"`mount -t proc proc /proc` inside it)",
+			"%s belongs to another PID namespace (it calls aipm pid %s, aipm is pid %d here)", s->root,
+			self_link, (int)s->self);
+	return false;
+}
+
+static int procfs_open(const struct aipm_source_config *cfg, struct aipm_catalog *cat, struct aipm_source **out)
+{
+	(void)cat; /* the process table is in every snapshot: nothing to publish */
+	struct procfs *s = calloc(1, sizeof *s);
+	if (!s)
+		return aipm_err(-ENOMEM, "out of memory opening the process source");
+	s->proc_fd = s->stat_fd = s->meminfo_fd = -1;
+	*out = &s->base;
+	snprintf(s->root, sizeof s->root, "%s", aipm_paths_proc(&cfg->paths));
+	long hz = aipm_clk_tck();
+	s->tick_ns = 1000000000u / (uint64_t)(hz > 0 ? hz : 100);
+	s->proc_fd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->proc_fd < 0) {
+		aipm_source_set(&s->base, false, "mount procfs at /proc (`mount -t proc proc /proc`)",
+				"cannot open %s: %s", s->root, strerror(errno));
+		return 0;
 	}
-	s->reaped = cfg->reaped_ticks;
-	s->all = cfg->all_processes;
-	s->mem_interval_s = cfg->mem_interval_s > 0 ? cfg->mem_interval_s : 1.0;
-	if (cfg->nroots) {
-		s->roots = calloc(cfg->nroots, sizeof *s->roots);
-		if (!s->roots)
-			return aipm_err(-ENOMEM, "out of memory");
-		memcpy(s->roots, cfg->roots, cfg->nroots * sizeof *s->roots);
-		s->nroots = cfg->nroots;
+	s->stat_fd = aipm_openat_ro(s->proc_fd, "stat");
+	s->meminfo_fd = aipm_openat_ro(s->proc_fd, "meminfo");
+	if (s->stat_fd < 0 || s->meminfo_fd < 0) {
+		aipm_source_set(&s->base, false, "mount procfs at /proc", "cannot read %s/stat or %s/meminfo", s->root,
+				s->root);
+		return 0;
 	}
-	if (cfg->nexclude_tids) {
-		s->excl = calloc(cfg->nexclude_tids, sizeof *s->excl);
-		if (!s->excl)
-			return aipm_err(-ENOMEM, "out of memory");
-		for (size_t i = 0; i < cfg->nexclude_tids; i++) {
-			char path[64];
-			snprintf(path, sizeof path, "%d/task/%d/stat", (int)s->self, (int)cfg->exclude_tids[i]);
-			s->excl[i].tid = cfg->exclude_tids[i];
-			s->excl[i].fd = aipm_openat_ro(s->proc_fd, path);
-		}
-		s->nexcl = cfg->nexclude_tids;
-	}
+	s->self = getpid();
+	if (!same_pid_namespace(s))
+		return 0;
+	s->mb = cfg->membership;
+	s->reaped = cfg->reaped_ns;
+	s->all = s->mb && s->mb->all_processes;
+	s->fd_budget = fd_budget();
 	if (s->all)
-		aipm_source_set(&s->base, true, "", "every process of the machine from %s (CPU time, no PSS/USS)", root);
-	else if (s->nroots)
-		aipm_source_set(&s->base, true, "", "process tree of %zu root pid(s) from %s, PSS/USS every %g s",
-				s->nroots, root, s->mem_interval_s);
+		aipm_source_set(&s->base, true, "", "every process of the machine from %s (CPU time, no PSS/USS)", s->root);
+	else if (aipm_membership_tracks(s->mb))
+		aipm_source_set(&s->base, true, "", "process tree of %zu root pid(s) from %s, PSS/USS at the slow tier",
+				s->mb->nroots, s->root);
 	else
-		aipm_source_set(&s->base, true, "", "machine CPU time and memory from %s", root);
+		aipm_source_set(&s->base, true, "", "machine CPU time and memory from %s", s->root);
 	return 0;
 }
 
@@ -582,31 +467,39 @@ static void procfs_close(struct aipm_source *src)
 {
 	struct procfs *s = (struct procfs *)src;
 	for (size_t i = 0; i < s->cur.cap; i++)
-		if (s->cur.slots[i].pid && s->cur.slots[i].member != NONMEMBER)
-			member_close(&s->members[s->cur.slots[i].member]);
-	for (size_t i = 0; i < s->nexcl; i++)
-		if (s->excl[i].fd >= 0)
-			close(s->excl[i].fd);
+		if (s->cur.slots[i].pid && s->cur.slots[i].member != PIDTABLE_NONMEMBER)
+			aipm_procfs_member_close(s, &s->members[s->cur.slots[i].member]);
 	if (s->proc_fd >= 0)
 		close(s->proc_fd);
 	if (s->stat_fd >= 0)
 		close(s->stat_fd);
 	if (s->meminfo_fd >= 0)
 		close(s->meminfo_fd);
-	free(s->cur.slots);
-	free(s->next.slots);
+	pidtable_free(&s->cur);
+	pidtable_free(&s->next);
 	free(s->members);
 	free(s->members_next);
 	free(s->fresh);
-	free(s->roots);
-	free(s->excl);
 	free(s);
+}
+
+static void procfs_describe(struct aipm_source *src, struct aipm_buf *b)
+{
+	struct procfs *s = (struct procfs *)src;
+	aipm_buf_puts(b, "{\"root\": ");
+	aipm_buf_json_str(b, s->root);
+	aipm_buf_printf(b, ", \"machine_wide\": %s, \"fd_budget\": %zu, \"cpu_time\": \"process CPU clock, ns\"}",
+			s->all ? "true" : "false", s->fd_budget);
 }
 
 const struct aipm_source_ops aipm_source_procfs = {
 	.name = "procfs",
 	.what = "process tree CPU time and PSS/USS memory, machine CPU and memory (/proc)",
+	.provides = AIPM_PROVIDES_PROCESSES | AIPM_PROVIDES_MACHINE,
+	.missing = "CPU time, memory or attribution",
+	.say = AIPM_SAY_ALWAYS,
 	.open = procfs_open,
 	.sample = procfs_sample,
 	.close = procfs_close,
+	.describe = procfs_describe,
 };

@@ -24,7 +24,7 @@ bool aipm_parse_pid_stat(const char *buf, struct aipm_pid_stat *f)
 		p++;
 	if (!*p)
 		return false;
-	p++; /* state */
+	f->state = *p++;
 	for (int i = 0; i < 20; i++) {
 		while (*p == ' ')
 			p++;
@@ -43,6 +43,8 @@ bool aipm_parse_pid_stat(const char *buf, struct aipm_pid_stat *f)
 	f->start = v[18];
 	return true;
 }
+
+bool aipm_pid_stat_ended(const struct aipm_pid_stat *f) { return f->state == 'Z' || f->state == 'X'; }
 
 /* Each line of a "Key:   123 kB" file, by key prefix. */
 static bool field_kb(const char *line, const char *key, uint64_t *out)

@@ -12,6 +12,7 @@
 
 struct aipm_pid_stat {
 	char comm[32];
+	char state;                            /* 'R', 'S', ... 'Z' for a zombie */
 	pid_t ppid;
 	uint64_t utime, stime, cutime, cstime; /* USER_HZ ticks */
 	uint64_t start;                        /* start time, ticks after boot */
@@ -20,6 +21,9 @@ struct aipm_pid_stat {
 /* /proc/PID/stat, read from the last ')': a comm may hold spaces, '(' and
  * ')' ("a) b(" is a valid name). false on a malformed or short line. */
 bool aipm_parse_pid_stat(const char *buf, struct aipm_pid_stat *out);
+/* A process that has ended but is not reaped yet (zombie, or dead): its
+ * times are final and it will never run again. */
+bool aipm_pid_stat_ended(const struct aipm_pid_stat *f);
 
 struct aipm_smaps {
 	uint64_t pss_bytes, uss_bytes, rss_bytes; /* USS = Private_Clean + Private_Dirty */

@@ -28,34 +28,35 @@
 
 struct rapl_zone {
 	int fd;                 /* energy_uj, kept open */
+	int id;                 /* catalog id */
 	char dir[64];           /* "intel-rapl:0:1" */
 	uint64_t max_range_uj;  /* 0 if unknown: a drop is then a reset */
 	uint64_t last_raw;
 	uint64_t cum_uj;
 	bool have_last;
+	struct aipm_domain meta; /* name, kind, socket: copied into the catalog */
 };
 
 struct rapl {
 	struct aipm_source base; /* first: the sampler sees only this */
-	size_t nzones;
-	struct aipm_zone meta[AIPM_MAX_ZONES]; /* name, kind, socket */
-	struct rapl_zone z[AIPM_MAX_ZONES];
+	size_t nzones, cap;
+	struct rapl_zone *z;
 	char root[512];
 };
 
-static enum aipm_zone_kind kind_of(const char *name)
+static enum aipm_domain_kind kind_of(const char *name)
 {
 	if (!strncmp(name, "package", 7))
-		return AIPM_ZONE_PACKAGE;
+		return AIPM_DOMAIN_PACKAGE;
 	if (!strcmp(name, "core"))
-		return AIPM_ZONE_CORE;
+		return AIPM_DOMAIN_CORE;
 	if (!strcmp(name, "uncore"))
-		return AIPM_ZONE_UNCORE;
+		return AIPM_DOMAIN_UNCORE;
 	if (!strcmp(name, "dram"))
-		return AIPM_ZONE_DRAM;
+		return AIPM_DOMAIN_DRAM;
 	if (!strcmp(name, "psys"))
-		return AIPM_ZONE_PSYS;
-	return AIPM_ZONE_OTHER;
+		return AIPM_DOMAIN_PSYS;
+	return AIPM_DOMAIN_OTHER;
 }
 
 /* The socket of a zone: its own "package-N", or its parent package's for
@@ -80,8 +81,8 @@ static int socket_of(int pc, const char *dir, const char *name)
 static void zone_name(char *out, size_t n, const char *dir, const char *name, int socket)
 {
 	bool mmio = !strncmp(dir, "intel-rapl-mmio", 15);
-	enum aipm_zone_kind k = kind_of(name);
-	if (k == AIPM_ZONE_PACKAGE || k == AIPM_ZONE_PSYS || socket < 0)
+	enum aipm_domain_kind k = kind_of(name);
+	if (k == AIPM_DOMAIN_PACKAGE || k == AIPM_DOMAIN_PSYS || socket < 0)
 		snprintf(out, n, "%s%s", mmio ? "mmio-" : "", name);
 	else
 		snprintf(out, n, "%s%s-%d", mmio ? "mmio-" : "", name, socket);
@@ -107,14 +108,13 @@ static int add_zone(struct rapl *r, int pc, const char *dir, int *unreadable, ch
 			snprintf(first_bad, badlen, "%s", path);
 		return 0;
 	}
-	if (r->nzones == AIPM_MAX_ZONES) {
+	if (aipm_grow((void **)&r->z, &r->cap, r->nzones + 1, sizeof *r->z) < 0) {
 		close(fd);
-		return 0;
+		return -ENOMEM;
 	}
 	struct rapl_zone *z = &r->z[r->nzones];
-	struct aipm_zone *m = &r->meta[r->nzones];
+	struct aipm_domain *m = &z->meta;
 	memset(z, 0, sizeof *z);
-	memset(m, 0, sizeof *m);
 	z->fd = fd;
 	snprintf(z->dir, sizeof z->dir, "%s", dir);
 	snprintf(path, sizeof path, "%s/max_energy_range_uj", dir);
@@ -127,7 +127,7 @@ static int add_zone(struct rapl *r, int pc, const char *dir, int *unreadable, ch
 	/* MMIO exposes the same package counter a second time on some laptops:
 	 * keep it, but as "other" so it never adds into the package total. */
 	if (!strncmp(dir, "intel-rapl-mmio", 15))
-		m->kind = AIPM_ZONE_OTHER;
+		m->kind = AIPM_DOMAIN_OTHER;
 	zone_name(m->name, sizeof m->name, dir, name, m->socket);
 	r->nzones++;
 	return 0;
@@ -138,13 +138,63 @@ static const char fix_perm[] =
 	"`sudo chmod o+r /sys/class/powercap/intel-rapl*/energy_uj /sys/class/powercap/intel-rapl*/*/energy_uj` "
 	"(or a udev rule: SUBSYSTEM==\"powercap\", ACTION==\"add\", RUN+=\"/bin/chmod o+r /sys%p/energy_uj\")";
 
-static int rapl_open(const struct aipm_source_config *cfg, struct aipm_source **out)
+/* Which domain's energy already includes this one's: a subzone's package
+ * (core and uncore are parts of the package; DRAM is not, it is measured
+ * beside it), and psys for a package (psys covers the whole SoC). */
+static void link_parents(struct rapl *r)
 {
-	(void)cfg;
+	int psys = -1;
+	for (size_t i = 0; i < r->nzones; i++)
+		if (r->z[i].meta.kind == AIPM_DOMAIN_PSYS)
+			psys = (int)i;
+	for (size_t i = 0; i < r->nzones; i++) {
+		struct aipm_domain *m = &r->z[i].meta;
+		m->parent = -1;
+		if (m->kind == AIPM_DOMAIN_PACKAGE) {
+			m->parent = psys;
+		} else if (m->kind == AIPM_DOMAIN_CORE || m->kind == AIPM_DOMAIN_UNCORE) {
+			const char *second = strchr(strchr(r->z[i].dir, ':') + 1, ':');
+			size_t plen = second ? (size_t)(second - r->z[i].dir) : 0;
+			for (size_t k = 0; plen && k < r->nzones; k++)
+				if (strlen(r->z[k].dir) == plen && !strncmp(r->z[k].dir, r->z[i].dir, plen))
+					m->parent = (int)k; /* index now, catalog id after publish */
+		}
+	}
+}
+
+static void drop_zones(struct rapl *r)
+{
+	for (size_t i = 0; i < r->nzones; i++)
+		close(r->z[i].fd);
+	r->nzones = 0;
+}
+
+/* Publish the zones in the catalog, then map parents (indices into z)
+ * to catalog ids: psys sorts after the packages it contains. */
+static int publish(struct rapl *r, struct aipm_catalog *cat)
+{
+	link_parents(r);
+	for (size_t i = 0; i < r->nzones; i++) {
+		struct aipm_domain d = r->z[i].meta;
+		d.source = aipm_source_rapl.name;
+		d.parent = -1;
+		int id = aipm_catalog_add_domain(cat, &d);
+		if (id < 0)
+			return aipm_err(-ENOMEM, "out of memory publishing the RAPL zones");
+		r->z[i].id = id;
+	}
+	for (size_t i = 0; i < r->nzones; i++)
+		if (r->z[i].meta.parent >= 0)
+			cat->domains[r->z[i].id].parent = r->z[r->z[i].meta.parent].id;
+	return 0;
+}
+
+static int rapl_open(const struct aipm_source_config *cfg, struct aipm_catalog *cat, struct aipm_source **out)
+{
 	struct rapl *r = calloc(1, sizeof *r);
 	if (!r)
 		return aipm_err(-ENOMEM, "out of memory opening the RAPL source");
-	snprintf(r->root, sizeof r->root, "%s/class/powercap", aipm_sysfs_root());
+	snprintf(r->root, sizeof r->root, "%s/class/powercap", aipm_paths_sysfs(&cfg->paths));
 	*out = &r->base;
 	int pc = open(r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pc < 0) {
@@ -156,22 +206,33 @@ static int rapl_open(const struct aipm_source_config *cfg, struct aipm_source **
 				strerror(errno));
 		return 0;
 	}
-	char *names[256];
-	size_t n = aipm_list_dir_sorted(pc, "intel-rapl", names, AIPM_ARRAY_SIZE(names));
-	int unreadable = 0;
+	enum { MAX_ENTRIES = 4096 };
+	char **names = calloc(MAX_ENTRIES, sizeof *names);
+	if (!names) {
+		close(pc);
+		return aipm_err(-ENOMEM, "out of memory opening the RAPL source");
+	}
+	size_t n = aipm_list_dir_sorted(pc, "intel-rapl", names, MAX_ENTRIES);
+	int unreadable = 0, err = 0;
 	char bad[192] = "";
 	for (size_t i = 0; i < n; i++) {
 		/* "intel-rapl" itself is the control type, not a zone */
-		if (strchr(names[i], ':'))
-			add_zone(r, pc, names[i], &unreadable, bad, sizeof bad);
+		if (!err && strchr(names[i], ':'))
+			err = add_zone(r, pc, names[i], &unreadable, bad, sizeof bad);
 		free(names[i]);
 	}
+	free(names);
 	close(pc);
+	if (err < 0) {
+		drop_zones(r);
+		return aipm_err(err, "out of memory opening the RAPL source");
+	}
+	if (n == MAX_ENTRIES)
+		aipm_source_note(&r->base, "%s lists %d entries or more: zones past them were not read", r->root,
+				 MAX_ENTRIES);
 	if (unreadable) {
 		/* Partial data would look like a complete measurement: refuse. */
-		for (size_t i = 0; i < r->nzones; i++)
-			close(r->z[i].fd);
-		r->nzones = 0;
+		drop_zones(r);
 		aipm_source_set(&r->base, false, fix_perm,
 				"%d RAPL energy counter(s) are not readable by this user (first: %s/%s): since Linux "
 				"5.10 energy_uj is readable by root only",
@@ -184,10 +245,12 @@ static int rapl_open(const struct aipm_source_config *cfg, struct aipm_source **
 				"%s has no intel-rapl zones with an energy_uj counter", r->root);
 		return 0;
 	}
+	if (publish(r, cat) < 0)
+		return -ENOMEM;
 	char list[256] = "";
 	size_t len = 0;
 	for (size_t i = 0; i < r->nzones && len < sizeof list - 1; i++)
-		len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", r->meta[i].name);
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", r->z[i].meta.name);
 	aipm_source_set(&r->base, true, "", "%zu RAPL zones under %s: %s", r->nzones, r->root, list);
 	return 0;
 }
@@ -209,34 +272,35 @@ static void unwrap(struct rapl_zone *z, uint64_t raw)
 	z->have_last = true;
 }
 
-static int rapl_sample(struct aipm_source *src, struct aipm_snapshot *snap)
+static int rapl_sample(struct aipm_source *src, const struct aipm_sample_ctx *ctx, struct aipm_snapshot *snap)
 {
+	(void)ctx;
 	struct rapl *r = (struct rapl *)src;
-	snap->nzones = r->nzones;
-	snap->rapl_valid = r->base.available && r->nzones > 0;
-	int ret = 0;
+	size_t bad = 0;
+	const char *first_bad = NULL;
 	for (size_t i = 0; i < r->nzones; i++) {
 		struct rapl_zone *z = &r->z[i];
-		struct aipm_zone *out = &snap->zones[i];
 		char buf[32];
 		uint64_t raw;
 		const char *p = buf;
-		*out = r->meta[i];
-		out->valid = aipm_pread_all(z->fd, buf, sizeof buf) > 0 && aipm_parse_u64(&p, &raw);
-		if (out->valid)
+		bool ok = aipm_pread_all(z->fd, buf, sizeof buf) > 0 && aipm_parse_u64(&p, &raw);
+		if (ok)
 			unwrap(z, raw);
-		else
-			ret = -EIO;
-		out->energy_uj = z->cum_uj;
+		else if (!bad++)
+			first_bad = z->dir;
+		/* The cumulative is held through a failed read, marked invalid. */
+		aipm_snapshot_set_energy(snap, z->id, z->cum_uj, ok);
 	}
-	return ret;
+	if (bad)
+		return aipm_err(-EIO, "%zu RAPL counter(s) unreadable (first: %s/%s/energy_uj)", bad, r->root, first_bad);
+	return 0;
 }
 
 static void rapl_close(struct aipm_source *src)
 {
 	struct rapl *r = (struct rapl *)src;
-	for (size_t i = 0; i < r->nzones; i++)
-		close(r->z[i].fd);
+	drop_zones(r);
+	free(r->z);
 	free(r);
 }
 
@@ -245,14 +309,19 @@ static void rapl_describe(struct aipm_source *src, struct aipm_buf *b)
 	struct rapl *r = (struct rapl *)src;
 	aipm_buf_puts(b, "{\"zones\": [");
 	for (size_t i = 0; i < r->nzones; i++) {
+		const struct aipm_domain *m = &r->z[i].meta;
 		aipm_buf_puts(b, i ? ", {\"name\": " : "{\"name\": ");
-		aipm_buf_json_str(b, r->meta[i].name);
+		aipm_buf_json_str(b, m->name);
 		aipm_buf_puts(b, ", \"kind\": ");
-		aipm_buf_json_str(b, aipm_zone_kind_name(r->meta[i].kind));
+		aipm_buf_json_str(b, aipm_domain_kind_name(m->kind));
 		aipm_buf_puts(b, ", \"path\": ");
 		aipm_buf_json_str(b, r->z[i].dir);
 		aipm_buf_puts(b, ", \"max_energy_range_uj\": ");
 		aipm_buf_u64(b, r->z[i].max_range_uj);
+		if (m->parent >= 0) {
+			aipm_buf_puts(b, ", \"inside\": ");
+			aipm_buf_json_str(b, r->z[m->parent].meta.name);
+		}
 		aipm_buf_puts(b, "}");
 	}
 	aipm_buf_puts(b, "]}");
@@ -261,6 +330,9 @@ static void rapl_describe(struct aipm_source *src, struct aipm_buf *b)
 const struct aipm_source_ops aipm_source_rapl = {
 	.name = "rapl",
 	.what = "CPU package, core, uncore, DRAM and psys energy (RAPL through powercap sysfs)",
+	.provides = AIPM_PROVIDES_CPU_ENERGY | AIPM_PROVIDES_DRAM_ENERGY,
+	.missing = "CPU energy",
+	.say = AIPM_SAY_ALWAYS,
 	.open = rapl_open,
 	.sample = rapl_sample,
 	.close = rapl_close,
