@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define CHUNK (64u << 10)
 
@@ -133,4 +134,57 @@ void aipm_json_ts(struct aipm_buf *b, const char *k, double ts, bool *first)
 		us = -us;
 	}
 	aipm_buf_printf(b, "%lld.%06lld", us / 1000000, us % 1000000);
+}
+
+void aipm_zone_label(const char *zone, char *out, size_t n)
+{
+	bool mmio = !strncmp(zone, "mmio-", 5);
+	const char *z = mmio ? zone + 5 : zone;
+	const char *dash = strrchr(z, '-');
+	bool socket = dash && dash[1] && strspn(dash + 1, "0123456789") == strlen(dash + 1);
+	int wlen = socket ? (int)(dash - z) : (int)strlen(z);
+	/* DRAM is an acronym; the other zone words read as they are. */
+	const char *word = wlen == 4 && !strncmp(z, "dram", 4) ? "DRAM" : NULL;
+	snprintf(out, n, "%.*s%s%s%s", word ? 4 : wlen, word ? word : z, socket ? " " : "", socket ? dash + 1 : "",
+		 mmio ? " (MMIO)" : "");
+}
+
+const char *aipm_vendor_label(const char *vendor)
+{
+	static const char *const known[][2] = {{"nvidia", "NVIDIA"}, {"amd", "AMD"}, {"intel", "Intel"}};
+	for (size_t i = 0; i < AIPM_ARRAY_SIZE(known); i++)
+		if (!strcmp(vendor, known[i][0]))
+			return known[i][1];
+	return vendor;
+}
+
+void aipm_gpu_label_for(const char *vendor, long index, const char *model, bool several_vendors, char *out,
+			size_t n)
+{
+	const char *v = aipm_vendor_label(vendor);
+	bool has_model = model && model[0];
+	/* "NVIDIA A100" already says whose GPU it is. */
+	bool prefix = several_vendors && !(has_model && !strncasecmp(model, v, strlen(v)));
+	snprintf(out, n, "%s%sGPU %ld%s%s%s", prefix ? v : "", prefix ? " " : "", index, has_model ? " (" : "",
+		 has_model ? model : "", has_model ? ")" : "");
+}
+
+void aipm_buf_xml(struct aipm_buf *b, const char *s)
+{
+	struct aipm_buf u = {0};
+	aipm_buf_utf8(&u, s);
+	b->oom |= u.oom;
+	for (const char *p = u.data ? u.data : ""; *p; p++) {
+		switch (*p) {
+		case '&': aipm_buf_puts(b, "&amp;"); break;
+		case '<': aipm_buf_puts(b, "&lt;"); break;
+		case '>': aipm_buf_puts(b, "&gt;"); break;
+		case '"': aipm_buf_puts(b, "&quot;"); break;
+		case '\'': aipm_buf_puts(b, "&#39;"); break;
+		default:
+			/* XML has no place for the other control characters. */
+			aipm_buf_put(b, (unsigned char)*p < 0x20 && *p != '\n' && *p != '\t' ? " " : p, 1);
+		}
+	}
+	aipm_buf_free(&u);
 }
