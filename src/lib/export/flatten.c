@@ -56,6 +56,12 @@ void aipm_flatten_metrics(const cJSON *root, aipm_flatten_fn fn, void *ctx)
 
 int aipm_recording_foreach(const char *dir, aipm_sample_fn fn, void *ctx, struct aipm_reader_stats *st)
 {
+	return aipm_recording_foreach_table(dir, NULL, fn, ctx, st);
+}
+
+int aipm_recording_foreach_table(const char *dir, struct aipm_line_table *t, aipm_sample_fn fn, void *ctx,
+				 struct aipm_reader_stats *st)
+{
 	char path[4200];
 	struct stat sb;
 	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
@@ -63,7 +69,7 @@ int aipm_recording_foreach(const char *dir, aipm_sample_fn fn, void *ctx, struct
 				dir);
 	snprintf(path, sizeof path, "%s/%s", dir, AIPM_FILE_POWER);
 	struct aipm_reader *r;
-	int rc = aipm_reader_open(path, NULL, &r);
+	int rc = aipm_reader_open(path, t, &r);
 	if (rc < 0)
 		return rc == -ENOENT ? aipm_err(rc, "%s: %s. Is %s a recording made by aipm run or AIPowerMeter?", path,
 						strerror(-rc), dir)
