@@ -140,13 +140,13 @@ void aipm_zone_label(const char *zone, char *out, size_t n)
 {
 	bool mmio = !strncmp(zone, "mmio-", 5);
 	const char *z = mmio ? zone + 5 : zone;
-	const char *dash = strrchr(z, '-');
-	bool socket = dash && dash[1] && strspn(dash + 1, "0123456789") == strlen(dash + 1);
-	int wlen = socket ? (int)(dash - z) : (int)strlen(z);
-	/* DRAM is an acronym; the other zone words read as they are. */
-	const char *word = wlen == 4 && !strncmp(z, "dram", 4) ? "DRAM" : NULL;
-	snprintf(out, n, "%.*s%s%s%s", word ? 4 : wlen, word ? word : z, socket ? " " : "", socket ? dash + 1 : "",
-		 mmio ? " (MMIO)" : "");
+	/* DRAM is an acronym; the other zone words read as they are, and the
+	 * dashes before a socket or die number become spaces. */
+	bool dram = !strncmp(z, "dram", 4) && (!z[4] || z[4] == '-');
+	snprintf(out, n, "%s%s%s", dram ? "DRAM" : "", dram ? z + 4 : z, mmio ? " (MMIO)" : "");
+	for (char *p = out; *p; p++)
+		if (*p == '-')
+			*p = ' ';
 }
 
 const char *aipm_vendor_label(const char *vendor)

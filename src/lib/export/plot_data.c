@@ -423,6 +423,20 @@ static void legend_energy(struct plot_series *s, double j, double dur, const cha
 	aipm_buf_free(&b);
 }
 
+/* "10.0 GiB", "12.5 W", "0.43": a value as people read it. */
+static void value_str(double v, const char *unit, char *out, size_t n)
+{
+	if (!strcmp(unit, "MiB")) {
+		aipm_bytes_h(out, n, v * 1048576);
+		return;
+	}
+	bool bare = !strcmp(unit, "fraction") || !strcmp(unit, "value");
+	struct aipm_buf b = {0};
+	aipm_buf_cprintf(&b, fabs(v) >= 1000 ? "%.0f" : "%.3g", v);
+	snprintf(out, n, "%s%s%s", b.data ? b.data : "?", bare ? "" : " ", bare ? "" : unit);
+	aipm_buf_free(&b);
+}
+
 /* A named metric's legend: the report's energy for a power it totals,
  * else its mean and peak. */
 static void legend_named(struct plot_series *s, const struct aipm_summary *sum)
@@ -447,12 +461,12 @@ static void legend_named(struct plot_series *s, const struct aipm_summary *sum)
 		legend_energy(s, j, sum->duration_s, NULL);
 		return;
 	}
-	struct aipm_buf b = {0};
-	const char *unit = !strcmp(s->unit, "fraction") || !strcmp(s->unit, "value") ? "" : s->unit;
-	if (s->span > 0)
-		aipm_buf_cprintf(&b, "mean %.4g, peak %.4g%s%s", s->area / s->span, s->peak, unit[0] ? " " : "", unit);
-	snprintf(s->legend, sizeof s->legend, "%s", b.data ? b.data : "");
-	aipm_buf_free(&b);
+	char mean[64], peak[64];
+	if (s->span > 0) {
+		value_str(s->area / s->span, s->unit, mean, sizeof mean);
+		value_str(s->peak, s->unit, peak, sizeof peak);
+		snprintf(s->legend, sizeof s->legend, "mean %s, peak %s", mean, peak);
+	}
 }
 
 static void label_power(struct collect *c, struct plot_series *s)
