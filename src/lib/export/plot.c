@@ -60,6 +60,7 @@ int aipm_plot_svg(const char *dir, const char *const *metrics, size_t nmetrics, 
 	int rc = load(dir, metrics, nmetrics, d, st);
 	if (!rc) {
 		double w, h;
+		d->untitled = inline_html; /* the page says it above the picture */
 		plot_size(d, &w, &h);
 		struct aipm_canvas *c = aipm_canvas_svg_new(w, h, d->title, inline_html, out);
 		rc = c ? 0 : -ENOMEM;

@@ -78,6 +78,7 @@ struct plot_data {
 	int segments;
 	long long skipped_lines;
 	bool defaults; /* the power of every zone and GPU */
+	bool untitled; /* inside a page that has the title already */
 	struct aipm_summary *sum;
 };
 

@@ -132,7 +132,8 @@ static void layout(struct plot_data *d, struct layout *l)
 		if (s->role == PLOT_PART)
 			s->colour = colour++;
 	}
-	l->top = d->nph ? 96 : 74;
+	double head = d->untitled ? 0 : 58; /* title and subtitle */
+	l->top = head + (d->nph ? 38 : 16);
 	double y = l->top;
 	for (int p = 0; p < l->np; p++) {
 		double h = fmax(PANEL_MIN, l->p[p].entries * ENTRY_H + 12);
@@ -191,8 +192,15 @@ static void phases(struct aipm_canvas *c, const struct frame *f)
 			continue;
 		c->ops->group(c, "phase", ph->name, NULL, NULL);
 		c->ops->rect(c, a, f->p->y0, b - a, f->p->y1 - f->p->y0, phase_c[ph->colour % 8], 0.35);
+		/* "train 2" where the name repeats, "load" where it does not */
+		bool repeats = ph->occurrence > 1;
+		for (int k = 0; k < d->nph && !repeats; k++)
+			repeats = k != i && d->ph[k].colour == ph->colour;
 		char label[AIPM_FORMAT_NAME_MAX + 16];
-		snprintf(label, sizeof label, "%s %d", ph->name, ph->occurrence);
+		if (repeats)
+			snprintf(label, sizeof label, "%s %d", ph->name, ph->occurrence);
+		else
+			snprintf(label, sizeof label, "%s", ph->name);
 		if (aipm_canvas_text_w(label, 11) + 6 < b - a)
 			text(c, a + 3, f->p->y0 + 13, label, 11, 0, grey, false);
 		c->ops->group_end(c);
@@ -381,14 +389,17 @@ static void legend_entry(struct aipm_canvas *c, const struct plot_series *s, dou
 static void heading(struct aipm_canvas *c, const struct plot_data *d)
 {
 	char title[512];
-	snprintf(title, sizeof title, "%s", d->title);
-	fit(title, 18, W_PX - 2 * LEFT);
-	text(c, LEFT, 30, title, 18, 0, ink, true);
-	text(c, LEFT, 50, d->subtitle, 12, 0, grey, false);
+	double y = d->untitled ? 22 : 80;
+	if (!d->untitled) {
+		snprintf(title, sizeof title, "%s", d->title);
+		fit(title, 18, W_PX - 2 * LEFT);
+		text(c, LEFT, 30, title, 18, 0, ink, true);
+		text(c, LEFT, 50, d->subtitle, 12, 0, grey, false);
+	}
 	if (!d->nph)
 		return;
 	double x = LEFT;
-	text(c, x, 76, "phases:", 12, 0, ink, false);
+	text(c, x, y, "phases:", 12, 0, ink, false);
 	x += aipm_canvas_text_w("phases:", 12) + 10;
 	for (int k = 0; k < d->phase_names && x < W_PX - 120; k++) {
 		int count = 0;
@@ -399,9 +410,12 @@ static void heading(struct aipm_canvas *c, const struct plot_data *d)
 		if (!name)
 			continue;
 		char label[AIPM_FORMAT_NAME_MAX + 32];
-		snprintf(label, sizeof label, count > 1 ? "%s (x%d)" : "%s", name, count);
-		c->ops->rect(c, x, 66, 16, 12, phase_c[k % 8], 0.6);
-		text(c, x + 21, 76, label, 12, 0, ink, false);
+		if (count > 1)
+			snprintf(label, sizeof label, "%s (x%d)", name, count);
+		else
+			snprintf(label, sizeof label, "%s", name);
+		c->ops->rect(c, x, y - 10, 16, 12, phase_c[k % 8], 0.6);
+		text(c, x + 21, y, label, 12, 0, ink, false);
 		x += 21 + aipm_canvas_text_w(label, 12) + 16;
 	}
 }
