@@ -186,6 +186,60 @@ static void rapl(struct aipm_buf *b, const struct aipm_snapshot *s)
 	}
 }
 
+/* The CPU estimate (where no CPU energy is measured): a model, so under
+ * names of its own, never aipm_rapl_* or intel_power; each value with its
+ * bounds as separate families (a bound label would let sum() add the
+ * bounds to the estimate), every series labelled with the method, and an
+ * info series naming the table row. The energy counters are the machine's
+ * since aipm serve started. */
+static void cpu_estimate(struct aipm_buf *b, const struct aipm_snapshot *s)
+{
+	const struct aipm_cpu_estimate_entry *ce = s->cat->cpu_estimate;
+	if (!ce)
+		return;
+	const struct aipm_cpu_power_model *m = &ce->model;
+	const struct aipm_cpu_estimate *e = &s->cpu_est.est;
+	const char *method = aipm_est_method_name(m->method);
+	const struct aipm_est_table_info *t = aipm_est_table_info(m->table);
+	char row[16];
+	aipm_fmt_double(row, sizeof row, m->row);
+	struct fam info = {"aipm_cpu_estimate_info", "gauge",
+			   "1: CPU energy is not measured here and aipm_cpu_estimated_* are a model's estimate; the "
+			   "labels name the method and the table row (docs/estimate.md).",
+			   false};
+	sample(b, &info,
+	       (const char *const[]){"method", method, "table", t ? t->name : "", "row", m->row ? row : "", "arch",
+				     m->arch, NULL},
+	       1);
+	const char *kv[] = {"method", method, NULL};
+	if (have_interval(s) && isfinite(s->cpu_est.load)) {
+		struct fam l = {"aipm_cpu_estimate_load_ratio", "gauge",
+				"Busy CPU time over total CPU time (steal left out) in the latest interval: the load "
+				"the CPU estimate used, 0..1.", false};
+		sample(b, &l, kv, s->cpu_est.load);
+	}
+	if (have_interval(s) && isfinite(e->power.w)) {
+		struct fam p = {"aipm_cpu_estimated_power_watts", "gauge",
+				"Estimated CPU power over the latest interval, watts (a model, not a measurement).", false};
+		struct fam pl = {"aipm_cpu_estimated_power_low_watts", "gauge",
+				 "Low bound of the estimated CPU power, watts.", false};
+		struct fam ph = {"aipm_cpu_estimated_power_high_watts", "gauge",
+				 "High bound of the estimated CPU power, watts.", false};
+		sample(b, &p, kv, e->power.w);
+		sample(b, &pl, kv, e->power.low_w);
+		sample(b, &ph, kv, e->power.high_w);
+	}
+	struct fam en = {"aipm_cpu_estimated_energy_joules_total", "counter",
+			 "Estimated CPU energy since aipm serve started, joules (a model, not a measurement).", false};
+	struct fam el = {"aipm_cpu_estimated_energy_low_joules_total", "counter",
+			 "Low bound of the estimated CPU energy since aipm serve started, joules.", false};
+	struct fam eh = {"aipm_cpu_estimated_energy_high_joules_total", "counter",
+			 "High bound of the estimated CPU energy since aipm serve started, joules.", false};
+	sample(b, &en, kv, e->energy.j);
+	sample(b, &el, kv, e->energy.low_j);
+	sample(b, &eh, kv, e->energy.high_j);
+}
+
 /* GPU families in one table: the validity bit a value needs, and how to
  * read it. Families come out in this order, each contiguous. */
 enum gpu_val { G_ENERGY, G_POWER, G_UTIL, G_MEMUTIL, G_MEMUSED, G_MEMTOTAL, G_TEMP, G_LIMIT };
@@ -362,6 +416,7 @@ int aipm_prom_render(struct aipm_buf *out, const struct aipm_prom_input *in)
 	const struct aipm_snapshot *s = in->snap;
 	availability(out, s);
 	rapl(out, s);
+	cpu_estimate(out, s);
 	gpus(out, s);
 	machine(out, s);
 	processes(out, in);

@@ -17,6 +17,7 @@
 const struct aipm_source_ops *const aipm_source_registry[] = {
 	&aipm_source_rapl,
 	&aipm_source_procfs,
+	&aipm_source_cpu_estimate, /* after rapl: it estimates only where no CPU energy is in the catalog */
 	&aipm_source_nvml,
 	&aipm_source_amdsmi,
 	&aipm_source_hwmon,
@@ -25,7 +26,7 @@ const size_t aipm_source_count = AIPM_ARRAY_SIZE(aipm_source_registry);
 _Static_assert(AIPM_ARRAY_SIZE(aipm_source_registry) <= AIPM_MAX_SOURCES, "raise AIPM_MAX_SOURCES");
 
 static const char *const provides_names[AIPM_PROVIDES_COUNT] = {
-	"cpu_energy", "dram_energy", "gpu_energy", "processes", "machine", "temperature",
+	"cpu_energy", "dram_energy", "gpu_energy", "processes", "machine", "temperature", "cpu_energy_estimate",
 };
 
 const char *aipm_provides_name(unsigned i) { return i < AIPM_PROVIDES_COUNT ? provides_names[i] : "?"; }
