@@ -34,6 +34,31 @@ import json
 rows=[json.loads(l) for l in open('$T/r/power_metrics.json') if l.startswith('{')]
 e=rows[-1]['metrics']['cpu_estimate']; assert e['attributed_j'] > 0 and e['energy_j'] > 0, e"
 
+grep_q "the run's summary has the estimate's own section" "^estimate     CPU energy NOT measured" "$T/err"
+
+# aipm report: its own section marked estimate, with the interval and the
+# method; --json under its own object, the measured energy_j still empty.
+"$AIPM" report "$T/r" >"$T/rep" 2>&1
+grep_q "report: a section marked estimate" "^estimate     CPU energy NOT measured (no RAPL)" "$T/rep"
+grep_q "report: the estimate with its interval" "^  cpu  *[0-9.]* J  \[[0-9.]*, [0-9.]*\] J$" "$T/rep"
+grep_q "report: the experiment's share with its interval" "^  attributed  *[0-9.]* J  \[[0-9.]*, [0-9.]*\] J$" "$T/rep"
+grep_q "report: the method" "^  method         [a-z_]* from [a-z_]*" "$T/rep"
+grep_q "report: still says CPU energy was not measured" "no energy was measured" "$T/rep"
+"$AIPM" report --json "$T/r" >"$T/rep.json"
+check "report --json: an estimate object, labelled, equal to the recording's counters" python3 -c "
+import json
+d=json.load(open('$T/rep.json')); m=json.load(open('$T/r/metadata.json'))
+rows=[json.loads(l) for l in open('$T/r/power_metrics.json') if l.startswith('{')]
+last=rows[-1]['metrics']['cpu_estimate']
+e=d['estimate']; src=[x for x in m['sources'] if x['name']=='cpu_estimate'][0]['details']
+assert d['energy_j'] == {} and d['attributed_j'] == {}, (d['energy_j'], d['attributed_j'])
+assert e['measured'] is False and e['method'] == src['method'] and e['table'] == src['table'], e
+for k in ('energy_j','energy_low_j','energy_high_j','attributed_j','attributed_low_j','attributed_high_j'):
+    assert abs(e[k] - last[k]) <= 1e-9 * max(1, last[k]), (k, e[k], last[k])
+assert e['energy_low_j'] <= e['energy_j'] <= e['energy_high_j'], e
+assert e['attributed_high_j'] <= e['energy_high_j'] and e['attributed_low_j'] <= e['energy_low_j'], e
+assert d['unknown_fields'] == 0, d['unknown_fields']"
+
 AIPM_SYSFS_ROOT="$T/empty" "$AIPM" run -q -o "$T/rq" -- true 2>"$T/errq"
 grep_q "--quiet: the estimate is still said" "estimating it instead" "$T/errq"
 

@@ -55,6 +55,14 @@ struct aipm_meta_gpu {
 	bool integrated; /* energy_source "integrated" */
 };
 
+/* How the CPU estimate was made: the details of the available source
+ * providing cpu_energy_estimate (docs/estimate.md); method "" when none. */
+struct aipm_meta_estimate {
+	char method[32], table[32], table_version[192], row_key[128], arch[32];
+	long row; /* the row's line in its table, 0 for an average */
+	char text[640];
+};
+
 /* Per-source health summed over the segments (segments[].sources[]). */
 struct aipm_meta_health {
 	char source[64];
@@ -71,6 +79,7 @@ struct aipm_meta {
 	struct aipm_meta_source *sources;
 	struct aipm_meta_gpu *gpus;
 	struct aipm_meta_health *health;
+	struct aipm_meta_estimate estimate;
 };
 
 /* Read DIR/metadata.json. 0 whatever its state (status says), -ENOMEM. */

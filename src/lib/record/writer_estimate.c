@@ -22,6 +22,7 @@
  */
 #include <math.h>
 
+#include "record/format.h"
 #include "writer.h"
 
 static void put(struct aipm_buf *b, const char *k, double v)
@@ -38,9 +39,9 @@ static void put(struct aipm_buf *b, const char *k, double v)
  * per line: the writer runs at every sample). */
 enum { POWER, ENERGY, ATTRIBUTED };
 static const char *const keys[][3] = {
-	[POWER] = {"power_w", "power_low_w", "power_high_w"},
-	[ENERGY] = {"energy_j", "energy_low_j", "energy_high_j"},
-	[ATTRIBUTED] = {"attributed_j", "attributed_low_j", "attributed_high_j"},
+	[POWER] = {AIPM_KEYS_EST_W},
+	[ENERGY] = {AIPM_KEY_EST_J, AIPM_KEY_EST_J_LOW, AIPM_KEY_EST_J_HIGH},
+	[ATTRIBUTED] = {AIPM_KEY_EST_ATT_J, AIPM_KEY_EST_ATT_J_LOW, AIPM_KEY_EST_ATT_J_HIGH},
 };
 
 static void band(struct aipm_buf *b, int which, double v, double low, double high)
@@ -56,9 +57,9 @@ void aipm_writer_format_cpu_estimate(struct aipm_buf *b, const struct aipm_snaps
 	if (!ce)
 		return;
 	const struct aipm_cpu_estimate *e = &s->cpu_est.est;
-	aipm_buf_puts(b, ", \"cpu_estimate\": {\"method\": ");
+	aipm_buf_puts(b, ", \"" AIPM_SECTION_CPU_ESTIMATE "\": {\"" AIPM_KEY_EST_METHOD "\": ");
 	aipm_buf_json_str(b, aipm_est_method_name(ce->model.method));
-	put(b, "load", s->cpu_est.load);
+	put(b, AIPM_KEY_EST_LOAD, s->cpu_est.load);
 	band(b, POWER, e->power.w, e->power.low_w, e->power.high_w);
 	band(b, ENERGY, e->energy.j, e->energy.low_j, e->energy.high_j);
 	if (s->tree_valid)
