@@ -21,12 +21,13 @@
 
 #include <cmocka.h>
 
+#include "../analysis/analysis_helpers.h"
 #include "aipm.h"
 #include "analysis/out.h"
 #include "analysis/phases.h"
 #include "analysis/summary.h"
 
-static char dir[4096];
+static const char *dir;
 
 #define near(a, b) assert_true(fabs((a) - (b)) <= 1e-9 * (1 + fabs(b)))
 
@@ -83,9 +84,8 @@ static void test_the_recording_totals_the_estimate_apart(void **state)
 	assert_int_equal(s->est.how.row, 7);
 	assert_string_equal(s->est.how.row_key, "Cascade Lake");
 	assert_int_equal(s->unknown_fields, 0);
-	struct aipm_buf b = {0};
-	aipm_summary_json(s, &b);
-	cJSON *j = cJSON_Parse(b.data);
+	char *text = json_of(s);
+	cJSON *j = cJSON_Parse(text);
 	assert_non_null(j);
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "estimate");
 	assert_est_json(e, 5);
@@ -95,7 +95,7 @@ static void test_the_recording_totals_the_estimate_apart(void **state)
 	assert_null(cJSON_GetObjectItemCaseSensitive(j, "energy_j")->child); /* measured: none */
 	assert_null(cJSON_GetObjectItemCaseSensitive(j, "attributed_j")->child);
 	cJSON_Delete(j);
-	aipm_buf_free(&b);
+	free(text);
 	aipm_summary_free(s);
 }
 
@@ -106,17 +106,6 @@ static void test_a_window_takes_the_estimate_at_its_edges(void **state)
 	assert_true(s->window_interpolated);
 	assert_est(s->est.j, 10, 4, 20, 5, 2, 10);
 	aipm_summary_free(s);
-}
-
-static char *text_of(const struct aipm_summary *s)
-{
-	char *text = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&text, &n);
-	assert_non_null(f);
-	aipm_summary_print(s, f);
-	fclose(f);
-	return text;
 }
 
 static void test_the_text_report_marks_it_estimate_with_interval_and_method(void **state)
@@ -150,14 +139,13 @@ static void test_a_total_of_recordings_sums_estimates_and_says_when_methods_diff
 	snprintf(b->est.how.method, sizeof b->est.how.method, "generic_average");
 	assert_int_equal(aipm_summary_add(t, b), 0);
 	assert_true(t->est.mixed);
-	struct aipm_buf buf = {0};
-	aipm_summary_json(t, &buf);
-	cJSON *j = cJSON_Parse(buf.data);
+	char *text = json_of(t);
+	cJSON *j = cJSON_Parse(text);
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "estimate"), "method")
 				    ->valuestring,
 			    "mixed");
 	cJSON_Delete(j);
-	aipm_buf_free(&buf);
+	free(text);
 	aipm_summary_free(a);
 	aipm_summary_free(b);
 	aipm_summary_free(t);
@@ -194,8 +182,7 @@ int main(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	const char *src = getenv("AIPM_SRC");
-	snprintf(dir, sizeof dir, "%s/tests/fixtures/recordings/aipm-estimate", src ? src : ".");
+	dir = fixture("aipm-estimate");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_recording_totals_the_estimate_apart),
 		cmocka_unit_test(test_a_window_takes_the_estimate_at_its_edges),
