@@ -17,14 +17,16 @@ echo "== aipm report $out --json (excerpt)"
 "$aipm" report --json "$out" | head -c 1200
 echo
 echo
-# Without RAPL: the estimate, as the recording holds it (its own section,
-# never metrics.cpu's measured keys).
-est=$(grep -o '"cpu_estimate": {[^}]*}' "$out/power_metrics.json" | tail -n 1 || true)
+# Without RAPL: the estimate, labelled, in the report's JSON and as the
+# recording holds it (its own section, never metrics.cpu's measured keys).
+est=$("$aipm" report --json "$out" | grep -o '"estimate": {[^}]*}' || true)
 if [ -n "$est" ]; then
 	echo
 	echo "== CPU energy is NOT measured here (no RAPL): the estimate recorded instead, labelled"
-	echo "   (last line of $out/power_metrics.json; method, table row and identity in metadata.json)"
+	echo "-- aipm report --json $out: its own object"
 	echo "$est"
+	echo "-- the last line of $out/power_metrics.json: its own section"
+	grep -o '"cpu_estimate": {[^}]*}' "$out/power_metrics.json" | tail -n 1
 fi
 echo
 echo "The recording is in $out/ (power_metrics.json, metadata.json)."
