@@ -192,6 +192,14 @@ static void rapl(struct aipm_buf *b, const struct aipm_snapshot *s)
  * bounds to the estimate), every series labelled with the method, and an
  * info series naming the table row. The energy counters are the machine's
  * since aipm serve started. */
+/* A value and its two bounds, each its own family. */
+static void bounded(struct aipm_buf *b, struct fam f[3], const char *const *kv, double v, double low, double high)
+{
+	sample(b, &f[0], kv, v);
+	sample(b, &f[1], kv, low);
+	sample(b, &f[2], kv, high);
+}
+
 static void cpu_estimate(struct aipm_buf *b, const struct aipm_snapshot *s)
 {
 	const struct aipm_cpu_estimate_entry *ce = s->cat->cpu_estimate;
@@ -219,25 +227,23 @@ static void cpu_estimate(struct aipm_buf *b, const struct aipm_snapshot *s)
 		sample(b, &l, kv, s->cpu_est.load);
 	}
 	if (have_interval(s) && isfinite(e->power.w)) {
-		struct fam p = {"aipm_cpu_estimated_power_watts", "gauge",
-				"Estimated CPU power over the latest interval, watts (a model, not a measurement).", false};
-		struct fam pl = {"aipm_cpu_estimated_power_low_watts", "gauge",
-				 "Low bound of the estimated CPU power, watts.", false};
-		struct fam ph = {"aipm_cpu_estimated_power_high_watts", "gauge",
-				 "High bound of the estimated CPU power, watts.", false};
-		sample(b, &p, kv, e->power.w);
-		sample(b, &pl, kv, e->power.low_w);
-		sample(b, &ph, kv, e->power.high_w);
+		struct fam p[3] = {
+			{"aipm_cpu_estimated_power_watts", "gauge",
+			 "Estimated CPU power over the latest interval, watts (a model, not a measurement).", false},
+			{"aipm_cpu_estimated_power_low_watts", "gauge", "Low bound of the estimated CPU power, watts.", false},
+			{"aipm_cpu_estimated_power_high_watts", "gauge", "High bound of the estimated CPU power, watts.", false},
+		};
+		bounded(b, p, kv, e->power.w, e->power.low_w, e->power.high_w);
 	}
-	struct fam en = {"aipm_cpu_estimated_energy_joules_total", "counter",
-			 "Estimated CPU energy since aipm serve started, joules (a model, not a measurement).", false};
-	struct fam el = {"aipm_cpu_estimated_energy_low_joules_total", "counter",
-			 "Low bound of the estimated CPU energy since aipm serve started, joules.", false};
-	struct fam eh = {"aipm_cpu_estimated_energy_high_joules_total", "counter",
-			 "High bound of the estimated CPU energy since aipm serve started, joules.", false};
-	sample(b, &en, kv, e->energy.j);
-	sample(b, &el, kv, e->energy.low_j);
-	sample(b, &eh, kv, e->energy.high_j);
+	struct fam en[3] = {
+		{"aipm_cpu_estimated_energy_joules_total", "counter",
+		 "Estimated CPU energy since aipm serve started, joules (a model, not a measurement).", false},
+		{"aipm_cpu_estimated_energy_low_joules_total", "counter",
+		 "Low bound of the estimated CPU energy since aipm serve started, joules.", false},
+		{"aipm_cpu_estimated_energy_high_joules_total", "counter",
+		 "High bound of the estimated CPU energy since aipm serve started, joules.", false},
+	};
+	bounded(b, en, kv, e->energy.j, e->energy.low_j, e->energy.high_j);
 }
 
 /* GPU families in one table: the validity bit a value needs, and how to
