@@ -3,6 +3,8 @@
 
     check_svg.py power FILE.svg    the default picture (aipm plot DIR)
     check_svg.py memory FILE.svg   aipm plot DIR -m experiment_mem_pss
+    check_svg.py estimate FILE.svg aipm plot of aipm-estimate (no RAPL: a CPU
+                                   estimate of 10 W in [4, 20] W)
 
 Each series is a <g class="series" data-series="NAME">; its stroked path is
 parsed back into pixels and held to the recording's numbers (computed by
@@ -181,10 +183,40 @@ def memory(root):
     ok("memory axis titled with its unit")
 
 
+def estimate(root):
+    name = "CPU estimate (a model, not measured)"
+    g = groups(root, "series").get(name)
+    if not g:
+        fail("no series named %r: %s" % (name, list(groups(root, "series"))))
+    stroked = [p for p in g[0] if local(p.tag) == "path" and p.get("fill") == "none"]
+    if not stroked or not stroked[0].get("stroke-dasharray"):
+        fail("the estimate is not dashed")
+    runs = parse_path(stroked[0].get("d"))
+    levels = steps_of(runs, name)
+    spans = [x1 - x0 for x0, x1, _ in levels]
+    flat = max(y for _, _, y in levels) - min(y for _, _, y in levels) if levels else 1
+    if len(runs) != 2 or len(levels) != 5 or flat > 0.05 or max(spans) - min(spans) > 0.05:
+        fail("the estimate's steps %s in %d runs: want 5 one-second steps at 10 W, a gap between the segments" %
+             (levels, len(runs)))
+    ok("the estimate: dashed steps over its intervals, a gap between segments")
+    bottom, y10 = frame_bottom(root), levels[0][2]
+    band = [p for p in g[0] if local(p.tag) == "path" and p.get("d", "").endswith("Z")]
+    ys = sorted({round(y, 2) for p in band for run in parse_path(p.get("d")) for _, y in run})
+    want = sorted({round(bottom - (bottom - y10) * v / 10, 2) for v in (4, 20)})
+    if len(band) != 2 or any(abs(a - b) > 0.05 for a, b in zip(ys, want)) or len(ys) != 2:
+        fail("the estimate's band: %d areas at y %s, want one per segment from 4 W to 20 W (y %s)" %
+             (len(band), ys, want))
+    ok("the estimate's band spans its bounds, 4 to 20 W")
+    legend = " ".join(t.text or "" for t in groups(root, "legend")[name][0].iter() if local(t.tag) == "text")
+    if "50.0 J, mean 10.0 W (20.0 J to 100.0 J)" not in legend:
+        fail("the estimate's legend %r" % legend)
+    ok("its legend gives the estimate's energy and bounds: " + legend)
+
+
 def main():
     mode, path = sys.argv[1], sys.argv[2]
     root = ET.parse(path).getroot()
-    {"power": power, "memory": memory}[mode](root)
+    {"power": power, "memory": memory, "estimate": estimate}[mode](root)
 
 
 if __name__ == "__main__":

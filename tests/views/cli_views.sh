@@ -17,6 +17,8 @@ grep_q "it says what it drew" "9 series in 1 panel" "$T/err"
 check "the SVG holds the recording's numbers" python3 "$V/check_svg.py" power "$T/p.svg"
 expect_rc 0 "plot a memory metric" "$AIPM" plot "$F/aipm-views" -m experiment_mem_pss -o "$T/m.svg" 2>/dev/null
 check "the memory panel reads from zero" python3 "$V/check_svg.py" memory "$T/m.svg"
+expect_rc 0 "plot a recording without RAPL: its CPU estimate" "$AIPM" plot "$F/aipm-estimate" -o "$T/e.svg" 2>/dev/null
+check "the estimate is dashed, with its band" python3 "$V/check_svg.py" estimate "$T/e.svg"
 "$AIPM" plot "$F/aipm-views" -m per_zone_power,per_gpu_use_rate,per_process_cpu_uses -o "$T/n.svg" 2>/dev/null
 check "named metrics are named for people" python3 - "$T/n.svg" <<'PY'
 import re, sys

@@ -27,6 +27,7 @@ static struct aipm_totals totals_of(const struct aipm_summary *s)
 	t.attributed_dram_j = s->attributed_dram_j;
 	t.attributed_gpu_j = s->attributed_gpu_j;
 	t.cpu_time_s = s->cpu_time_s;
+	memcpy(t.est_j, s->est.j, sizeof t.est_j);
 	return t;
 }
 
@@ -154,9 +155,6 @@ static void print_table(const struct aipm_summary *s, const struct aipm_headline
 		aipm_cfprintf(f, "  %-*s not measured: %s\n", w, r->label, r->reason);
 		if (r->fix[0])
 			aipm_cfprintf(f, "  %-*s to measure it: %s\n", w, "", r->fix);
-		/* The CPU estimate (estimate2) prints its own labelled
-		 * section here, after the row that says CPU energy was not
-		 * measured. */
 	}
 	if (h->includes[0] && parts > 1)
 		aipm_cfprintf(f, "  the run's energy is %s\n", h->includes);
@@ -228,6 +226,9 @@ void aipm_summary_print(const struct aipm_summary *s, FILE *f)
 	print_head(s, f);
 	print_headline(s, &h, f);
 	print_table(s, &h, f);
+	/* The CPU estimate's own section (summary_estimate.c): after the table,
+	 * whose totals it is in none of. */
+	aipm_summary_estimate_print(s, f);
 	print_gpus(s, f);
 	if (!isnan(s->cpu_time_s))
 		aipm_cfprintf(f, "cpu time     %.3f s\n", s->cpu_time_s);
@@ -472,6 +473,7 @@ void aipm_summary_json(const struct aipm_summary *s, struct aipm_buf *b)
 	if (!isnan(s->attributed_gpu_j))
 		aipm_json_num(b, "gpu", s->attributed_gpu_j, &a);
 	aipm_buf_puts(b, "}");
+	aipm_summary_estimate_json(b, s, &f);
 	aipm_json_num(b, "cpu_time_s", s->cpu_time_s, &f);
 	aipm_json_key(b, "memory", &f);
 	m = true;

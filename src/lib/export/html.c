@@ -153,6 +153,48 @@ static void headline(struct aipm_buf *b, const struct aipm_summary *s)
 	aipm_buf_puts(b, "</section>\n");
 }
 
+/* The CPU estimate of a recording without RAPL (summary_estimate.c's
+ * numbers and method), set apart from the measured rows and said to be
+ * none of them. */
+static void estimate(struct aipm_buf *b, const struct aipm_summary *s)
+{
+	const double *j = s->est.j;
+	if (!aipm_estimate_any(j))
+		return;
+	aipm_buf_puts(b, "<h3 id=\"estimate\">CPU energy, estimated: not measured</h3>\n<p class=\"note\">This machine "
+			 "gave no CPU energy counter (no RAPL); a model estimated it, with bounds. It is in no "
+			 "total above.</p>\n<div class=\"scroll\"><table><thead><tr><th>estimate</th><th class=\"n\">J</th>"
+			 "<th class=\"n\">low J</th><th class=\"n\">high J</th></tr></thead><tbody>\n");
+	static const char *const what[2] = {"CPU", "the experiment's share"};
+	for (int k = 0; k < 2; k++) {
+		const double *v = &j[k ? AIPM_EST_ATT_J : AIPM_EST_J];
+		if (isnan(v[0]))
+			continue;
+		aipm_buf_printf(b, "<tr><td>%s</td>", what[k]);
+		for (int i = 0; i < 3; i++)
+			html_num(b, "%.3f", v[i]);
+		aipm_buf_puts(b, "</tr>\n");
+	}
+	aipm_buf_puts(b, "</tbody></table></div>\n");
+	const struct aipm_meta_estimate *h = &s->est.how;
+	if (h->method[0] && !s->est.mixed) {
+		aipm_buf_puts(b, "<p class=\"note\">Method: ");
+		html_text(b, h->method);
+		aipm_buf_puts(b, " from ");
+		html_text(b, h->table);
+		if (h->row_key[0]) {
+			aipm_buf_puts(b, ", row &lsquo;");
+			html_text(b, h->row_key);
+			aipm_buf_puts(b, "&rsquo;");
+		}
+		aipm_buf_puts(b, " (");
+		html_text(b, h->table_version);
+		aipm_buf_puts(b, "). ");
+		html_text(b, h->text);
+		aipm_buf_puts(b, "</p>\n");
+	}
+}
+
 /* The text report's rows: each zone once under what holds it, the parts
  * not measured with their reasons. */
 static void energy_table(struct aipm_buf *b, const struct aipm_summary *s)
@@ -202,6 +244,7 @@ static void energy_table(struct aipm_buf *b, const struct aipm_summary *s)
 		aipm_buf_puts(b, "</tr>\n");
 	}
 	aipm_buf_puts(b, "</tbody></table></div>\n");
+	estimate(b, s);
 	struct aipm_headline h;
 	aipm_summary_headline(s, &h);
 	if (h.includes[0]) {

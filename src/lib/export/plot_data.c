@@ -42,10 +42,6 @@ struct collect {
 	/* the experiment's attributed counters at the sample before */
 	double att_prev[2 + AIPM_FORMAT_MAX_GPUS];
 	int machine_parts; /* zones and GPUs the machine's power sums */
-	/* the estimate's cumulative energies: the sum of closed segments and
-	 * the first and last of the open one, for its legend */
-	double est_sum[3], est_first[3], est_last[3];
-	int est_seg;
 	int err;
 };
 
@@ -257,44 +253,23 @@ static void attributed(struct collect *c, const struct aipm_line *l)
 	}
 }
 
-static double num(const cJSON *o, const char *k)
+/* The CPU estimate (docs/estimate.md): a model, not a measurement, drawn
+ * apart from every measured series, with its bounds. The reader parses it
+ * (record/line.h: est_w); its energies for the legend are the summary's. */
+static void estimate(struct collect *c, const struct aipm_line *l)
 {
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(j) && isfinite(j->valuedouble) && j->valuedouble >= 0 ? j->valuedouble : NAN;
-}
-
-/* The CPU estimate (docs/recording.md, "cpu_estimate"): a model, not a
- * measurement, drawn apart from every measured series. */
-static void estimate(struct collect *c, const cJSON *root)
-{
-	const cJSON *e = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, AIPM_KEY_METRICS),
-							  AIPM_SECTION_CPU_ESTIMATE);
-	if (!cJSON_IsObject(e))
+	if (!isfinite(l->est_w[AIPM_EST_W]) && !isfinite(l->est_j[AIPM_EST_J]))
 		return;
-	static const char *const ek[3] = {"energy_j", "energy_low_j", "energy_high_j"};
-	if (c->seg != c->est_seg) {
-		for (int i = 0; i < 3; i++) {
-			c->est_sum[i] = aipm_nadd(c->est_sum[i], c->est_last[i] - c->est_first[i]);
-			c->est_first[i] = c->est_last[i] = NAN;
-		}
-		c->est_seg = c->seg;
-	}
-	for (int i = 0; i < 3; i++) {
-		double v = num(e, ek[i]);
-		if (isnan(c->est_first[i]))
-			c->est_first[i] = v;
-		if (isfinite(v))
-			c->est_last[i] = v;
-	}
 	struct plot_series *s = part(c, &c->fix_s[FIX_ESTIMATE], "cpu_estimate", 0);
 	if (!s)
 		return;
 	s->role = PLOT_ESTIMATE;
 	if (c->cont)
-		push(s, c->prev_ts, c->ts, num(e, "power_w"), num(e, "power_low_w"), num(e, "power_high_w"), c->seg);
+		push(s, c->prev_ts, c->ts, l->est_w[AIPM_EST_W], l->est_w[AIPM_EST_W_LOW], l->est_w[AIPM_EST_W_HIGH],
+		     c->seg);
 }
 
-static void power_sample(struct collect *c, const cJSON *root, const struct aipm_line *l)
+static void power_sample(struct collect *c, const struct aipm_line *l)
 {
 	struct machine m = {0, 0, true};
 	zones_and_gpus(c, l, &m);
@@ -306,7 +281,7 @@ static void power_sample(struct collect *c, const cJSON *root, const struct aipm
 		push(s, c->prev_ts, c->ts, m.w, NAN, NAN, c->seg);
 	}
 	attributed(c, l);
-	estimate(c, root);
+	estimate(c, l);
 }
 
 /* Which of the metrics asked for names this field (its prefix), or -1. */
@@ -365,7 +340,7 @@ static int sample(void *ctx, const cJSON *root, const struct aipm_sample *smp)
 	d->t0 = fmin(d->t0, c->ts);
 	d->t1 = fmax(d->t1, c->ts);
 	if (d->defaults)
-		power_sample(c, root, smp->line);
+		power_sample(c, smp->line);
 	else
 		aipm_flatten_metrics(root, leaf, c);
 	c->have_prev = true;
@@ -489,15 +464,14 @@ static void label_power(struct collect *c, struct plot_series *s)
 		legend_energy(s, h.attributed_j, dur, extra);
 	} else if (s->role == PLOT_ESTIMATE) {
 		snprintf(s->label, sizeof s->label, "CPU estimate (a model, not measured)");
-		double e[3];
-		for (int i = 0; i < 3; i++)
-			e[i] = aipm_nadd(c->est_sum[i], c->est_last[i] - c->est_first[i]);
-		char lo[64] = "", hi[64] = "";
-		plot_energy_str(e[1], lo, sizeof lo);
-		plot_energy_str(e[2], hi, sizeof hi);
+		const double *e = sum->est.j;
+		char lo[64], hi[64];
+		plot_energy_str(e[AIPM_EST_J_LOW], lo, sizeof lo);
+		plot_energy_str(e[AIPM_EST_J_HIGH], hi, sizeof hi);
 		snprintf(extra, sizeof extra, " (%s to %s)", lo, hi);
-		if (isfinite(e[0]))
-			legend_energy(s, e[0], dur, isfinite(e[1]) && isfinite(e[2]) ? extra : NULL);
+		if (isfinite(e[AIPM_EST_J]))
+			legend_energy(s, e[AIPM_EST_J], dur,
+				      isfinite(e[AIPM_EST_J_LOW]) && isfinite(e[AIPM_EST_J_HIGH]) ? extra : NULL);
 		else
 			legend_named(s, sum); /* powers without energies: their mean */
 	} else if (s->zone >= 0) {
@@ -588,9 +562,6 @@ int plot_data_load(const char *dir, const char *const *metrics, size_t nmetrics,
 	c->t = t;
 	c->metrics = metrics;
 	c->nmetrics = nmetrics;
-	c->est_seg = -1;
-	for (int i = 0; i < 3; i++)
-		c->est_sum[i] = c->est_first[i] = c->est_last[i] = NAN;
 	for (size_t i = 0; i < AIPM_ARRAY_SIZE(c->att_prev); i++)
 		c->att_prev[i] = NAN;
 	for (size_t i = 0; i < AIPM_ARRAY_SIZE(c->zone_s); i++)

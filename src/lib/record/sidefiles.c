@@ -173,6 +173,19 @@ static bool zones_from(struct aipm_meta *m, const cJSON *list)
 	return true;
 }
 
+/* The estimate's details, as aipm_cpu_estimate_describe writes them. */
+static void read_estimate(struct aipm_meta_estimate *e, const cJSON *d)
+{
+	copy_str(e->method, sizeof e->method, get(d, "method"));
+	copy_str(e->table, sizeof e->table, get(d, "table"));
+	copy_str(e->table_version, sizeof e->table_version, get(d, "table_version"));
+	copy_str(e->row_key, sizeof e->row_key, get(d, "row_key"));
+	copy_str(e->arch, sizeof e->arch, get(d, "arch"));
+	copy_str(e->text, sizeof e->text, get(d, "text"));
+	const cJSON *row = get(d, "row");
+	e->row = cJSON_IsNumber(row) && row->valuedouble >= 0 && row->valuedouble < 1e9 ? (long)row->valuedouble : 0;
+}
+
 static bool read_source(struct aipm_meta *m, const cJSON *src)
 {
 	const cJSON *name = get(src, "name");
@@ -196,6 +209,8 @@ static bool read_source(struct aipm_meta *m, const cJSON *src)
 		copy_str(m->cpu_model, sizeof m->cpu_model, get(get(details, "identity"), "model_name"));
 	if (!zones_from(m, get(details, "zones")))
 		return false;
+	if (s->available && (s->provides & AIPM_META_CPU_ESTIMATE) && !m->estimate.method[0])
+		read_estimate(&m->estimate, details);
 	const char *vendor = cJSON_IsString(v) ? v->valuestring
 			     : strcmp(s->name, "nvml") ? s->name : AIPM_GPU_VENDOR_NVIDIA;
 	return gpus_from(m, get(details, "gpus"), vendor) && gpus_from(m, get(src, "gpus"), vendor) &&
