@@ -79,4 +79,9 @@ shot() {
 shot report 1200,2300
 shot report-phone 412,1500
 cp "$T/report.html" "$D/report-example.html"
+# Smaller files for the repository: a screenshot needs no more than 256
+# colours (Debian's Pillow, when there).
+for f in "$D/report.png" "$D/report-phone.png"; do
+	/usr/bin/python3 -c "import sys; from PIL import Image; Image.open(sys.argv[1]).convert('RGB').quantize(256).save(sys.argv[1], optimize=True)" "$f" 2>/dev/null || true
+done
 echo "wrote docs/plot.png, docs/report.png, docs/report-phone.png, docs/report-example.html"
