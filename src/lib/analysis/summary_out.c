@@ -19,18 +19,6 @@
 
 static const char *const meta_status_names[] = {"ok", "missing", "unreadable", "corrupt"};
 
-static struct aipm_totals totals_of(const struct aipm_summary *s)
-{
-	struct aipm_totals t;
-	memcpy(t.total_j, s->total_j, sizeof t.total_j);
-	t.attributed_cpu_j = s->attributed_cpu_j;
-	t.attributed_dram_j = s->attributed_dram_j;
-	t.attributed_gpu_j = s->attributed_gpu_j;
-	t.cpu_time_s = s->cpu_time_s;
-	memcpy(t.est_j, s->est.j, sizeof t.est_j);
-	return t;
-}
-
 void aipm_summary_gpu_label(const struct aipm_summary_gpu *g, char *out, size_t n)
 {
 	snprintf(out, n, "%s:%ld", g->vendor, g->index);
@@ -492,7 +480,7 @@ void aipm_summary_json(const struct aipm_summary *s, struct aipm_buf *b)
 		aipm_json_num(b, "macs", s->model_macs, &mf);
 		aipm_buf_puts(b, "}");
 	}
-	struct aipm_totals tot = totals_of(s);
+	struct aipm_totals tot = aipm_summary_totals(s);
 	double e = aipm_totals_machine_j(&tot);
 	if (!isnan(s->pue)) {
 		aipm_json_num(b, "pue", s->pue, &f);

@@ -27,6 +27,8 @@ struct aipm_headline {
 	char includes[96];   /* "CPU packages + DRAM + GPUs", "psys" */
 };
 void aipm_summary_headline(const struct aipm_summary *s, struct aipm_headline *h);
+/* A summary's totals as a window's (series.h), for its derived sums. */
+struct aipm_totals aipm_summary_totals(const struct aipm_summary *s);
 
 enum aipm_row_kind {
 	AIPM_ROW_PART,    /* a zone, a GPU */

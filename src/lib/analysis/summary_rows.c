@@ -28,7 +28,7 @@ static const int kind_rank[AIPM_KIND_COUNT] = {
 	[AIPM_KIND_UNCORE] = 3, [AIPM_KIND_DRAM] = 4, [AIPM_KIND_OTHER] = 5,
 };
 
-static struct aipm_totals totals_of(const struct aipm_summary *s)
+struct aipm_totals aipm_summary_totals(const struct aipm_summary *s)
 {
 	struct aipm_totals t;
 	memcpy(t.total_j, s->total_j, sizeof t.total_j);
@@ -41,7 +41,7 @@ static struct aipm_totals totals_of(const struct aipm_summary *s)
 
 void aipm_summary_headline(const struct aipm_summary *s, struct aipm_headline *h)
 {
-	struct aipm_totals t = totals_of(s);
+	struct aipm_totals t = aipm_summary_totals(s);
 	h->energy_j = aipm_totals_machine_j(&t);
 	h->attributed_j = isnan(h->energy_j) ? NAN : aipm_totals_attributed_j(&t);
 	h->share = h->energy_j > 0 ? h->attributed_j / h->energy_j : NAN;

@@ -51,8 +51,30 @@ static int panels(const struct plot_data *d)
 	return n;
 }
 
-int aipm_plot_svg(const char *dir, const char *const *metrics, size_t nmetrics, bool inline_html,
-		  struct aipm_buf *out, struct aipm_plot_stats *st)
+#if AIPM_HAVE_PLOTS
+#define png_new aipm_canvas_png_new
+#define png_finish aipm_canvas_png_finish
+#else
+/* Never reached: aipm_plot_write refuses a PNG first. */
+static struct aipm_canvas *png_new(double w, double h)
+{
+	(void)w, (void)h;
+	aipm_err(-ENOTSUP, "this aipm was built without cairo");
+	return NULL;
+}
+static int png_finish(struct aipm_canvas *c, const char *path) { return (void)c, (void)path, -ENOTSUP; }
+#endif
+
+/* Where a picture goes: SVG text into svg (inline in a page or a file of
+ * its own), else a PNG file at png. */
+struct target {
+	struct aipm_buf *svg;
+	bool inline_html;
+	const char *png;
+};
+
+static int draw(const char *dir, const char *const *metrics, size_t nmetrics, const struct target *t,
+		struct aipm_plot_stats *st)
 {
 	struct plot_data *d = malloc(sizeof *d);
 	if (!d)
@@ -60,19 +82,26 @@ int aipm_plot_svg(const char *dir, const char *const *metrics, size_t nmetrics, 
 	int rc = load(dir, metrics, nmetrics, d, st);
 	if (!rc) {
 		double w, h;
-		d->untitled = inline_html; /* the page says it above the picture */
+		d->untitled = t->inline_html; /* the page says it above the picture */
 		plot_size(d, &w, &h);
-		struct aipm_canvas *c = aipm_canvas_svg_new(w, h, d->title, inline_html, out);
+		struct aipm_canvas *c = t->svg ? aipm_canvas_svg_new(w, h, d->title, t->inline_html, t->svg) : png_new(w, h);
 		rc = c ? 0 : -ENOMEM;
 		if (c) {
 			plot_draw(d, c);
-			rc = aipm_canvas_svg_finish(c);
+			rc = t->svg ? aipm_canvas_svg_finish(c) : png_finish(c, t->png);
 		}
 		st->panels = panels(d);
 	}
 	plot_data_free(d);
 	free(d);
 	return rc;
+}
+
+int aipm_plot_svg(const char *dir, const char *const *metrics, size_t nmetrics, bool inline_html,
+		  struct aipm_buf *out, struct aipm_plot_stats *st)
+{
+	struct target t = {.svg = out, .inline_html = inline_html};
+	return draw(dir, metrics, nmetrics, &t, st);
 }
 
 static int write_file(const char *path, const struct aipm_buf *b)
@@ -100,28 +129,9 @@ int aipm_plot_write(const char *dir, const char *const *metrics, size_t nmetrics
 		aipm_buf_free(&b);
 		return rc;
 	}
-#if AIPM_HAVE_PLOTS
-	struct plot_data *d = malloc(sizeof *d);
-	if (!d)
-		return aipm_err(-ENOMEM, "out of memory");
-	int rc = load(dir, metrics, nmetrics, d, st);
-	if (!rc) {
-		double w, h;
-		plot_size(d, &w, &h);
-		struct aipm_canvas *c = aipm_canvas_png_new(w, h);
-		rc = c ? 0 : -ENOMEM;
-		if (c) {
-			plot_draw(d, c);
-			rc = aipm_canvas_png_finish(c, path);
-		}
-		st->panels = panels(d);
-	}
-	plot_data_free(d);
-	free(d);
-	return rc;
-#else
-	(void)dir, (void)metrics, (void)nmetrics, (void)st;
-	return aipm_err(-ENOTSUP, "%s: this aipm was built without cairo, which PNG pictures need. Write an SVG "
-			"(-o FILE.svg), or install libcairo2-dev and rebuild", path);
-#endif
+	if (!AIPM_HAVE_PLOTS)
+		return aipm_err(-ENOTSUP, "%s: this aipm was built without cairo, which PNG pictures need. Write an "
+				"SVG (-o FILE.svg), or install libcairo2-dev and rebuild", path);
+	struct target t = {.png = path};
+	return draw(dir, metrics, nmetrics, &t, st);
 }

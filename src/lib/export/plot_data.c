@@ -384,66 +384,6 @@ static void read_phases(const char *dir, struct plot_data *d)
 	aipm_err_clear();
 }
 
-static void legend_energy(struct plot_series *s, double j, double dur, const char *extra)
-{
-	char e[64];
-	struct aipm_buf b = {0};
-	plot_energy_str(j, e, sizeof e);
-	aipm_buf_cprintf(&b, "%s", e);
-	if (dur > 0)
-		aipm_buf_cprintf(&b, ", mean %.1f W", j / dur);
-	if (extra)
-		aipm_buf_cprintf(&b, "%s", extra);
-	snprintf(s->legend, sizeof s->legend, "%s", b.data ? b.data : "");
-	aipm_buf_free(&b);
-}
-
-/* "10.0 GiB", "12.5 W", "0.43": a value as people read it. */
-static void value_str(double v, const char *unit, char *out, size_t n)
-{
-	if (!strcmp(unit, "MiB")) {
-		aipm_bytes_h(out, n, v * 1048576);
-		return;
-	}
-	bool bare = !strcmp(unit, "fraction") || !strcmp(unit, "value");
-	struct aipm_buf b = {0};
-	aipm_buf_cprintf(&b, fabs(v) >= 1000 ? "%.0f" : "%.3g", v);
-	snprintf(out, n, "%s%s%s", b.data ? b.data : "?", bare ? "" : " ", bare ? "" : unit);
-	aipm_buf_free(&b);
-}
-
-/* A named metric's legend: the report's energy for a power it totals,
- * else its mean and peak. */
-static void legend_named(struct plot_series *s, const struct aipm_summary *sum)
-{
-	struct plot_field f;
-	plot_field_of(s->key, &f);
-	double j = NAN;
-	if (f.total >= 0)
-		j = sum->total_j[f.total];
-	for (int z = 0; f.zone_power && z < sum->nzones; z++)
-		if (!strcmp(sum->zones[z].name, strchr(s->key, '.') + 1))
-			j = sum->zones[z].energy_j;
-	if (f.gpu_power) {
-		char vendor[AIPM_FORMAT_VENDOR_MAX + 1] = AIPM_GPU_VENDOR_NVIDIA;
-		const char *d = strchr(s->key, '.');
-		if (d && d - s->key > 4 && !strncmp(d - 4, "_gpu", 4))
-			snprintf(vendor, sizeof vendor, "%.*s", (int)(d - 4 - s->key), s->key);
-		int g = plot_summary_gpu(sum, vendor, strtol(strrchr(s->key, '.') + 1, NULL, 10));
-		j = g >= 0 ? sum->gpus[g].energy_j : NAN;
-	}
-	if (!isnan(j)) {
-		legend_energy(s, j, sum->duration_s, NULL);
-		return;
-	}
-	char mean[64], peak[64];
-	if (s->span > 0) {
-		value_str(s->area / s->span, s->unit, mean, sizeof mean);
-		value_str(s->peak, s->unit, peak, sizeof peak);
-		snprintf(s->legend, sizeof s->legend, "mean %s, peak %s", mean, peak);
-	}
-}
-
 static void label_power(struct collect *c, struct plot_series *s)
 {
 	const struct aipm_summary *sum = c->d->sum;
@@ -453,7 +393,7 @@ static void label_power(struct collect *c, struct plot_series *s)
 	char extra[96];
 	if (s->role == PLOT_MACHINE) {
 		snprintf(s->label, sizeof s->label, "machine (%s)", h.includes[0] ? h.includes : "measured parts");
-		legend_energy(s, h.energy_j, dur, NULL);
+		plot_legend_energy(s, h.energy_j, dur, NULL);
 	} else if (s->role == PLOT_ATTRIBUTED) {
 		snprintf(s->label, sizeof s->label, "the experiment's share");
 		struct aipm_buf b = {0};
@@ -461,7 +401,7 @@ static void label_power(struct collect *c, struct plot_series *s)
 			aipm_buf_cprintf(&b, ", %.1f %% of the run", 100 * h.share);
 		snprintf(extra, sizeof extra, "%s", b.data ? b.data : "");
 		aipm_buf_free(&b);
-		legend_energy(s, h.attributed_j, dur, extra);
+		plot_legend_energy(s, h.attributed_j, dur, extra);
 	} else if (s->role == PLOT_ESTIMATE) {
 		snprintf(s->label, sizeof s->label, "CPU estimate (a model, not measured)");
 		const double *e = sum->est.j;
@@ -470,20 +410,20 @@ static void label_power(struct collect *c, struct plot_series *s)
 		plot_energy_str(e[AIPM_EST_J_HIGH], hi, sizeof hi);
 		snprintf(extra, sizeof extra, " (%s to %s)", lo, hi);
 		if (isfinite(e[AIPM_EST_J]))
-			legend_energy(s, e[AIPM_EST_J], dur,
+			plot_legend_energy(s, e[AIPM_EST_J], dur,
 				      isfinite(e[AIPM_EST_J_LOW]) && isfinite(e[AIPM_EST_J_HIGH]) ? extra : NULL);
 		else
-			legend_named(s, sum); /* powers without energies: their mean */
+			plot_legend_named(s, sum); /* powers without energies: their mean */
 	} else if (s->zone >= 0) {
 		aipm_zone_label(s->key, s->label, sizeof s->label);
 		for (int z = 0; z < sum->nzones; z++)
 			if (!strcmp(sum->zones[z].name, s->key))
-				legend_energy(s, sum->zones[z].energy_j, dur, NULL);
+				plot_legend_energy(s, sum->zones[z].energy_j, dur, NULL);
 	} else if (s->gpu >= 0) {
 		int g = plot_summary_gpu(sum, c->t->gpu[s->gpu].vendor, c->t->gpu[s->gpu].index);
 		if (g >= 0) {
 			aipm_summary_gpu_title(sum, &sum->gpus[g], s->label, sizeof s->label);
-			legend_energy(s, sum->gpus[g].energy_j, dur, NULL);
+			plot_legend_energy(s, sum->gpus[g].energy_j, dur, NULL);
 		} else {
 			aipm_gpu_label_for(c->t->gpu[s->gpu].vendor, c->t->gpu[s->gpu].index, NULL, false, s->label,
 					   sizeof s->label);
@@ -493,7 +433,7 @@ static void label_power(struct collect *c, struct plot_series *s)
 		plot_field_of(s->key, &f);
 		plot_field_label(s->key, sum, s->label, sizeof s->label);
 		if (f.total >= 0)
-			legend_energy(s, sum->total_j[f.total], dur, NULL);
+			plot_legend_energy(s, sum->total_j[f.total], dur, NULL);
 	}
 }
 
@@ -514,7 +454,7 @@ static void finish(struct collect *c)
 			label_power(c, s);
 		else {
 			plot_field_label(s->key, d->sum, s->label, sizeof s->label);
-			legend_named(s, d->sum);
+			plot_legend_named(s, d->sum);
 		}
 		if (!s->label[0])
 			snprintf(s->label, sizeof s->label, "%s", s->key); /* never unnamed */

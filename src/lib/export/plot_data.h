@@ -101,6 +101,10 @@ void plot_field_label(const char *name, const struct aipm_summary *s, char *out,
 int plot_summary_gpu(const struct aipm_summary *s, const char *vendor, long index);
 /* "229.6 J", "12.3 kJ" */
 void plot_energy_str(double j, char *out, size_t n);
+/* A legend: "229.6 J, mean 43.5 W" and extra; or, for a named metric, the
+ * report's energy for a power it totals, else its mean and peak. */
+void plot_legend_energy(struct plot_series *s, double j, double dur, const char *extra);
+void plot_legend_named(struct plot_series *s, const struct aipm_summary *sum);
 
 /* plot_draw.c */
 void plot_size(struct plot_data *d, double *w, double *h);

@@ -1,5 +1,6 @@
 /* plot_names.c: a recording's field names (flatten.h) for people, with
- * the unit, the drawing style and the summary total each one is.
+ * the unit, the drawing style and the summary total each one is, and the
+ * words of a legend.
  *
  * The names are the recording's (AIPowerMeter's and aipm's, docs/
  * recording.md); what a field is follows from its name, so a field added
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "analysis/out.h"
+#include "analysis/summary_out.h"
 #include "plot_data.h"
 
 static const char *const fixed[][2] = {
@@ -207,4 +209,64 @@ void plot_energy_str(double j, char *out, size_t n)
 		aipm_buf_cprintf(&b, "%.1f J", j);
 	snprintf(out, n, "%s", b.data ? b.data : "?");
 	aipm_buf_free(&b);
+}
+
+void plot_legend_energy(struct plot_series *s, double j, double dur, const char *extra)
+{
+	char e[64];
+	struct aipm_buf b = {0};
+	plot_energy_str(j, e, sizeof e);
+	aipm_buf_cprintf(&b, "%s", e);
+	if (dur > 0)
+		aipm_buf_cprintf(&b, ", mean %.1f W", j / dur);
+	if (extra)
+		aipm_buf_cprintf(&b, "%s", extra);
+	snprintf(s->legend, sizeof s->legend, "%s", b.data ? b.data : "");
+	aipm_buf_free(&b);
+}
+
+/* "10.0 GiB", "12.5 W", "0.43": a value as people read it. */
+static void value_str(double v, const char *unit, char *out, size_t n)
+{
+	if (!strcmp(unit, "MiB")) {
+		aipm_bytes_h(out, n, v * 1048576);
+		return;
+	}
+	bool bare = !strcmp(unit, "fraction") || !strcmp(unit, "value");
+	struct aipm_buf b = {0};
+	aipm_buf_cprintf(&b, fabs(v) >= 1000 ? "%.0f" : "%.3g", v);
+	snprintf(out, n, "%s%s%s", b.data ? b.data : "?", bare ? "" : " ", bare ? "" : unit);
+	aipm_buf_free(&b);
+}
+
+/* A named metric's legend: the report's energy for a power it totals,
+ * else its mean and peak. */
+void plot_legend_named(struct plot_series *s, const struct aipm_summary *sum)
+{
+	struct plot_field f;
+	plot_field_of(s->key, &f);
+	double j = NAN;
+	if (f.total >= 0)
+		j = sum->total_j[f.total];
+	for (int z = 0; f.zone_power && z < sum->nzones; z++)
+		if (!strcmp(sum->zones[z].name, strchr(s->key, '.') + 1))
+			j = sum->zones[z].energy_j;
+	if (f.gpu_power) {
+		char vendor[AIPM_FORMAT_VENDOR_MAX + 1] = AIPM_GPU_VENDOR_NVIDIA;
+		const char *d = strchr(s->key, '.');
+		if (d && d - s->key > 4 && !strncmp(d - 4, "_gpu", 4))
+			snprintf(vendor, sizeof vendor, "%.*s", (int)(d - 4 - s->key), s->key);
+		int g = plot_summary_gpu(sum, vendor, strtol(strrchr(s->key, '.') + 1, NULL, 10));
+		j = g >= 0 ? sum->gpus[g].energy_j : NAN;
+	}
+	if (!isnan(j)) {
+		plot_legend_energy(s, j, sum->duration_s, NULL);
+		return;
+	}
+	char mean[64], peak[64];
+	if (s->span > 0) {
+		value_str(s->area / s->span, s->unit, mean, sizeof mean);
+		value_str(s->peak, s->unit, peak, sizeof peak);
+		snprintf(s->legend, sizeof s->legend, "mean %s, peak %s", mean, peak);
+	}
 }
