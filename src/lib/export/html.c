@@ -55,7 +55,7 @@ static const char css[] =
 	"code{font-size:.88em;overflow-wrap:anywhere}"
 	"footer{color:var(--grey);font-size:.8rem;margin:2.5rem 0 1rem}"
 	"@media (max-width:40rem){body{font-size:15px}main{padding:.6rem}.card .v{font-size:1.2rem}"
-	"th,td{padding:.25rem .35rem}.wh{display:none}"
+	"th,td{padding:.25rem .35rem}.wh{display:none}td.part{white-space:normal;min-width:8.5rem}"
 	".scroll td:first-child{position:sticky;left:0;background:#fff}.scroll th:first-child{position:sticky;left:0}"
 	"tr.missing td:first-child{background:#fff7e6}td.d1{padding-left:1rem}td.d2{padding-left:1.6rem}"
 	"td.d3{padding-left:2.2rem}}"
@@ -208,7 +208,7 @@ static void energy_table(struct aipm_buf *b, const struct aipm_summary *s)
 		aipm_buf_puts(b, "</p>\n");
 	}
 	aipm_buf_puts(b, "<div class=\"scroll\"><table><thead><tr><th>part</th><th class=\"n\">J</th>"
-			 "<th class=\"n wh\">Wh</th><th class=\"n\">mean W</th><th class=\"n\">the experiment's J</th>"
+			 "<th class=\"n wh\">Wh</th><th class=\"n\">mean W</th><th class=\"n\">experiment J</th>"
 			 "</tr></thead><tbody>\n");
 	for (int i = 0; i < n; i++) {
 		const struct aipm_energy_row *r = &rows[i];
