@@ -56,11 +56,11 @@ void aipm_flatten_metrics(const cJSON *root, aipm_flatten_fn fn, void *ctx)
 
 int aipm_recording_foreach(const char *dir, aipm_sample_fn fn, void *ctx, struct aipm_reader_stats *st)
 {
-	return aipm_recording_foreach_table(dir, NULL, fn, ctx, st);
+	return aipm_recording_foreach_table(dir, NULL, true, fn, ctx, st);
 }
 
-int aipm_recording_foreach_table(const char *dir, struct aipm_line_table *t, aipm_sample_fn fn, void *ctx,
-				 struct aipm_reader_stats *st)
+int aipm_recording_foreach_table(const char *dir, struct aipm_line_table *t, bool tree, aipm_sample_fn fn,
+				 void *ctx, struct aipm_reader_stats *st)
 {
 	char path[4200];
 	struct stat sb;
@@ -76,8 +76,8 @@ int aipm_recording_foreach_table(const char *dir, struct aipm_line_table *t, aip
 				     : rc;
 	struct aipm_sample s;
 	while (!rc && (rc = aipm_reader_next(r, &s)) > 0) {
-		cJSON *root = aipm_line_json(s.text, s.len); /* the reader took it: it parses */
-		rc = root ? fn(ctx, root, &s) : aipm_err(-ENOMEM, "out of memory");
+		cJSON *root = tree ? aipm_line_json(s.text, s.len) : NULL; /* the reader took it: it parses */
+		rc = root || !tree ? fn(ctx, root, &s) : aipm_err(-ENOMEM, "out of memory");
 		cJSON_Delete(root);
 	}
 	if (st)

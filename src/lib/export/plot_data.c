@@ -64,6 +64,7 @@ static struct plot_series *new_series(struct collect *c, const char *key, enum p
 	s->role = role;
 	s->rank = rank;
 	s->unit = "W";
+	s->scale = 1;
 	s->style = PLOT_STEP;
 	s->stride = 1;
 	s->c_last = s->c_ts = NAN;
@@ -318,12 +319,11 @@ static void leaf(void *ctx, const char *name, const cJSON *j)
 		s->unit = f.unit;
 		s->style = f.style;
 		s->total = f.total;
+		s->scale = f.scale;
 	} else {
 		return; /* past the limit: counted once, when first seen */
 	}
-	struct plot_field f;
-	plot_field_of(name, &f);
-	double v = j->valuedouble * f.scale;
+	double v = j->valuedouble * s->scale;
 	if (s->style == PLOT_LINE)
 		push(s, c->ts, c->ts, v, NAN, NAN, c->seg);
 	else if (c->cont)
@@ -511,7 +511,9 @@ int plot_data_load(const char *dir, const char *const *metrics, size_t nmetrics,
 	for (size_t i = 0; i < AIPM_ARRAY_SIZE(c->fix_s); i++)
 		c->fix_s[i] = -1;
 	struct aipm_reader_stats rs;
-	rc = aipm_recording_foreach_table(dir, t, sample, c, &rs);
+	/* The default panel reads the parsed lines alone; named metrics their
+	 * JSON trees (flatten.h). */
+	rc = aipm_recording_foreach_table(dir, t, !d->defaults, sample, c, &rs);
 	d->skipped_lines = aipm_reader_skipped(&rs);
 	d->segments = rs.segments;
 	if (!rc && c->err)

@@ -44,6 +44,7 @@ struct plot_series {
 	char label[192];  /* for people: "package 0", "GPU 1 (NVIDIA A100)" */
 	char legend[192]; /* "229.6 J, mean 43.5 W" */
 	const char *unit; /* "W", "%", "MiB", ... */
+	double scale;     /* a named metric's value times this is in unit */
 	enum plot_style style;
 	enum plot_role role;
 	int rank;   /* legend order within the role */
