@@ -146,25 +146,27 @@ static void edge_why(char *out, const char *what, const char *name)
 	}
 }
 
-/* {"date": ..., "timestamp": ..., then the caller's members. The time is
- * the edge sample's, when the hook took one (then true). */
-static bool line_head(struct aipm_phases *p, struct aipm_buf *b, const char *what, const char *name)
+/* The instant of a line: the edge sample's time when the hook took one
+ * (then true), else the clock's. */
+static bool edge_time(struct aipm_phases *p, const char *what, const char *name, struct timespec *at)
 {
-	struct timespec now;
-	bool sampled = false;
-	if (p->edge) {
-		char why[AIPM_EDGE_WHY_MAX + 1];
-		edge_why(why, what, name);
-		sampled = p->edge(p->edge_ctx, why, &now) > 0;
-	} else {
-		clock_gettime(CLOCK_REALTIME, &now);
+	if (!p->edge) {
+		clock_gettime(CLOCK_REALTIME, at);
+		return false;
 	}
+	char why[AIPM_EDGE_WHY_MAX + 1];
+	edge_why(why, what, name);
+	return p->edge(p->edge_ctx, why, at) > 0;
+}
+
+/* {"date": ..., "timestamp": ..., then the caller's members. */
+static void line_head(struct aipm_buf *b, const struct timespec *at)
+{
 	char date[64];
-	aipm_format_date(date, sizeof date, &now);
+	aipm_format_date(date, sizeof date, at);
 	aipm_buf_puts(b, "{\"date\": ");
 	aipm_buf_json_str(b, date);
-	aipm_buf_printf(b, ", \"timestamp\": %lld.%06ld", (long long)now.tv_sec, now.tv_nsec / 1000);
-	return sampled;
+	aipm_buf_printf(b, ", \"timestamp\": %lld.%06ld", (long long)at->tv_sec, at->tv_nsec / 1000);
 }
 
 static int append_line(struct aipm_phases *p, struct side_file *f, struct aipm_buf *b)
@@ -208,7 +210,9 @@ static int phase_event(struct aipm_phases *p, const char *name, bool begin)
 		e = aipm_err(-EINVAL, "phase '%s' is not open. Begin it first (aipm mark %s)", name, name);
 	} else {
 		struct aipm_buf b = {0};
-		bool sampled = line_head(p, &b, begin ? AIPM_EVENT_BEGIN : AIPM_EVENT_END, name);
+		struct timespec at;
+		bool sampled = edge_time(p, begin ? AIPM_EVENT_BEGIN : AIPM_EVENT_END, name, &at);
+		line_head(&b, &at);
 		aipm_buf_puts(&b, ", \"name\": ");
 		aipm_buf_json_str(&b, name);
 		aipm_buf_puts(&b, begin ? ", \"event\": \"begin\"" : ", \"event\": \"end\"");
@@ -245,7 +249,9 @@ int aipm_phases_log(struct aipm_phases *p, const char *const *names, const doubl
 						names[i]);
 	}
 	struct aipm_buf b = {0};
-	line_head(p, &b, "log", NULL);
+	struct timespec at;
+	edge_time(p, "log", NULL, &at);
+	line_head(&b, &at);
 	aipm_buf_puts(&b, ", \"metrics\": {");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
