@@ -89,7 +89,8 @@ void aipm_bridge_step(struct aipm_bridge *b, struct aipm_sv *s, long long *reset
 		(*resets)++; /* a merged segment, a reset counter: no energy is negative */
 	} else {
 		double end = tau > b->last_ts ? tau : at;
-		struct aipm_shape sh = {b->last_at, b->last_p, at, p};
+		/* A bridge counter() kept has no line time: its own is it. */
+		struct aipm_shape sh = {isnan(b->last_at) ? b->last_ts : b->last_at, b->last_p, at, p};
 		aipm_sv_counter_shaped(s, b->last_ts, end, v - b->last_v, lo, hi, &sh);
 	}
 	b->last_ts = tau;
@@ -138,11 +139,24 @@ void aipm_run_init(struct aipm_run *r)
 }
 
 /* One counter value v at ts: the interval from its last value, linear
- * between samples (GPU counters: the edge rule of series.h, through
- * aipm_bridge_step directly). */
+ * between samples. aipm_bridge_step without a counter time or a shape
+ * (left NAN in the bridge: the line's time, spread evenly), for the hot
+ * path of every report; GPU counters take aipm_bridge_step itself. */
 static void counter(struct aipm_run *r, int sid, double ts, double v, double lo, double hi)
 {
-	aipm_bridge_step(&r->br[sid], &r->acc.q[sid], &r->resets, ts, ts, v, NAN, lo, hi);
+	if (isnan(v))
+		return;
+	struct aipm_bridge *b = &r->br[sid];
+	if (isnan(b->last_v)) {
+		b->first_ts = ts;
+		b->first_v = v;
+	} else if (v < b->last_v) {
+		r->resets++; /* a merged segment, a reset counter: no energy is negative */
+	} else {
+		aipm_sv_counter(&r->acc.q[sid], b->last_ts, ts, v - b->last_v, lo, hi);
+	}
+	b->last_ts = ts;
+	b->last_v = v;
 }
 
 /* One power value p at ts: the interval from the previous sample, when it
@@ -237,7 +251,8 @@ void aipm_run_join(struct aipm_run *a, const struct aipm_run *b, double lo, doub
 			/* The same step as inside a run, from the left's last
 			 * value to the right's first. */
 			struct aipm_bridge seam = *x;
-			aipm_bridge_step(&seam, &a->acc.q[sid], &a->resets, y->first_at, y->first_ts, y->first_v,
+			aipm_bridge_step(&seam, &a->acc.q[sid], &a->resets,
+					 isnan(y->first_at) ? y->first_ts : y->first_at, y->first_ts, y->first_v,
 					 y->first_p, lo, hi);
 		}
 		if (!isnan(a->last_p[sid]) && !isnan(b->first_p[sid]))

@@ -79,7 +79,8 @@ void aipm_sv_counter_shaped(struct aipm_sv *s, double a, double b, double d, dou
 /* Counters keep their first and last value of a run, for the bridge to
  * the next run (the seam of two ranges) and across absent lines: the
  * counter's own time (ts: tau, the line's time but for GPU counters with
- * ages), the line's time (at) and the power that shapes the change. */
+ * ages), the line's time (at; NAN: ts) and the power that shapes the
+ * change (NAN: none). */
 struct aipm_bridge {
 	double first_ts, first_v, last_ts, last_v; /* NAN: none yet */
 	double first_at, first_p, last_at, last_p;
