@@ -162,39 +162,56 @@ static bool gpu_counter(const struct aipm_line_table *t, int sid)
 	return k == AIPM_SK_GPU_ENERGY || k == AIPM_SK_GPU_ATTRIBUTED;
 }
 
+/* Visit the lines after the next one, in its segment, up to line time
+ * until, with a second reader that leaves this one where it is; visit
+ * returns false once it wants no more. */
+static int read_ahead(struct aipm_cursor *c, double until, bool (*visit)(void *ctx, const struct aipm_line *l),
+		      void *ctx)
+{
+	struct aipm_reader *f;
+	int e = aipm_reader_fork(c->r, &f);
+	if (e < 0)
+		return e;
+	struct aipm_sample s;
+	while ((e = aipm_reader_next(f, &s)) > 0 && !s.segment_start && s.line->ts <= until && visit(ctx, s.line))
+		;
+	aipm_reader_close(f);
+	return e < 0 ? e : 0;
+}
+
+struct wanted {
+	struct aipm_cursor *c;
+	int sid[AIPM_SID_MAX], n;
+};
+
+static bool find_values(void *ctx, const struct aipm_line *l)
+{
+	struct wanted *w = ctx;
+	for (int i = 0; i < w->n; i++) {
+		double v = aipm_line_sid_value(l, w->c->t, w->sid[i]);
+		if (isnan(v))
+			continue;
+		w->c->ahead[w->sid[i]].ts = l->ts;
+		w->c->ahead[w->sid[i]].v = v;
+		w->sid[i--] = w->sid[--w->n];
+	}
+	return w->n > 0;
+}
+
 /* The next values, in this segment, of the counters the next sample
  * lacks: read ahead with a second reader, once per gap. */
 static int look_ahead(struct aipm_cursor *c, int nsid)
 {
-	int want[AIPM_SID_MAX], n = 0;
+	struct wanted w = {.c = c};
 	for (int sid = 0; sid < nsid; sid++) {
 		const struct aipm_bridge *b = &c->run.br[sid];
 		if (isnan(b->last_v) || !aipm_sid_is_counter(c->t, sid) || gpu_counter(c->t, sid) ||
 		    !isnan(aipm_line_sid_value(c->next.line, c->t, sid)) || c->ahead[sid].for_ts == b->last_ts)
 			continue;
 		c->ahead[sid] = (struct ahead){b->last_ts, NAN, NAN};
-		want[n++] = sid;
+		w.sid[w.n++] = sid;
 	}
-	if (!n)
-		return 0;
-	struct aipm_reader *f;
-	int e = aipm_reader_fork(c->r, &f);
-	if (e < 0)
-		return e;
-	struct aipm_sample s;
-	while (n && (e = aipm_reader_next(f, &s)) > 0 && !s.segment_start) {
-		e = 0;
-		for (int i = 0; i < n; i++) {
-			double v = aipm_line_sid_value(s.line, c->t, want[i]);
-			if (isnan(v))
-				continue;
-			c->ahead[want[i]].ts = s.line->ts;
-			c->ahead[want[i]].v = v;
-			want[i--] = want[--n];
-		}
-	}
-	aipm_reader_close(f);
-	return e < 0 ? e : 0;
+	return w.n ? read_ahead(c, INFINITY, find_values, &w) : 0;
 }
 
 /* A GPU counter on its way to an instant: the run's bridge and sums,
@@ -225,48 +242,48 @@ static void gpu_done(struct aipm_instant *inst, const struct gpu_walk *w)
 	inst->q[w->sid] = (struct aipm_sv){w->q.v, w->q.c, w->q.n > 0};
 }
 
+struct walking {
+	struct gpu_walk w[2 * AIPM_FORMAT_MAX_GPUS];
+	int n;
+	double ts;
+	struct aipm_instant *inst;
+};
+
+/* Step every walking counter through l; those whose time passed ts are done. */
+static bool walk(void *ctx, const struct aipm_line *l)
+{
+	struct walking *k = ctx;
+	for (int i = 0; i < k->n; i++) {
+		gpu_step(&k->w[i], l, k->ts);
+		if (k->w[i].b.last_ts >= k->ts) {
+			gpu_done(k->inst, &k->w[i]);
+			k->w[i--] = k->w[--k->n];
+		}
+	}
+	return k->n > 0;
+}
+
 /* The GPU counters' part of the instant ts: from the bridge of the last
  * consumed line through the next line, then, for a counter whose time is
  * still before ts, the lines after it in the segment. */
 static int gpu_partial(struct aipm_cursor *c, double ts, struct aipm_instant *inst)
 {
 	const struct aipm_run *r = &c->run;
-	struct gpu_walk w[2 * AIPM_FORMAT_MAX_GPUS];
-	int n = 0, ng = aipm_line_table_gpus(c->t);
+	struct walking k = {.ts = ts, .inst = inst};
+	int ng = aipm_line_table_gpus(c->t);
 	for (int g = 0; g < ng; g++)
-		for (int k = 0; k < 2; k++) {
-			int sid = c->t->gpu[g].sid + k;
+		for (int a = 0; a < 2; a++) {
+			int sid = c->t->gpu[g].sid + a;
 			if (sid >= inst->nsid || isnan(r->br[sid].last_v))
 				continue;
-			struct gpu_walk x = {sid, g, k == 1, r->br[sid], inst->q[sid]};
-			x.q.n = 0;
-			gpu_step(&x, c->next.line, ts);
-			if (x.b.last_ts >= ts)
-				gpu_done(inst, &x);
-			else
-				w[n++] = x;
+			k.w[k.n] = (struct gpu_walk){sid, g, a == 1, r->br[sid], inst->q[sid]};
+			k.w[k.n].q.n = 0;
+			k.n++;
 		}
-	if (!n)
-		return 0;
-	struct aipm_reader *f;
-	int e = aipm_reader_fork(c->r, &f);
-	if (e < 0)
-		return e;
-	struct aipm_sample s;
-	while (n && (e = aipm_reader_next(f, &s)) > 0 && !s.segment_start && s.line->ts <= ts + GPU_WALK_MAX_S) {
-		e = 0;
-		for (int i = 0; i < n; i++) {
-			gpu_step(&w[i], s.line, ts);
-			if (w[i].b.last_ts >= ts) {
-				gpu_done(inst, &w[i]);
-				w[i--] = w[--n];
-			}
-		}
-	}
-	aipm_reader_close(f);
-	for (int i = 0; i < n; i++) /* the segment ended first: the counter stopped there */
-		gpu_done(inst, &w[i]);
-	return e < 0 ? e : 0;
+	int e = walk(&k, c->next.line) ? read_ahead(c, ts + GPU_WALK_MAX_S, walk, &k) : 0;
+	for (int i = 0; i < k.n; i++) /* the segment ended first: the counter stopped there */
+		gpu_done(inst, &k.w[i]);
+	return e;
 }
 
 /* The part of the interval from the last sample consumed to the next one
