@@ -7,7 +7,9 @@ build="gcc meson ninja-build pkg-config libcjson-dev libmicrohttpd-dev libcairo2
 test="libcmocka-dev python3 python3-pip python3-setuptools util-linux curl clang libclang-rt-14-dev"
 want="$build"
 [ "${1:-}" = "--test" ] && want="$build $test"
-[ "${1:-}" = "--integration" ] && want="$build $test prometheus wrk"
+# chromium and python3-pil: tests/views renders the HTML report in a real
+# browser and checks the screenshot is not blank.
+[ "${1:-}" = "--integration" ] && want="$build $test prometheus wrk chromium python3-pil"
 missing=""
 for p in $want; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -6,20 +6,21 @@
 #include <string.h>
 #include <strings.h>
 
-#include "aipm_config.h"
 #include "common.h"
-#if AIPM_HAVE_PLOTS
 #include "export/plot.h"
-#endif
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: aipm plot DIR [-m METRIC[,METRIC...]] -o FILE.png|FILE.svg\n\n"
-		   "Draw metrics of the recording in DIR over clock time: one line per metric and\n"
-		   "device, one panel per unit, segments as gaps, phases shaded. METRIC is a field\n"
-		   "name (intel_power, per_zone_power, per_gpu_power_draw.0, experiment_mem_pss,\n"
-		   "per_process_cpu_uses, ...: the CSV export's column names, or their prefix).\n"
-		   "Without -m: the power of every zone and GPU.\n");
+		   "Draw metrics of the recording in DIR over elapsed time (clock time below): one\n"
+		   "series per metric and device, named with its energy and mean power (or its\n"
+		   "mean), one panel per unit from zero, powers as steps over the interval they\n"
+		   "average, segments as gaps, phases as bands (one colour per name). METRIC is a\n"
+		   "field name (intel_power, per_zone_power, per_gpu_power_draw.0,\n"
+		   "experiment_mem_pss, per_process_cpu_uses, ...: the CSV export's column names,\n"
+		   "or their prefix). Without -m: the power of every zone and GPU, the machine's\n"
+		   "power with the experiment's share as an area under it, and the CPU estimate\n"
+		   "(dashed, with its band) where the recording has one. PNG needs cairo; SVG not.\n");
 }
 
 int cmd_plot(int argc, char **argv)
@@ -49,7 +50,6 @@ int cmd_plot(int argc, char **argv)
 	size_t len = strlen(out);
 	if (len < 5 || (strcasecmp(out + len - 4, ".png") && strcasecmp(out + len - 4, ".svg")))
 		return cli_fail(AIPM_EXIT_USAGE, "plot: -o %s: the name must end in .png or .svg", out);
-#if AIPM_HAVE_PLOTS
 	const char *metrics[64];
 	size_t n = 0;
 	char *copy = list ? strdup(list) : NULL, *save = NULL;
@@ -83,9 +83,4 @@ int cmd_plot(int argc, char **argv)
 		fprintf(stderr, "; %lld blank, corrupt or truncated lines skipped", st.skipped_lines);
 	fprintf(stderr, "\n");
 	return AIPM_EXIT_OK;
-#else
-	(void)list;
-	return cli_fail(AIPM_EXIT_FAIL, "plot: this aipm was built without cairo. Install libcairo2-dev and rebuild, "
-					"or use `aipm export --csv` and plot the CSV");
-#endif
 }

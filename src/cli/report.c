@@ -1,5 +1,6 @@
 /* report.c: `aipm report DIR... [--json] [--from T] [--to T]
- * [--carbon-intensity G] [--pue P] [--threads N]`.
+ * [--carbon-intensity G] [--pue P] [--threads N]`, and `aipm report DIR
+ * --html FILE`.
  *
  * Only flags and output here: the totals come from the analysis module
  * (summary.h), which reads each recording on all cores. Several DIRs (one
@@ -13,12 +14,14 @@
 
 #include "analysis/summary.h"
 #include "common.h"
+#include "export/html.h"
 #include "report_phases.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: aipm report DIR... [--json] [--from T] [--to T]\n"
-		   "                   [--carbon-intensity G] [--pue P] [--threads N]\n\n"
+		   "                   [--carbon-intensity G] [--pue P] [--threads N]\n"
+		   "       aipm report DIR --html FILE [--carbon-intensity G] [--pue P]\n\n"
 		   "Summarise recordings: duration, energy per zone and GPU (J and Wh), the share\n"
 		   "attributed to the experiment, CPU time, memory, GPU use, model.\n\n"
 		   "  --json                  one JSON object (the README lists the keys)\n"
@@ -29,7 +32,10 @@ static void usage(FILE *f)
 		   "  --threads N             parse with N threads (default: $AIPM_THREADS, else all CPUs)\n"
 		   "  --by-phase              each phase's energy, duration and CPU time, one by one\n"
 		   "                          and summed by name (aipm mark, the library's phases)\n"
-		   "  --metrics               the energy at each logged point (aipm log), e.g. per epoch\n\n"
+		   "  --metrics               the energy at each logged point (aipm log), e.g. per epoch\n"
+		   "  --html FILE             one self-contained HTML page (headline, tables, plots,\n"
+		   "                          phases, logged metrics, model, machine) to FILE, or - for\n"
+		   "                          standard output; it loads nothing from anywhere\n\n"
 		   "A window's edges, a phase's and a point's, are interpolated between the samples\n"
 		   "around them; a window no sample interval covers is reported as not measured.\n");
 }
@@ -70,6 +76,31 @@ static void print_json(struct aipm_summary **s, int n, struct aipm_summary *tota
 	aipm_buf_free(&b);
 }
 
+/* One recording as one HTML page: the whole recording, which already
+ * holds its phases and logged points, so no window or second format. */
+static int report_html(char **dirs, int ndirs, const char *path, const struct aipm_summary_opts *o, bool other,
+		       double carbon, double pue)
+{
+	if (ndirs != 1)
+		return cli_fail(AIPM_EXIT_USAGE, "report: --html writes one recording's page (got %d DIRs). Run it once "
+						 "per DIR", ndirs);
+	if (other || !isnan(o->from) || !isnan(o->to))
+		return cli_fail(AIPM_EXIT_USAGE, "report: --html holds the whole recording with its phases and logged "
+						 "points; leave out --json, --by-phase, --metrics, --from and --to");
+	struct aipm_summary *s;
+	if (aipm_summary_load(dirs[0], o, &s) < 0)
+		return cli_fail_lib(AIPM_EXIT_FAIL, "report");
+	s->carbon_g_per_kwh = carbon;
+	s->pue = pue;
+	int rc = aipm_html_report_write(dirs[0], s, path);
+	aipm_summary_free(s);
+	if (rc < 0)
+		return cli_fail_lib(AIPM_EXIT_FAIL, "report --html");
+	if (strcmp(path, "-"))
+		fprintf(stderr, "aipm: wrote %s: the report of %s as one page\n", path, dirs[0]);
+	return AIPM_EXIT_OK;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -81,12 +112,14 @@ int cmd_report(int argc, char **argv)
 		{"threads", required_argument, 0, 'T'},
 		{"by-phase", no_argument, 0, 'P'},
 		{"metrics", no_argument, 0, 'M'},
+		{"html", required_argument, 0, 'H'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
 	struct aipm_summary_opts o = {.from = NAN, .to = NAN};
 	double carbon = NAN, pue = NAN, threads = 0;
 	bool json = false, by_phase = false, metrics = false;
+	const char *html = NULL;
 	int c;
 	optind = 0;
 	/* GNU getopt permutes: flags may come before or after the DIRs. */
@@ -113,6 +146,11 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'P': by_phase = true; break;
 		case 'M': metrics = true; break;
+		case 'H':
+			if (!optarg[0])
+				return cli_fail(AIPM_EXIT_USAGE, "report: --html needs a file name, e.g. --html run.html");
+			html = optarg;
+			break;
 		case 'h': usage(stdout); return AIPM_EXIT_OK;
 		default: usage(stderr); return AIPM_EXIT_USAGE;
 		}
@@ -131,6 +169,8 @@ int cmd_report(int argc, char **argv)
 	if (!threads && env && atoi(env) > 0)
 		threads = atoi(env);
 	o.threads = (int)threads;
+	if (html)
+		return report_html(dirs, ndirs, html, &o, json || by_phase || metrics, carbon, pue);
 	if (by_phase || metrics)
 		return report_phases(dirs, ndirs, metrics && !by_phase, json);
 	struct aipm_summary **s = calloc((size_t)ndirs, sizeof *s);

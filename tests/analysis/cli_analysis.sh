@@ -9,7 +9,7 @@ F="$AIPM_SRC/tests/fixtures/recordings"
 
 # --- report, text and JSON
 "$AIPM" report "$F/aipm-basic" >"$T/r.txt" 2>&1
-grep_q "text report shows cpu_total" "cpu_total  *80.000 J" "$T/r.txt"
+grep_q "text report shows the one package" "package 0  *80.000 " "$T/r.txt"
 grep_q "text report shows the GPU name" "Fake GPU B" "$T/r.txt"
 grep_q "text report shows the model" "1234567 parameters" "$T/r.txt"
 check "no emissions line unless asked" sh -c "! grep -q emissions '$T/r.txt'"

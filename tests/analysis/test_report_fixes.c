@@ -58,16 +58,18 @@ static void test_no_energy_report_names_the_reason_and_the_fix(void **state)
 	struct aipm_summary *s = load(fixture("aipm-norapl"), NULL);
 	char *t = text_of(s);
 	assert_non_null(strstr(t, "no energy was measured"));
-	assert_non_null(strstr(t, "CPU: no powercap tree at /sys/class/powercap"));
+	assert_non_null(strstr(t, "not measured: no powercap tree at /sys/class/powercap"));
 	assert_non_null(strstr(t, "to measure it: RAPL needs an Intel"));
-	assert_non_null(strstr(t, "GPU: cannot load libnvidia-ml.so.1"));
+	assert_non_null(strstr(t, "not measured: cannot load libnvidia-ml.so.1"));
 	free(t);
 	aipm_summary_free(s);
-	/* A recording that measured energy says none of it. */
+	/* A GPU-only recording says it measured energy, and that CPU
+	 * energy was not measured, and why. */
 	s = load(fixture("aipm-gpu-details"), NULL);
 	t = text_of(s);
 	assert_null(strstr(t, "no energy"));
-	assert_null(strstr(t, "powercap"));
+	assert_non_null(strstr(t, "CPU and DRAM energy"));
+	assert_non_null(strstr(t, "not measured: no powercap tree"));
 	free(t);
 	aipm_summary_free(s);
 }

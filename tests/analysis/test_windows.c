@@ -316,8 +316,8 @@ static void test_gpus_of_two_vendors_are_told_apart(void **state)
 	assert_int_equal(s->health[0].failed, 2);
 	assert_string_equal(s->gpu_reason, ""); /* GPUs measured: no reason to give */
 	char *t = text_of(s), *j = json_of(s);
-	assert_non_null(strstr(t, "gpu nvidia:0"));
-	assert_non_null(strstr(t, "gpu amd:1"));
+	assert_non_null(strstr(t, "GPU 0 (NVIDIA A100-SXM4-40GB)"));
+	assert_non_null(strstr(t, "GPU 1 (AMD Instinct MI250X GCD 1)"));
 	assert_non_null(strstr(t, "amdsmi: 2 of 8 samples (last error: GPU 1 is lost)"));
 	assert_non_null(strstr(j, "\"label\": \"amd:0\""));
 	assert_non_null(strstr(j, "\"failed_samples\": [{\"source\": \"amdsmi\""));

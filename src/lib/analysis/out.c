@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define CHUNK (64u << 10)
 
@@ -133,4 +134,57 @@ void aipm_json_ts(struct aipm_buf *b, const char *k, double ts, bool *first)
 		us = -us;
 	}
 	aipm_buf_printf(b, "%lld.%06lld", us / 1000000, us % 1000000);
+}
+
+void aipm_zone_label(const char *zone, char *out, size_t n)
+{
+	bool mmio = !strncmp(zone, "mmio-", 5);
+	const char *z = mmio ? zone + 5 : zone;
+	/* DRAM is an acronym; the other zone words read as they are, and the
+	 * dashes before a socket or die number become spaces. */
+	bool dram = !strncmp(z, "dram", 4) && (!z[4] || z[4] == '-');
+	snprintf(out, n, "%s%s%s", dram ? "DRAM" : "", dram ? z + 4 : z, mmio ? " (MMIO)" : "");
+	for (char *p = out; *p; p++)
+		if (*p == '-')
+			*p = ' ';
+}
+
+const char *aipm_vendor_label(const char *vendor)
+{
+	static const char *const known[][2] = {{"nvidia", "NVIDIA"}, {"amd", "AMD"}, {"intel", "Intel"}};
+	for (size_t i = 0; i < AIPM_ARRAY_SIZE(known); i++)
+		if (!strcmp(vendor, known[i][0]))
+			return known[i][1];
+	return vendor;
+}
+
+void aipm_gpu_label_for(const char *vendor, long index, const char *model, bool several_vendors, char *out,
+			size_t n)
+{
+	const char *v = aipm_vendor_label(vendor);
+	bool has_model = model && model[0];
+	/* "NVIDIA A100" already says whose GPU it is. */
+	bool prefix = several_vendors && !(has_model && !strncasecmp(model, v, strlen(v)));
+	snprintf(out, n, "%s%sGPU %ld%s%s%s", prefix ? v : "", prefix ? " " : "", index, has_model ? " (" : "",
+		 has_model ? model : "", has_model ? ")" : "");
+}
+
+void aipm_buf_xml(struct aipm_buf *b, const char *s)
+{
+	struct aipm_buf u = {0};
+	aipm_buf_utf8(&u, s);
+	b->oom |= u.oom;
+	for (const char *p = u.data ? u.data : ""; *p; p++) {
+		switch (*p) {
+		case '&': aipm_buf_puts(b, "&amp;"); break;
+		case '<': aipm_buf_puts(b, "&lt;"); break;
+		case '>': aipm_buf_puts(b, "&gt;"); break;
+		case '"': aipm_buf_puts(b, "&quot;"); break;
+		case '\'': aipm_buf_puts(b, "&#39;"); break;
+		default:
+			/* XML has no place for the other control characters. */
+			aipm_buf_put(b, (unsigned char)*p < 0x20 && *p != '\n' && *p != '\t' ? " " : p, 1);
+		}
+	}
+	aipm_buf_free(&u);
 }

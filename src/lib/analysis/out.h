@@ -7,6 +7,7 @@
 #define AIPM_ANALYSIS_OUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "util.h"
@@ -36,5 +37,18 @@ void aipm_json_bool(struct aipm_buf *b, const char *k, bool v, bool *first);
 void aipm_json_str(struct aipm_buf *b, const char *k, const char *v, bool *first); /* NULL: null */
 /* A Unix time with its microseconds (%.15g would drop them). */
 void aipm_json_ts(struct aipm_buf *b, const char *k, double ts, bool *first);
+
+/* Names for people, one rule for the text and HTML reports and the
+ * plots: a RAPL zone "package-0" is "package 0", "dram-1" "DRAM 1",
+ * "mmio-package-0" "package 0 (MMIO)"; a GPU is "GPU 0 (its model)", and
+ * with GPUs of several vendors in view "AMD GPU 1 (...)" unless the model
+ * already starts with the vendor. */
+void aipm_zone_label(const char *zone, char *out, size_t n);
+const char *aipm_vendor_label(const char *vendor); /* "nvidia" -> "NVIDIA" */
+void aipm_gpu_label_for(const char *vendor, long index, const char *model, bool several_vendors, char *out,
+			size_t n);
+
+/* Text for HTML and SVG: &, <, >, " and ' escaped; invalid UTF-8 as U+FFFD. */
+void aipm_buf_xml(struct aipm_buf *b, const char *s);
 
 #endif

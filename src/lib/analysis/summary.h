@@ -36,12 +36,17 @@ struct aipm_summary_gpu {
 	const char *energy_source; /* "counter", "integrated", or NULL */
 	double energy_j, attributed_j, sm_mean, mem_peak_bytes;
 	int recording; /* in a total of several recordings, which one (0-based) */
+	char from[64]; /* in a total: the last part of that recording's DIR */
 };
 
 struct aipm_summary_zone {
 	char name[AIPM_FORMAT_ZONE_NAME_MAX + 1];
 	enum aipm_kind kind;
 	double energy_j;
+	/* The zone whose energy already holds this one's (metadata.json's
+	 * "inside"; without it, by kind: psys holds the packages, package-N
+	 * its core-N and uncore-N); "" when none. Never summed twice. */
+	char inside[AIPM_FORMAT_ZONE_NAME_MAX + 1];
 };
 
 /* The CPU estimate of a recording made without RAPL: the window's totals

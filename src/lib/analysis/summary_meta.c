@@ -31,6 +31,34 @@ static void name_gpus(struct aipm_summary *s, const struct aipm_meta *m)
 	}
 }
 
+/* The zone of kind k and the socket suffix of name ("core-1" -> "package-1"),
+ * or psys for a package: the rule rapl.c records, for recordings whose
+ * metadata.json does not say. */
+static const char *container_by_kind(const struct aipm_summary *s, const struct aipm_summary_zone *z)
+{
+	const char *dash = strrchr(z->name, '-');
+	for (int i = 0; i < s->nzones; i++) {
+		const struct aipm_summary_zone *c = &s->zones[i];
+		if (z->kind == AIPM_KIND_PACKAGE && c->kind == AIPM_KIND_PSYS)
+			return c->name;
+		if ((z->kind == AIPM_KIND_CORE || z->kind == AIPM_KIND_UNCORE) && c->kind == AIPM_KIND_PACKAGE) {
+			const char *cd = strrchr(c->name, '-');
+			if ((!dash && !cd) || (dash && cd && !strcmp(dash, cd)))
+				return c->name;
+		}
+	}
+	return "";
+}
+
+static void containment(struct aipm_summary *s, const struct aipm_meta *m)
+{
+	for (int i = 0; i < s->nzones; i++) {
+		struct aipm_summary_zone *z = &s->zones[i];
+		const struct aipm_meta_zone *d = aipm_meta_zone(m, z->name);
+		snprintf(z->inside, sizeof z->inside, "%s", d ? d->inside : container_by_kind(s, z));
+	}
+}
+
 static void reasons(struct aipm_summary *s, const struct aipm_meta *m)
 {
 	char fix[512];
@@ -70,6 +98,7 @@ int aipm_summary_read_side_files(struct aipm_summary *s, const char *dir)
 	if (m.aipm)
 		s->format = "aipm";
 	name_gpus(s, &m);
+	containment(s, &m);
 	reasons(s, &m);
 	s->est.how = m.estimate;
 	rc = health(s, &m);
@@ -194,9 +223,15 @@ int aipm_summary_add(struct aipm_summary *t, const struct aipm_summary *s)
 		if (!v)
 			return aipm_err(-ENOMEM, "out of memory");
 		t->gpus = v;
+		const char *base = strrchr(s->dir, '/');
+		while (base && !base[1] && base > s->dir) /* "node1/" names node1 */
+			base = memrchr(s->dir, '/', (size_t)(base - s->dir));
+		base = base ? base + 1 : s->dir;
 		for (int i = 0; i < s->ngpus; i++) {
-			t->gpus[t->ngpus] = s->gpus[i];
-			t->gpus[t->ngpus++].recording = rec;
+			struct aipm_summary_gpu *g = &t->gpus[t->ngpus++];
+			*g = s->gpus[i];
+			g->recording = rec;
+			snprintf(g->from, sizeof g->from, "%.*s", (int)strcspn(base, "/"), base);
 		}
 	}
 	if (add_health(t, s) < 0)

@@ -9,47 +9,19 @@
 #include <math.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "analysis/out.h"
 #include "summary.h"
+#include "summary_out.h"
 
 #define J_PER_WH 3600.0
 
 static const char *const meta_status_names[] = {"ok", "missing", "unreadable", "corrupt"};
 
-static struct aipm_totals totals_of(const struct aipm_summary *s)
-{
-	struct aipm_totals t;
-	memcpy(t.total_j, s->total_j, sizeof t.total_j);
-	t.attributed_cpu_j = s->attributed_cpu_j;
-	t.attributed_dram_j = s->attributed_dram_j;
-	t.attributed_gpu_j = s->attributed_gpu_j;
-	t.cpu_time_s = s->cpu_time_s;
-	memcpy(t.est_j, s->est.j, sizeof t.est_j);
-	return t;
-}
-
 void aipm_summary_gpu_label(const struct aipm_summary_gpu *g, char *out, size_t n)
 {
 	snprintf(out, n, "%s:%ld", g->vendor, g->index);
-}
-
-static const char *bytes_h(char *buf, size_t size, double b)
-{
-	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	int u = 0;
-	while (b >= 1024 && u < 4)
-		b /= 1024, u++;
-	struct aipm_buf t = {0};
-	aipm_buf_cprintf(&t, "%.1f %s", b, unit[u]);
-	snprintf(buf, size, "%s", t.data ? t.data : "?");
-	aipm_buf_free(&t);
-	return buf;
-}
-
-static void energy_row(FILE *f, const char *name, double j)
-{
-	if (!isnan(j))
-		aipm_cfprintf(f, "  %-16s %14.3f J %12.6f Wh\n", name, j, j / J_PER_WH);
 }
 
 static bool zone_is_kind_total(const char *name)
@@ -58,25 +30,6 @@ static bool zone_is_kind_total(const char *name)
 		if (!strcmp(name, aipm_total_name((enum aipm_total)t)))
 			return true;
 	return false;
-}
-
-/* No energy at all: say why. A window or a recording that no sample
- * interval covers says that; otherwise the recording has no source of
- * energy, in the sources' own words from metadata.json (the line `aipm
- * run` printed when it started), so the fix is in the report too. */
-static void no_energy(const struct aipm_summary *s, FILE *f)
-{
-	bool window = !isnan(s->window_from_ts) || !isnan(s->window_to_ts);
-	if (s->missing[0])
-		aipm_cfprintf(f, "  no energy in %s: %s\n", window ? "this window" : "this recording", s->missing);
-	else
-		aipm_cfprintf(f, "  no energy was measured: the recording has no RAPL zone, no GPU and no power field\n");
-	if (s->cpu_reason[0])
-		aipm_cfprintf(f, "  CPU: %s\n", s->cpu_reason);
-	if (s->cpu_fix[0])
-		aipm_cfprintf(f, "       to measure it: %s\n", s->cpu_fix);
-	if (s->gpu_reason[0])
-		aipm_cfprintf(f, "  GPU: %s\n", s->gpu_reason);
 }
 
 static void print_head(const struct aipm_summary *s, FILE *f)
@@ -100,29 +53,122 @@ static void print_head(const struct aipm_summary *s, FILE *f)
 		aipm_cfprintf(f, "window       between --from and --to; %s\n",
 			      s->window_interpolated ? "edges between samples: counters interpolated linearly there"
 						     : "edges at samples or outside the recording");
-	if (!isnan(s->duration_s))
-		aipm_cfprintf(f, "duration     %.3f s\n", s->duration_s);
+}
+
+/* The one line a reader takes away: the run's energy, the experiment's
+ * share of it, its mean power and duration. */
+static void print_headline(const struct aipm_summary *s, const struct aipm_headline *h, FILE *f)
+{
+	if (isnan(h->energy_j)) {
+		if (!isnan(s->duration_s))
+			aipm_cfprintf(f, "duration     %.3f s, no energy measured\n", s->duration_s);
+		return;
+	}
+	aipm_cfprintf(f, "run          %.3f J (%.6f Wh)", h->energy_j, h->energy_j / J_PER_WH);
+	if (!isnan(h->duration_s))
+		aipm_cfprintf(f, " in %.3f s", h->duration_s);
+	if (!isnan(h->mean_w))
+		aipm_cfprintf(f, ", mean %.1f W", h->mean_w);
+	if (!isnan(h->attributed_j))
+		aipm_cfprintf(f, "; the experiment's share %.3f J (%.1f %%)", h->attributed_j, 100 * h->share);
+	aipm_cfprintf(f, "\n");
+}
+
+/* No energy at all: say why. A window or a recording that no sample
+ * interval covers says that; otherwise the recording has no source of
+ * energy, and the not-measured rows that follow say why in the sources'
+ * own words (the line `aipm run` printed when it started). */
+static void no_energy(const struct aipm_summary *s, FILE *f)
+{
+	bool window = !isnan(s->window_from_ts) || !isnan(s->window_to_ts);
+	if (s->missing[0])
+		aipm_cfprintf(f, "  no energy in %s: %s\n", window ? "this window" : "this recording", s->missing);
+	else
+		aipm_cfprintf(f, "  no energy was measured: the recording has no RAPL zone, no GPU and no power field\n");
+}
+
+static void cell(struct aipm_buf *b, const char *fmt, double v, int width)
+{
+	if (isnan(v))
+		aipm_buf_printf(b, " %*s", width, "");
+	else
+		aipm_buf_cprintf(b, fmt, v);
+}
+
+/* One row of the table, without the blanks a missing last cell leaves. */
+static void print_row(FILE *f, const struct aipm_energy_row *r, int w)
+{
+	struct aipm_buf b = {0};
+	int pad = w - 2 * r->depth;
+	aipm_buf_printf(&b, "  %*s%-*.*s", 2 * r->depth, "", pad, pad, r->label);
+	cell(&b, " %12.3f", r->energy_j, 12);
+	cell(&b, " %12.6f", r->energy_j / J_PER_WH, 12);
+	cell(&b, " %9.1f", r->mean_w, 9);
+	cell(&b, " %14.3f", r->attributed_j, 14);
+	if (r->note)
+		aipm_buf_printf(&b, "  (%s)", r->note);
+	while (b.len && b.data[b.len - 1] == ' ')
+		b.len--;
+	if (b.data)
+		aipm_cfprintf(f, "%.*s\n", (int)b.len, b.data);
+	aipm_buf_free(&b);
+}
+
+/* The energy table: each zone once, under what holds it; sums only over
+ * several zones of a kind; the parts not measured, and why. */
+static void print_table(const struct aipm_summary *s, const struct aipm_headline *h, FILE *f)
+{
+	struct aipm_energy_row *rows = NULL;
+	int n = aipm_summary_rows(s, &rows);
+	int w = 22, parts = 0;
+	for (int i = 0; i < n; i++) {
+		int len = 2 * rows[i].depth + (int)strlen(rows[i].label);
+		w = len > w ? len : w;
+		parts += rows[i].kind != AIPM_ROW_MISSING;
+	}
+	w = w > 56 ? 56 : w;
+	if (parts)
+		aipm_cfprintf(f, "energy%*s %12s %12s %9s%s\n", w - 4, "", "J", "Wh", "mean W",
+			      isnan(h->attributed_j) ? "" : "   experiment J");
+	else
+		aipm_cfprintf(f, "energy\n");
+	if (!parts)
+		no_energy(s, f);
+	for (int i = 0; i < n; i++) {
+		const struct aipm_energy_row *r = &rows[i];
+		if (r->kind != AIPM_ROW_MISSING) {
+			print_row(f, r, w);
+			continue;
+		}
+		aipm_cfprintf(f, "  %-*s not measured: %s\n", w, r->label, r->reason);
+		if (r->fix[0])
+			aipm_cfprintf(f, "  %-*s to measure it: %s\n", w, "", r->fix);
+	}
+	if (h->includes[0] && parts > 1)
+		aipm_cfprintf(f, "  the run's energy is %s\n", h->includes);
+	free(rows);
 }
 
 static void print_gpus(const struct aipm_summary *s, FILE *f)
 {
-	char a[64], label[64];
+	char a[64], title[256];
 	for (int i = 0; i < s->ngpus; i++) {
 		const struct aipm_summary_gpu *g = &s->gpus[i];
-		aipm_summary_gpu_label(g, label, sizeof label);
-		if (s->recordings > 1)
-			aipm_cfprintf(f, "gpu %d.%-10s %s\n", g->recording, label, g->name);
-		else
-			aipm_cfprintf(f, "gpu %-12s %s\n", label, g->name);
-		if (!isnan(g->energy_j))
-			aipm_cfprintf(f, "  energy       %.3f J (%.6f Wh, %s)\n", g->energy_j, g->energy_j / J_PER_WH,
-				      g->energy_source ? g->energy_source : "?");
-		if (!isnan(g->attributed_j))
-			aipm_cfprintf(f, "  attributed   %.3f J\n", g->attributed_j);
-		if (!isnan(g->sm_mean))
-			aipm_cfprintf(f, "  SM use mean  %.1f %%\n", g->sm_mean);
+		aipm_summary_gpu_title(s, g, title, sizeof title);
+		aipm_cfprintf(f, "%-12s %s:", i ? "" : "gpus", title);
+		const char *sep = " ";
+		if (g->energy_source && !isnan(g->energy_j)) {
+			aipm_cfprintf(f, "%senergy %s", sep,
+				      !strcmp(g->energy_source, "integrated") ? "integrated from its power" : "from its counter");
+			sep = ", ";
+		}
+		if (!isnan(g->sm_mean)) {
+			aipm_cfprintf(f, "%sSM use mean %.1f %%", sep, g->sm_mean);
+			sep = ", ";
+		}
 		if (!isnan(g->mem_peak_bytes))
-			aipm_cfprintf(f, "  memory peak  %s\n", bytes_h(a, sizeof a, g->mem_peak_bytes));
+			aipm_cfprintf(f, "%smemory peak %s", sep, aipm_bytes_h(a, sizeof a, g->mem_peak_bytes));
+		aipm_cfprintf(f, "\n");
 	}
 }
 
@@ -163,37 +209,23 @@ static void print_lines(const struct aipm_summary *s, FILE *f)
 void aipm_summary_print(const struct aipm_summary *s, FILE *f)
 {
 	char a[64], b[64];
+	struct aipm_headline h;
+	aipm_summary_headline(s, &h);
 	print_head(s, f);
-	aipm_cfprintf(f, "energy\n");
-	energy_row(f, "cpu_total", s->total_j[AIPM_TOTAL_CPU]);
-	for (int t = 0; t < AIPM_TOTAL_COUNT; t++)
-		if (t != AIPM_TOTAL_CPU)
-			energy_row(f, aipm_total_name((enum aipm_total)t), s->total_j[t]);
-	for (int z = 0; z < s->nzones; z++)
-		if (!zone_is_kind_total(s->zones[z].name))
-			energy_row(f, s->zones[z].name, s->zones[z].energy_j);
-	bool any = false;
-	for (int t = 0; t < AIPM_TOTAL_COUNT; t++)
-		any |= !isnan(s->total_j[t]);
-	if (!any)
-		no_energy(s, f);
-	struct aipm_totals tot = totals_of(s);
-	if (!isnan(aipm_totals_attributed_j(&tot))) {
-		aipm_cfprintf(f, "attributed to the experiment\n");
-		energy_row(f, "cpu", s->attributed_cpu_j);
-		energy_row(f, "dram", s->attributed_dram_j);
-		energy_row(f, "gpu", s->attributed_gpu_j);
-	}
+	print_headline(s, &h, f);
+	print_table(s, &h, f);
+	/* The CPU estimate's own section (summary_estimate.c): after the table,
+	 * whose totals it is in none of. */
 	aipm_summary_estimate_print(s, f);
 	print_gpus(s, f);
 	if (!isnan(s->cpu_time_s))
 		aipm_cfprintf(f, "cpu time     %.3f s\n", s->cpu_time_s);
 	if (!isnan(s->pss_peak_bytes))
-		aipm_cfprintf(f, "memory PSS   mean %s, peak %s\n", bytes_h(a, sizeof a, s->pss_mean_bytes),
-			      bytes_h(b, sizeof b, s->pss_peak_bytes));
+		aipm_cfprintf(f, "memory PSS   mean %s, peak %s\n", aipm_bytes_h(a, sizeof a, s->pss_mean_bytes),
+			      aipm_bytes_h(b, sizeof b, s->pss_peak_bytes));
 	if (!isnan(s->uss_peak_bytes))
-		aipm_cfprintf(f, "memory USS   mean %s, peak %s\n", bytes_h(a, sizeof a, s->uss_mean_bytes),
-			      bytes_h(b, sizeof b, s->uss_peak_bytes));
+		aipm_cfprintf(f, "memory USS   mean %s, peak %s\n", aipm_bytes_h(a, sizeof a, s->uss_mean_bytes),
+			      aipm_bytes_h(b, sizeof b, s->uss_peak_bytes));
 	if (!isnan(s->model_params) || !isnan(s->model_macs)) {
 		aipm_cfprintf(f, "model       ");
 		if (!isnan(s->model_params))
@@ -202,7 +234,7 @@ void aipm_summary_print(const struct aipm_summary *s, FILE *f)
 			aipm_cfprintf(f, " %.0f MACs", s->model_macs);
 		aipm_cfprintf(f, "\n");
 	}
-	double e = aipm_totals_machine_j(&tot);
+	double e = h.energy_j;
 	if (!isnan(s->pue) && !isnan(e)) {
 		e *= s->pue;
 		aipm_cfprintf(f, "facility     %.3f J (%.6f kWh) with PUE %g\n", e, e / J_PER_WH / 1000, s->pue);
@@ -227,35 +259,85 @@ static void energies(struct aipm_buf *b, const struct aipm_summary *s, double sc
 	aipm_buf_puts(b, "}");
 }
 
-/* Why a part has no energy, as its source said at the start: a JSON
- * consumer must be able to tell "no RAPL here" from "0 J". */
-static void unmeasured(struct aipm_buf *b, const struct aipm_summary *s, bool *f)
+/* Why a part has no energy: its source's words at the start, else what
+ * the recording lacks (the table's not-measured rows): a JSON consumer
+ * must be able to tell "no RAPL here" from "0 J". */
+static void unmeasured(struct aipm_buf *b, const struct aipm_energy_row *rows, int n, bool *f)
 {
-	if (!s->cpu_reason[0] && !s->dram_reason[0] && !s->gpu_reason[0])
-		return;
 	bool u = true;
-	aipm_json_key(b, "unmeasured", f);
-	aipm_buf_puts(b, "{");
-	const struct {
-		const char *key, *reason, *fix;
-	} parts[] = {{"cpu", s->cpu_reason, s->cpu_fix}, {"dram", s->dram_reason, ""}, {"gpu", s->gpu_reason, ""}};
-	for (size_t i = 0; i < AIPM_ARRAY_SIZE(parts); i++) {
-		if (!parts[i].reason[0])
+	for (int i = 0; i < n; i++) {
+		const struct aipm_energy_row *r = &rows[i];
+		if (r->kind != AIPM_ROW_MISSING)
 			continue;
-		bool c = true;
-		aipm_json_key(b, parts[i].key, &u);
-		aipm_buf_puts(b, "{");
-		aipm_json_str(b, "reason", parts[i].reason, &c);
-		if (parts[i].fix[0])
-			aipm_json_str(b, "fix", parts[i].fix, &c);
+		const char *keys[2] = {NULL, NULL};
+		if (!strncmp(r->label, "CPU", 3))
+			keys[0] = "cpu";
+		if (strstr(r->label, "DRAM"))
+			keys[keys[0] ? 1 : 0] = "dram";
+		if (!strncmp(r->label, "GPU", 3))
+			keys[0] = "gpu";
+		for (int k = 0; k < 2 && keys[k]; k++) {
+			if (u)
+				aipm_json_key(b, "unmeasured", f), aipm_buf_puts(b, "{");
+			bool c = true;
+			aipm_json_key(b, keys[k], &u);
+			aipm_buf_puts(b, "{");
+			aipm_json_str(b, "reason", r->reason, &c);
+			if (r->fix[0] && !strcmp(keys[k], "cpu"))
+				aipm_json_str(b, "fix", r->fix, &c);
+			aipm_buf_puts(b, "}");
+		}
+	}
+	if (!u)
+		aipm_buf_puts(b, "}");
+}
+
+/* The headline as numbers. */
+static void json_run(struct aipm_buf *b, const struct aipm_summary *s, bool *f)
+{
+	struct aipm_headline h;
+	aipm_summary_headline(s, &h);
+	bool r = true;
+	aipm_json_key(b, "run", f);
+	aipm_buf_puts(b, "{");
+	aipm_json_num(b, "energy_j", h.energy_j, &r);
+	aipm_json_num(b, "energy_wh", h.energy_j / J_PER_WH, &r);
+	aipm_json_num(b, "attributed_j", h.attributed_j, &r);
+	aipm_json_num(b, "attributed_share", h.share, &r);
+	aipm_json_num(b, "mean_power_w", h.mean_w, &r);
+	aipm_json_num(b, "duration_s", h.duration_s, &r);
+	aipm_json_str(b, "includes", h.includes[0] ? h.includes : NULL, &r);
+	aipm_buf_puts(b, "}");
+}
+
+/* Each zone with the zone that holds it, so a script can draw the tree. */
+static void json_zones(struct aipm_buf *b, const struct aipm_summary *s, bool *f)
+{
+	static const char *const kinds[AIPM_KIND_COUNT] = {"package", "core", "uncore", "dram", "psys", "other"};
+	char label[192];
+	aipm_json_key(b, "zones", f);
+	aipm_buf_puts(b, "[");
+	for (int i = 0, k = 0; i < s->nzones; i++) {
+		const struct aipm_summary_zone *z = &s->zones[i];
+		if (isnan(z->energy_j))
+			continue;
+		bool zf = true;
+		aipm_buf_puts(b, k++ ? ", {" : "{");
+		aipm_json_str(b, "name", z->name, &zf);
+		aipm_zone_label(z->name, label, sizeof label);
+		aipm_json_str(b, "label", label, &zf);
+		aipm_json_str(b, "kind", kinds[z->kind], &zf);
+		aipm_json_str(b, "inside", z->inside[0] ? z->inside : NULL, &zf);
+		aipm_json_num(b, "energy_j", z->energy_j, &zf);
+		aipm_json_num(b, "mean_power_w", s->duration_s > 0 ? z->energy_j / s->duration_s : NAN, &zf);
 		aipm_buf_puts(b, "}");
 	}
-	aipm_buf_puts(b, "}");
+	aipm_buf_puts(b, "]");
 }
 
 static void json_gpus(struct aipm_buf *b, const struct aipm_summary *s, bool *f)
 {
-	char label[64];
+	char label[64], title[256];
 	aipm_json_key(b, "gpus", f);
 	aipm_buf_puts(b, "[");
 	for (int i = 0; i < s->ngpus; i++) {
@@ -266,8 +348,12 @@ static void json_gpus(struct aipm_buf *b, const struct aipm_summary *s, bool *f)
 		aipm_json_str(b, "vendor", g->vendor, &gf);
 		aipm_summary_gpu_label(g, label, sizeof label);
 		aipm_json_str(b, "label", label, &gf);
-		if (s->recordings > 1)
+		aipm_summary_gpu_title(s, g, title, sizeof title);
+		aipm_json_str(b, "title", title, &gf);
+		if (s->recordings > 1) {
 			aipm_json_int(b, "recording", g->recording, &gf);
+			aipm_json_str(b, "recording_dir", g->from, &gf);
+		}
 		aipm_json_str(b, "name", g->name[0] ? g->name : NULL, &gf);
 		if (g->uuid[0])
 			aipm_json_str(b, "uuid", g->uuid, &gf);
@@ -359,7 +445,12 @@ void aipm_summary_json(const struct aipm_summary *s, struct aipm_buf *b)
 	energies(b, s, 1);
 	aipm_json_key(b, "energy_wh", &f);
 	energies(b, s, 1 / J_PER_WH);
-	unmeasured(b, s, &f);
+	json_run(b, s, &f);
+	json_zones(b, s, &f);
+	struct aipm_energy_row *rows = NULL;
+	int n = aipm_summary_rows(s, &rows);
+	unmeasured(b, rows, n, &f);
+	free(rows);
 	aipm_json_key(b, "attributed_j", &f);
 	bool a = true;
 	aipm_buf_puts(b, "{");
@@ -389,7 +480,7 @@ void aipm_summary_json(const struct aipm_summary *s, struct aipm_buf *b)
 		aipm_json_num(b, "macs", s->model_macs, &mf);
 		aipm_buf_puts(b, "}");
 	}
-	struct aipm_totals tot = totals_of(s);
+	struct aipm_totals tot = aipm_summary_totals(s);
 	double e = aipm_totals_machine_j(&tot);
 	if (!isnan(s->pue)) {
 		aipm_json_num(b, "pue", s->pue, &f);

@@ -56,6 +56,12 @@ void aipm_flatten_metrics(const cJSON *root, aipm_flatten_fn fn, void *ctx)
 
 int aipm_recording_foreach(const char *dir, aipm_sample_fn fn, void *ctx, struct aipm_reader_stats *st)
 {
+	return aipm_recording_foreach_table(dir, NULL, true, fn, ctx, st);
+}
+
+int aipm_recording_foreach_table(const char *dir, struct aipm_line_table *t, bool tree, aipm_sample_fn fn,
+				 void *ctx, struct aipm_reader_stats *st)
+{
 	char path[4200];
 	struct stat sb;
 	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
@@ -63,15 +69,15 @@ int aipm_recording_foreach(const char *dir, aipm_sample_fn fn, void *ctx, struct
 				dir);
 	snprintf(path, sizeof path, "%s/%s", dir, AIPM_FILE_POWER);
 	struct aipm_reader *r;
-	int rc = aipm_reader_open(path, NULL, &r);
+	int rc = aipm_reader_open(path, t, &r);
 	if (rc < 0)
 		return rc == -ENOENT ? aipm_err(rc, "%s: %s. Is %s a recording made by aipm run or AIPowerMeter?", path,
 						strerror(-rc), dir)
 				     : rc;
 	struct aipm_sample s;
 	while (!rc && (rc = aipm_reader_next(r, &s)) > 0) {
-		cJSON *root = aipm_line_json(s.text, s.len); /* the reader took it: it parses */
-		rc = root ? fn(ctx, root, &s) : aipm_err(-ENOMEM, "out of memory");
+		cJSON *root = tree ? aipm_line_json(s.text, s.len) : NULL; /* the reader took it: it parses */
+		rc = root || !tree ? fn(ctx, root, &s) : aipm_err(-ENOMEM, "out of memory");
 		cJSON_Delete(root);
 	}
 	if (st)

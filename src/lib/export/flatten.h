@@ -30,5 +30,10 @@ void aipm_flatten_metrics(const cJSON *root, aipm_flatten_fn fn, void *ctx);
  * set). */
 typedef int (*aipm_sample_fn)(void *ctx, const cJSON *root, const struct aipm_sample *s);
 int aipm_recording_foreach(const char *dir, aipm_sample_fn fn, void *ctx, struct aipm_reader_stats *st);
+/* The same with the reader's zone and GPU table t (the ids of each
+ * sample's parsed line), for a view that reads the parsed lines; without
+ * tree, fn gets root NULL and no line is parsed twice. */
+int aipm_recording_foreach_table(const char *dir, struct aipm_line_table *t, bool tree, aipm_sample_fn fn,
+				 void *ctx, struct aipm_reader_stats *st);
 
 #endif

@@ -153,6 +153,26 @@ static bool gpus_from(struct aipm_meta *m, const cJSON *list, const char *vendor
 	return true;
 }
 
+/* RAPL zones of a source's details, with the zone each one is inside. */
+static bool zones_from(struct aipm_meta *m, const cJSON *list)
+{
+	const cJSON *d;
+	cJSON_ArrayForEach(d, list)
+	{
+		const cJSON *name = get(d, "name");
+		if (!cJSON_IsString(name) || strlen(name->valuestring) > AIPM_FORMAT_ZONE_NAME_MAX)
+			continue;
+		bool ok;
+		APPEND(m->zones, m->nzones, ok);
+		if (!ok)
+			return false;
+		struct aipm_meta_zone *z = &m->zones[m->nzones++];
+		copy_str(z->name, sizeof z->name, name);
+		copy_str(z->inside, sizeof z->inside, get(d, "inside"));
+	}
+	return true;
+}
+
 /* The estimate's details, as aipm_cpu_estimate_describe writes them. */
 static void read_estimate(struct aipm_meta_estimate *e, const cJSON *d)
 {
@@ -181,7 +201,14 @@ static bool read_source(struct aipm_meta *m, const cJSON *src)
 	s->provides = provides_of(src, s->name);
 	copy_str(s->reason, sizeof s->reason, get(src, "reason"));
 	copy_str(s->fix, sizeof s->fix, get(src, "fix"));
+	copy_str(s->what, sizeof s->what, get(src, "what"));
+	copy_str(s->note, sizeof s->note, get(src, "note"));
 	const cJSON *details = get(src, "details"), *v = get(details, "vendor");
+	/* A source that identified the CPU (the estimate's) names its model. */
+	if (!m->cpu_model[0])
+		copy_str(m->cpu_model, sizeof m->cpu_model, get(get(details, "identity"), "model_name"));
+	if (!zones_from(m, get(details, "zones")))
+		return false;
 	if (s->available && (s->provides & AIPM_META_CPU_ESTIMATE) && !m->estimate.method[0])
 		read_estimate(&m->estimate, details);
 	const char *vendor = cJSON_IsString(v) ? v->valuestring
@@ -224,9 +251,27 @@ static bool read_health(struct aipm_meta *m, const cJSON *segments)
 	return true;
 }
 
+/* The command as one line: arguments that hold a space or a quote are
+ * quoted, so the line says where each one ends. */
+static void command_line(char *out, size_t size, const cJSON *argv)
+{
+	const cJSON *a;
+	size_t n = 0;
+	out[0] = '\0';
+	cJSON_ArrayForEach(a, argv)
+	{
+		if (!cJSON_IsString(a) || n + 1 >= size)
+			continue;
+		bool q = !a->valuestring[0] || strpbrk(a->valuestring, " \t'\"");
+		int w = snprintf(out + n, size - n, "%s%s%s%s", n ? " " : "", q ? "'" : "", a->valuestring, q ? "'" : "");
+		n = w < 0 ? n : n + (size_t)w >= size ? size - 1 : n + (size_t)w;
+	}
+}
+
 int aipm_meta_read(const char *dir, struct aipm_meta *m)
 {
 	memset(m, 0, sizeof *m);
+	m->interval_s = NAN;
 	char path[4200];
 	snprintf(path, sizeof path, "%s/%s", dir, AIPM_FILE_METADATA);
 	cJSON *j = read_object(path, &m->status, m->problem, sizeof m->problem);
@@ -236,6 +281,12 @@ int aipm_meta_read(const char *dir, struct aipm_meta *m)
 	/* Only aipm writes its version there; a recording of a machine without
 	 * RAPL or GPU has no counter to tell it by. */
 	m->aipm = cJSON_IsString(get(j, "aipm_version"));
+	copy_str(m->version, sizeof m->version, get(j, "aipm_version"));
+	copy_str(m->host, sizeof m->host, get(j, "host"));
+	copy_str(m->start_date, sizeof m->start_date, get(j, "start_date"));
+	command_line(m->command, sizeof m->command, get(j, "command"));
+	const cJSON *iv = get(j, "interval_s");
+	m->interval_s = cJSON_IsNumber(iv) && iv->valuedouble > 0 ? iv->valuedouble : NAN;
 	bool ok = gpus_from(m, get(j, "gpus"), AIPM_GPU_VENDOR_NVIDIA);
 	const cJSON *src;
 	cJSON_ArrayForEach(src, get(j, "sources"))
@@ -258,10 +309,20 @@ void aipm_meta_free(struct aipm_meta *m)
 	free(m->sources);
 	free(m->gpus);
 	free(m->health);
+	free(m->zones);
 	m->sources = NULL;
 	m->gpus = NULL;
 	m->health = NULL;
-	m->nsources = m->ngpus = m->nhealth = 0;
+	m->zones = NULL;
+	m->nsources = m->ngpus = m->nhealth = m->nzones = 0;
+}
+
+const struct aipm_meta_zone *aipm_meta_zone(const struct aipm_meta *m, const char *name)
+{
+	for (size_t i = 0; i < m->nzones; i++)
+		if (!strcmp(m->zones[i].name, name))
+			return &m->zones[i];
+	return NULL;
 }
 
 static void append(char *dst, size_t size, const char *name, const char *text)

@@ -46,6 +46,15 @@ struct aipm_meta_source {
 	bool available;
 	unsigned provides; /* from "provides", else from the name (rapl, nvml) */
 	char reason[512], fix[512];
+	char what[256], note[512]; /* what it measures, what it had to leave out */
+};
+
+/* A RAPL zone of a source's details: which zone's energy already holds
+ * this one's ("inside": psys holds the packages, a package its core and
+ * uncore; DRAM is beside them). "" when none. */
+struct aipm_meta_zone {
+	char name[AIPM_FORMAT_ZONE_NAME_MAX + 1];
+	char inside[AIPM_FORMAT_ZONE_NAME_MAX + 1];
 };
 
 struct aipm_meta_gpu {
@@ -75,10 +84,15 @@ struct aipm_meta {
 	char problem[512]; /* why status is not OK, in words */
 	bool aipm;         /* names an aipm_version */
 	char description[512];
-	size_t nsources, ngpus, nhealth;
+	/* The run and the machine, for a view that shows them ("" / NAN when
+	 * absent): the command as one line, the CPU model a source named. */
+	char version[64], host[256], start_date[64], command[1024], cpu_model[256];
+	double interval_s;
+	size_t nsources, ngpus, nhealth, nzones;
 	struct aipm_meta_source *sources;
 	struct aipm_meta_gpu *gpus;
 	struct aipm_meta_health *health;
+	struct aipm_meta_zone *zones;
 	struct aipm_meta_estimate estimate;
 };
 
@@ -90,6 +104,8 @@ void aipm_meta_free(struct aipm_meta *m);
  * false when no unavailable source provides it. */
 bool aipm_meta_unmeasured(const struct aipm_meta *m, unsigned part, char *reason, size_t rsize, char *fix,
 			  size_t fsize);
+/* The zone metadata.json describes by this name, or NULL. */
+const struct aipm_meta_zone *aipm_meta_zone(const struct aipm_meta *m, const char *name);
 /* The description metadata.json gives GPU (vendor, index), or NULL. */
 const struct aipm_meta_gpu *aipm_meta_gpu(const struct aipm_meta *m, const char *vendor, long index);
 
