@@ -227,4 +227,5 @@ void aipm_snapshot_derive(struct aipm_snapshot *cur, const struct aipm_snapshot 
 	cur->attributed_dram_j = (prev ? prev->attributed_dram_j : 0) + (has_dram ? cur->tree_mem_share * d.dram_j : 0);
 	cur->tree_cpu_s = (double)sub0(cur->tree_cpu_ns, first->tree_cpu_ns) / 1e9;
 	derive_gpus(cur, prev, first);
+	aipm_scopes_derive(cur, prev, d.pkg_j, d.dram_j);
 }

@@ -86,8 +86,9 @@ enum {
 	AIPM_PROVIDES_PROCESSES = 1u << 3,
 	AIPM_PROVIDES_MACHINE = 1u << 4,
 	AIPM_PROVIDES_TEMPERATURE = 1u << 5,
+	AIPM_PROVIDES_SCOPES = 1u << 6, /* cgroup scopes: the experiment's, or jobs and containers */
 };
-#define AIPM_PROVIDES_COUNT 6
+#define AIPM_PROVIDES_COUNT 7
 /* "cpu_energy", ... for bit number i (0 .. AIPM_PROVIDES_COUNT-1). */
 const char *aipm_provides_name(unsigned i);
 
@@ -148,6 +149,7 @@ extern const struct aipm_source_ops aipm_source_procfs;
 extern const struct aipm_source_ops aipm_source_nvml;
 extern const struct aipm_source_ops aipm_source_amdsmi;
 extern const struct aipm_source_ops aipm_source_hwmon;
+extern const struct aipm_source_ops aipm_source_cgroup;
 
 /* Helper for sources: fill reason/fix with printf formats. */
 void aipm_source_set(struct aipm_source *s, bool available, const char *fix,

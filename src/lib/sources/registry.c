@@ -1,8 +1,9 @@
 /* registry.c: the one list of sources, and the small helpers every source
  * and the sampler share. An explicit array, not constructor functions: a
  * static library drops objects nobody references and the registration
- * would silently never run. Order is sampling order: RAPL and the process
- * tree are read back to back so energy and CPU time cover the same instant.
+ * would silently never run. Order is sampling order: RAPL, the process
+ * tree and the cgroup scopes are read back to back so energy and CPU time
+ * cover the same instant.
  */
 #include "source.h"
 
@@ -17,6 +18,7 @@
 const struct aipm_source_ops *const aipm_source_registry[] = {
 	&aipm_source_rapl,
 	&aipm_source_procfs,
+	&aipm_source_cgroup,
 	&aipm_source_nvml,
 	&aipm_source_amdsmi,
 	&aipm_source_hwmon,
@@ -25,7 +27,7 @@ const size_t aipm_source_count = AIPM_ARRAY_SIZE(aipm_source_registry);
 _Static_assert(AIPM_ARRAY_SIZE(aipm_source_registry) <= AIPM_MAX_SOURCES, "raise AIPM_MAX_SOURCES");
 
 static const char *const provides_names[AIPM_PROVIDES_COUNT] = {
-	"cpu_energy", "dram_energy", "gpu_energy", "processes", "machine", "temperature",
+	"cpu_energy", "dram_energy", "gpu_energy", "processes", "machine", "temperature", "scopes",
 };
 
 const char *aipm_provides_name(unsigned i) { return i < AIPM_PROVIDES_COUNT ? provides_names[i] : "?"; }
