@@ -187,6 +187,12 @@ static int read_events(struct aipm_cgroup_scope *s, struct aipm_cgroup_stat *st)
 {
 	char buf[512];
 	uint64_t v;
+	/* cgroupfs answers ENODEV on a removed cgroup's files; a directory
+	 * tree standing for it (AIPM_CGROUP_ROOT) keeps reading the unlinked
+	 * files, but its directory has no link left. */
+	struct stat ds;
+	if (fstat(s->dirfd, &ds) == 0 && ds.st_nlink == 0)
+		return gone(s, -ENODEV, "cgroup.events");
 	if (s->events_fd >= 0) {
 		long r = aipm_pread_all(s->events_fd, buf, sizeof buf);
 		if (r < 0)
