@@ -413,7 +413,7 @@ static int serve(const struct opts *o)
 		.sink_ctx = &x,
 	};
 	struct aipm_sampler *smp = NULL;
-	int rc = AIPM_EXIT_FAIL;
+	int rc = AIPM_EXIT_FAIL, r;
 	if (o->processes) {
 		x.top = calloc(o->processes, sizeof *x.top);
 		if (!x.top) {
@@ -423,13 +423,15 @@ static int serve(const struct opts *o)
 	}
 	if (o->processes || o->nsets)
 		raise_fd_limit(); /* a kept fd per process, two or three per scope */
-	if (aipm_sampler_start(&smp, &sc) < 0) {
-		cli_fail_lib(AIPM_EXIT_FAIL, "serve");
+	if ((r = aipm_sampler_start(&smp, &sc)) < 0) {
+		/* a malformed glob is the user's; anything else the machine's */
+		cli_fail_lib(r == -EINVAL ? AIPM_EXIT_USAGE : AIPM_EXIT_FAIL, "serve");
+		rc = r == -EINVAL ? AIPM_EXIT_USAGE : AIPM_EXIT_FAIL;
 		goto out;
 	}
 	warn_sources(smp, o->processes > 0);
 
-	int r = serve_http_start(&http, &ss, &x);
+	r = serve_http_start(&http, &ss, &x);
 	if (r < 0) {
 		cli_fail(AIPM_EXIT_FAIL, "serve: cannot listen on %s: %s. Pick another --listen address or port",
 			 o->listen, r == -EINVAL ? "libmicrohttpd refused to start" : strerror(-r));

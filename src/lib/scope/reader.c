@@ -41,6 +41,7 @@ struct aipm_cgroup_scope {
 	int cpu_fd, procs_fd, events_fd, stat_fd;
 	int mem_current_fd, mem_peak_fd, mem_stat_fd; /* -1: absent here */
 	bool descendants;
+	bool check_nlink; /* a tree standing for cgroupfs (AIPM_CGROUP_ROOT) */
 	uint64_t id;
 	char path[AIPM_CGROUP_PATH_MAX];
 };
@@ -105,6 +106,7 @@ int aipm_cgroup_scope_open(const struct aipm_cgroup_fs *fs, const char *path,
 	struct stat st;
 	if (fstat(s->dirfd, &st) == 0)
 		s->id = (uint64_t)st.st_ino;
+	s->check_nlink = fs->layout == AIPM_CGROUP_OVERRIDE;
 	s->cpu_fd = open_opt(s->dirfd, "cpu.stat");
 	if (s->cpu_fd < 0 || faccessat(s->dirfd, "cgroup.procs", F_OK, 0) < 0) {
 		const char *which = s->cpu_fd < 0 ? "cpu.stat" : "cgroup.procs";
@@ -187,12 +189,7 @@ static int read_events(struct aipm_cgroup_scope *s, struct aipm_cgroup_stat *st)
 {
 	char buf[512];
 	uint64_t v;
-	/* cgroupfs answers ENODEV on a removed cgroup's files; a directory
-	 * tree standing for it (AIPM_CGROUP_ROOT) keeps reading the unlinked
-	 * files, but its directory has no link left. */
-	struct stat ds;
-	if (fstat(s->dirfd, &ds) == 0 && ds.st_nlink == 0)
-		return gone(s, -ENODEV, "cgroup.events");
+
 	if (s->events_fd >= 0) {
 		long r = aipm_pread_all(s->events_fd, buf, sizeof buf);
 		if (r < 0)
@@ -209,6 +206,12 @@ static int read_events(struct aipm_cgroup_scope *s, struct aipm_cgroup_stat *st)
 int aipm_cgroup_scope_read(struct aipm_cgroup_scope *s, unsigned what, struct aipm_cgroup_stat *st)
 {
 	memset(st, 0, sizeof *st);
+	/* cgroupfs answers ENODEV on a removed cgroup's files; a directory
+	 * tree standing for it keeps reading the unlinked files, but its
+	 * directory has no link left. */
+	struct stat ds;
+	if (s->check_nlink && fstat(s->dirfd, &ds) == 0 && ds.st_nlink == 0)
+		return gone(s, -ENODEV, "cgroup.events");
 	int r = 0;
 	if (what & AIPM_CGROUP_READ_CPU)
 		r = read_cpu(s, st);
