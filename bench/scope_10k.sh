@@ -34,6 +34,8 @@ if ! mkdir "$dir" 2>/dev/null; then
 fi
 tmp=$(mktemp -d)
 trap 'rmdir "$dir/job" "$dir" 2>/dev/null; rm -rf "$tmp"' EXIT
+python3 "$src/tests/fixtures/mkrapl.py" make "$tmp/sys" laptop # no RAPL warning on machines without it
+export AIPM_SYSFS_ROOT="$tmp/sys"
 usage() { sed -n 's/^usage_usec //p' "$1/cpu.stat"; }
 tree() {
 	python3 -c "
@@ -47,12 +49,12 @@ import sys
 w, t, c, m = sys.argv[1], *map(float, sys.argv[2:])
 print('%-26s tree %9.3f s  cgroup cpu.stat %9.3f s (%+.3f %%)  /usr/bin/time %9.3f s (%+.3f %%)' % (w, t, c, (t - c) / c * 100, m, (t - m) / m * 100))" "$@"
 }
-times() { python3 -c "import sys; u, s = open(sys.argv[1]).read().split()[-2:]; print(float(u) + float(s))" "$1"; }
+time_file() { python3 -c "import sys; u, s = open(sys.argv[1]).read().split()[-2:]; print(float(u) + float(s))" "$1"; }
 
 echo "$n processes of $ms ms ($(nproc) CPUs)"
 "$aipm" run -q -i 0.1 --cgroup-parent "$parent" -o "$tmp/run" -- \
 	/usr/bin/time -f "%U %S" -o "$tmp/t1" "$burn" -f "$n" "$ms" >/dev/null
-report "aipm run (own cgroup)" "$(tree "$tmp/run")" "$(python3 -c "print($(usage "$dir") / 1e6)")" "$(times "$tmp/t1")"
+report "aipm run (own cgroup)" "$(tree "$tmp/run")" "$(python3 -c "print($(usage "$dir") / 1e6)")" "$(time_file "$tmp/t1")"
 
 mkdir "$dir/job"
 sh -c "echo \$\$ > '$dir/job/cgroup.procs'; sleep 1; exec /usr/bin/time -f '%U %S' -o '$tmp/t2' '$burn' -f $n $ms >/dev/null" &
@@ -60,11 +62,11 @@ sleep 0.3
 u0=$(usage "$dir/job")
 "$aipm" attach -q -i 0.1 --cgroup "$parent/job" -o "$tmp/att"
 u1=$(usage "$dir/job")
-report "aipm attach --cgroup" "$(tree "$tmp/att")" "$(python3 -c "print(($u1 - $u0) / 1e6)")" "$(times "$tmp/t2")"
+report "aipm attach --cgroup" "$(tree "$tmp/att")" "$(python3 -c "print(($u1 - $u0) / 1e6)")" "$(time_file "$tmp/t2")"
 
 "$aipm" run -q -i 0.1 --scope proc -o "$tmp/proc" -- /usr/bin/time -f "%U %S" -o "$tmp/t3" "$burn" -f "$n" "$ms" >/dev/null
 python3 -c "
 import sys
 t, m = map(float, sys.argv[1:])
 print('%-26s tree %9.3f s  (no cgroup)                    /usr/bin/time %9.3f s (%+.3f %%)' % ('aipm run --scope proc', t, m, (t - m) / m * 100))" \
-	"$(tree "$tmp/proc")" "$(times "$tmp/t3")"
+	"$(tree "$tmp/proc")" "$(time_file "$tmp/t3")"
