@@ -14,17 +14,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 aipm="$b/aipm"
 burn="$b/bench/bench_burn"
 [ -x "$burn" ] || { echo "scope_10k: build $burn first (ninja -C $b bench/bench_burn)"; exit 0; }
-cgm=$(python3 - <<'PY'
-best = ""
-for l in open("/proc/self/mountinfo"):
-    a, b = l.split(" - ", 1)
-    if b.split()[0] == "cgroup2":
-        mp = a.split()[4]
-        if mp == "/sys/fs/cgroup" or (mp == "/sys/fs/cgroup/unified" and best != "/sys/fs/cgroup") or not best:
-            best = mp
-print(best)
-PY
-)
+cgm=$(python3 "$src/tests/fixtures/mkcgroup.py" mount)
 self=$(sed -n 's/^0:://p' /proc/self/cgroup)
 parent="${self%/}/aipm-bench-10k-$$"
 dir="$cgm$parent"

@@ -93,6 +93,8 @@ e_sum=$(query 'sum by (slurm_job) (aipm_scope_cpu_energy_joules_total{slurm_job=
 e_parts=$(query 'aipm_scope_cpu_energy_joules_total{slurm_job="1001"}' "$at" | sed 's/^1001=//' | python3 -c "import sys; print(sum(map(float, sys.stdin)))")
 echo "    job 1001 CPU energy: sum by (slurm_job) $e_sum J, per node $e_parts J"
 check "the energy counters add up the same way" near "${e_sum:-0}" "${e_parts:-1}" 1e-9
+v=$(query 'sum by (slurm_job) ({__name__=~"aipm_scope_(cpu|dram|gpu)_energy_joules_total", slurm_job="1001"})' "$at" | sed 's/^1001=//')
+check "the README's all-domains query sums the same (no DRAM or GPU here)" near "${v:-0}" "${e_parts:-1}" 1e-9
 
 # A finished job's total without Grafana: the job ends (its cgroups go),
 # then an instant query at its end time.

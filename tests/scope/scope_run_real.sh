@@ -14,17 +14,7 @@
 . "$AIPM_TESTLIB"
 N=${AIPM_SCOPE_TEST_N:-500}
 MS=${AIPM_SCOPE_TEST_MS:-8}
-CGM=$(python3 - <<'PY'
-best = ""
-for l in open("/proc/self/mountinfo"):
-    a, b = l.split(" - ", 1)
-    if b.split()[0] == "cgroup2":
-        mp = a.split()[4]
-        if mp == "/sys/fs/cgroup" or (mp == "/sys/fs/cgroup/unified" and best != "/sys/fs/cgroup") or not best:
-            best = mp
-print(best)
-PY
-)
+CGM=$(python3 "$AIPM_SRC/tests/fixtures/mkcgroup.py" mount)
 [ -n "$CGM" ] || skip "no cgroup v2 mounted here (cgroup v1 only)"
 SELF=$(sed -n 's/^0:://p' /proc/self/cgroup)
 P=aipm-test-$$

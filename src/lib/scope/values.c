@@ -12,46 +12,43 @@ static const char *const omit_names[AIPM_SCOPE_OMIT_COUNT] = {"bound", "nested",
 
 const char *aipm_scope_omit_name(enum aipm_scope_omit k) { return k < AIPM_SCOPE_OMIT_COUNT ? omit_names[k] : "?"; }
 
-void aipm_scope_values_clear(struct aipm_scope_values *v)
+/* v's scalars from src (zero when NULL), its own arrays kept, the lists empty. */
+static void reset_keeping_arrays(struct aipm_scope_values *v, const struct aipm_scope_values *src)
 {
 	struct aipm_scope_values keep = *v;
-	memset(v, 0, sizeof *v);
+	if (src)
+		*v = *src;
+	else
+		memset(v, 0, sizeof *v);
 	v->exp_pids = keep.exp_pids;
 	v->exp_pids_cap = keep.exp_pids_cap;
 	v->v = keep.v;
 	v->cap = keep.cap;
 	v->pids = keep.pids;
 	v->pids_cap = keep.pids_cap;
+	v->nexp_pids = v->n = v->npids = 0;
 }
 
-static int copy_array(void **dst, size_t *cap, const void *src, size_t n, size_t size)
+void aipm_scope_values_clear(struct aipm_scope_values *v) { reset_keeping_arrays(v, NULL); }
+
+static int copy_array(void **dst, size_t *cap, size_t *n, const void *src, size_t count, size_t size)
 {
-	if (aipm_grow(dst, cap, n, size) < 0)
+	if (aipm_grow(dst, cap, count, size) < 0)
 		return -ENOMEM;
-	if (n)
-		memcpy(*dst, src, n * size);
+	if (count)
+		memcpy(*dst, src, count * size);
+	*n = count;
 	return 0;
 }
 
 int aipm_scope_values_copy(struct aipm_scope_values *dst, const struct aipm_scope_values *src)
 {
-	struct aipm_scope_values keep = *dst;
-	*dst = *src;
-	dst->exp_pids = keep.exp_pids;
-	dst->exp_pids_cap = keep.exp_pids_cap;
-	dst->v = keep.v;
-	dst->cap = keep.cap;
-	dst->pids = keep.pids;
-	dst->pids_cap = keep.pids_cap;
-	dst->nexp_pids = dst->n = dst->npids = 0;
-	if (copy_array((void **)&dst->exp_pids, &dst->exp_pids_cap, src->exp_pids, src->nexp_pids,
+	reset_keeping_arrays(dst, src);
+	if (copy_array((void **)&dst->exp_pids, &dst->exp_pids_cap, &dst->nexp_pids, src->exp_pids, src->nexp_pids,
 		       sizeof *src->exp_pids) < 0 ||
-	    copy_array((void **)&dst->v, &dst->cap, src->v, src->n, sizeof *src->v) < 0 ||
-	    copy_array((void **)&dst->pids, &dst->pids_cap, src->pids, src->npids, sizeof *src->pids) < 0)
+	    copy_array((void **)&dst->v, &dst->cap, &dst->n, src->v, src->n, sizeof *src->v) < 0 ||
+	    copy_array((void **)&dst->pids, &dst->pids_cap, &dst->npids, src->pids, src->npids, sizeof *src->pids) < 0)
 		return -ENOMEM;
-	dst->nexp_pids = src->nexp_pids;
-	dst->n = src->n;
-	dst->npids = src->npids;
 	return 0;
 }
 

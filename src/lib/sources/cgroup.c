@@ -34,7 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,31 +62,13 @@ int aipm_cgsrc_members(struct aipm_cgroup_scope *s, pid_t **pids, size_t *cap, s
 /* A pid seen in the cgroup for the first time: its stat, once. */
 static int adopt(struct cgsrc *c, pid_t pid, struct member *m)
 {
-	char buf[1024];
 	struct aipm_pid_stat f;
+	int fd = -1;
 	bool kept = false;
-	int fd = aipm_procfs_open_kept(&c->rd, pid, "stat", c->rd.fd_budget, &kept);
-	if (fd < 0)
-		return fd;
-	if (aipm_pread_all(fd, buf, sizeof buf) <= 0 || !aipm_parse_pid_stat(buf, &f)) {
-		close(fd);
-		c->rd.fds_kept -= kept;
-		return -ESRCH;
-	}
-	memset(m, 0, sizeof *m);
-	m->pid = pid;
-	m->start_ticks = f.start;
-	m->stat_fd = kept ? fd : -1;
-	if (!kept)
-		close(fd);
-	m->smaps_fd = -1;
-	snprintf(m->comm, sizeof m->comm, "%s", f.comm);
-	struct timespec t;
-	m->has_clock = clock_getcpuclockid(pid, &m->clock) == 0 && clock_gettime(m->clock, &t) == 0;
-	m->cpu_ns = m->has_clock ? aipm_procfs_ts_ns(&t) : (f.utime + f.stime) * c->rd.tick_ns;
-	m->child_ns = (f.cutime + f.cstime) * c->rd.tick_ns;
-	m->alive = !aipm_pid_stat_ended(&f);
-	return 0;
+	int r = aipm_procfs_adopt(&c->rd, pid, &f, &fd, &kept);
+	if (r == 0)
+		aipm_procfs_member_init(&c->rd, m, pid, &f, fd, kept, true);
+	return r;
 }
 
 /* Merge the previous members with this sample's cgroup.procs (both sorted
@@ -147,18 +128,8 @@ static int publish_members(struct cgsrc *c, const struct aipm_sample_ctx *ctx, s
 			aipm_procfs_member_read_mem(&c->rd, m);
 			m->mem_tried = true;
 		}
-		struct aipm_proc *p = aipm_snapshot_add_proc(snap);
-		if (!p)
+		if (!aipm_procfs_member_publish(m, snap))
 			return aipm_err(-ENOMEM, "out of memory for %zu processes", c->n);
-		p->pid = m->pid;
-		p->start_ticks = m->start_ticks;
-		memcpy(p->comm, m->comm, sizeof p->comm);
-		p->alive = m->alive;
-		p->cpu_ns = m->cpu_ns;
-		p->mem_valid = m->mem_valid;
-		p->pss_bytes = m->pss;
-		p->uss_bytes = m->uss;
-		p->rss_bytes = m->rss;
 		alive |= m->alive;
 	}
 	snap->tree_alive = alive;
@@ -223,17 +194,6 @@ static int exp_sample(struct cgsrc *c, const struct aipm_sample_ctx *ctx, struct
 	return 0;
 }
 
-/* As the process source: a reserve of descriptors for the rest of aipm.
- * With a cgroup scope the process source keeps none for members. */
-static size_t fd_budget(void)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
-		return 4096;
-	size_t cur = (size_t)rl.rlim_cur;
-	return cur > 512 ? cur - 256 : cur / 2;
-}
-
 /* aipm inside the scope would measure its own sampling as the experiment. */
 static int refuse_self(const struct aipm_cgroup_fs *fs, const char *path)
 {
@@ -258,7 +218,7 @@ static int exp_open(struct cgsrc *c, const struct aipm_source_config *cfg, const
 		return r;
 	long hz = aipm_clk_tck();
 	c->rd.tick_ns = 1000000000u / (uint64_t)(hz > 0 ? hz : 100);
-	c->rd.fd_budget = fd_budget();
+	c->rd.fd_budget = aipm_procfs_fd_budget(); /* the process source keeps none for members here */
 	c->rd.proc_fd = open(aipm_paths_proc(&cfg->paths), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->rd.proc_fd < 0)
 		return aipm_err(-errno, "cgroup %s: cannot open %s: %s", path, aipm_paths_proc(&cfg->paths),
