@@ -155,6 +155,34 @@ static void ended(struct cgsrc *c, const struct aipm_sample_ctx *ctx, struct aip
 	snap->tree_valid = true;
 }
 
+/* What had to be left out or degraded so far, for metadata.json and probe
+ * (peaks, so a note made while the tree was large survives its end). */
+static void note(struct cgsrc *c)
+{
+	size_t unkept = 0;
+	for (size_t i = 0; i < c->n; i++)
+		unkept += c->m[i].stat_fd < 0;
+	if (unkept > c->peak_unkept)
+		c->peak_unkept = unkept, c->peak_unkept_of = c->n;
+	char fds[300] = "", unread[300] = "";
+	if (c->peak_unkept)
+		snprintf(fds, sizeof fds, "up to %zu of %zu processes were read by open-read-close, past the budget of "
+					  "%zu kept file descriptors (RLIMIT_NOFILE; `ulimit -n` raises it)",
+			 c->peak_unkept, c->peak_unkept_of, c->rd.fd_budget);
+	if (c->foreign_proc)
+		snprintf(unread, sizeof unread, "%s belongs to another PID namespace: the cgroup's CPU time is "
+						"measured, its processes' own keys and PSS/USS are not (mount a procfs for "
+						"this namespace)",
+			 c->proc_root);
+	else if (c->unreadable)
+		snprintf(unread, sizeof unread, "%zu of the cgroup's processes had no readable /proc entry (gone, or "
+						"another PID namespace's): their CPU time is in the total, their memory "
+						"is not",
+			 c->unreadable);
+	if (fds[0] || unread[0])
+		aipm_source_note(&c->base, "%s%s%s", fds, fds[0] && unread[0] ? "; " : "", unread);
+}
+
 static int exp_sample(struct cgsrc *c, const struct aipm_sample_ctx *ctx, struct aipm_snapshot *snap)
 {
 	if (c->removed) {
@@ -172,7 +200,7 @@ static int exp_sample(struct cgsrc *c, const struct aipm_sample_ctx *ctx, struct
 	}
 	if (r < 0)
 		return r; /* this sample says nothing about the tree */
-	if ((r = merge_members(c)) < 0)
+	if (!c->foreign_proc && (r = merge_members(c)) < 0)
 		return r;
 	snap->scope.exp_cgroup = true;
 	c->last_cpu_ns = st.usage_usec * 1000u;
@@ -187,10 +215,7 @@ static int exp_sample(struct cgsrc *c, const struct aipm_sample_ctx *ctx, struct
 	snap->scope.exp_mem_valid = c->mem_valid;
 	snap->scope.exp_mem_bytes = c->mem_bytes;
 	snap->tree_valid = true;
-	if (c->unreadable)
-		aipm_source_note(&c->base, "%zu of the cgroup's processes had no readable /proc entry (another PID "
-					   "namespace's, or gone): their CPU time is in the total, their memory is not",
-				 c->unreadable);
+	note(c);
 	return 0;
 }
 
@@ -219,10 +244,18 @@ static int exp_open(struct cgsrc *c, const struct aipm_source_config *cfg, const
 	long hz = aipm_clk_tck();
 	c->rd.tick_ns = 1000000000u / (uint64_t)(hz > 0 ? hz : 100);
 	c->rd.fd_budget = aipm_procfs_fd_budget(); /* the process source keeps none for members here */
-	c->rd.proc_fd = open(aipm_paths_proc(&cfg->paths), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(c->proc_root, sizeof c->proc_root, "%s", aipm_paths_proc(&cfg->paths));
+	c->rd.proc_fd = open(c->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->rd.proc_fd < 0)
-		return aipm_err(-errno, "cgroup %s: cannot open %s: %s", path, aipm_paths_proc(&cfg->paths),
-				strerror(errno));
+		return aipm_err(-errno, "cgroup %s: cannot open %s: %s", path, c->proc_root, strerror(errno));
+	/* cgroup.procs names pids as aipm's PID namespace sees them; a /proc
+	 * of another namespace (`unshare --pid` without --mount-proc) would
+	 * give strangers' keys under those numbers. */
+	char self[32] = "";
+	ssize_t n = readlinkat(c->rd.proc_fd, "self", self, sizeof self - 1);
+	c->foreign_proc = n > 0 && atoi(self) != (int)getpid();
+	if (c->foreign_proc)
+		note(c);
 	aipm_source_set(&c->base, true, "", "cgroup %s: CPU time from its cpu.stat, members from its cgroup.procs, "
 					    "PSS/USS of each from %s; %s",
 			aipm_cgroup_scope_path(c->scope), aipm_paths_proc(&cfg->paths), c->fs.describe);

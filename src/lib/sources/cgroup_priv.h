@@ -28,6 +28,7 @@ struct cgsrc {
 	 * smaps_rollup fds within a budget, the CPU clock, pid reuse). Only
 	 * its proc_fd, tick_ns, fd_budget and fds_kept are used. */
 	struct procfs rd;
+	char proc_root[256];
 	struct member *m, *next; /* sorted by pid */
 	size_t n, cap, next_cap;
 	pid_t *pids;             /* cgroup.procs of the latest sample */
@@ -37,6 +38,8 @@ struct cgsrc {
 	bool mem_valid;
 	uint64_t mem_bytes;
 	size_t unreadable, peak_members;
+	size_t peak_unkept, peak_unkept_of; /* most members read past the fd budget, of how many */
+	bool foreign_proc;       /* /proc is another PID namespace's: members not read there */
 
 	/* Scopes beside the machine (cgroup_set.c); NULL when none. */
 	struct cgset *set;
