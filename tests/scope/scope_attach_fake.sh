@@ -104,6 +104,7 @@ python3 "$MK" rm "$T/cg" "/system.slice/docker-$DOCKER.scope"
 i=0
 while kill -0 "$BG" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 check "attach ends once its cgroup is removed" sh -c "! kill -0 $BG 2>/dev/null"
+kill "$BG" 2>/dev/null # had it not, it stops here
 wait "$BG" 2>/dev/null
 BG=""
 grep_q "and says the cgroup was removed" "stopped: the cgroup was removed" "$T/gone.err"

@@ -103,6 +103,16 @@ scrape "$SERVE_PORT" "$T/m4"
 check "a removed scope's series are gone at the next sample" parse "$T/m4" "'$first' not in fam('aipm_scope_cpu_seconds_total')"
 serve_stop
 
+check "serve --slurm --cgroups '/system.slice/*' starts" serve_start "$T/s4.err" --interval 0.2 --slurm \
+	--cgroups '/system.slice/*' --user nobody
+sleep 0.8
+scrape "$SERVE_PORT" "$T/m6"
+check "the jobs inside the listed slurmstepd.scope have no series of their own (it counts them)" parse "$T/m6" "
+'/system.slice/slurmstepd.scope' in fam('aipm_scope_cpu_seconds_total') and
+not any('/slurmstepd.scope/' in c for c in fam('aipm_scope_cpu_seconds_total')) and
+series['aipm_scopes_left_out'][(('reason', 'nested'),)] == 2"
+serve_stop
+
 cp -r "$T/cg/system.slice/slurmstepd.scope/job_1002" "$T/cg/system.slice/slurmstepd.scope/job_1003"
 chmod -R a+rX "$T/cg"
 check "serve --slurm --rescan 0.5 starts" serve_start "$T/s5.err" --interval 0.2 --rescan 0.5 --slurm --user nobody
