@@ -10,7 +10,7 @@ MK="$AIPM_SRC/tests/fixtures/mkcgroup.py"
 S1=""; S2=""; BG=""
 cleanup() { for p in $S1 $S2 $BG; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
-python3 "$MK" make "$T/cg" --proc "$T/proc" slurm-jobid slurm-sluid docker-systemd k8s-systemd
+python3 "$MK" make "$T/cg" --proc "$T/proc" slurm-jobid slurm-sluid docker-systemd k8s-systemd memory
 make_rapl_tree make "$T/sys" laptop
 export AIPM_CGROUP_ROOT="$T/cg" AIPM_SYSFS_ROOT="$T/sys"
 JOB=/system.slice/slurmstepd.scope/job_1001
@@ -36,6 +36,8 @@ expect_rc 0 "attach --slurm-job 1001 records" env AIPM_FAKE_NVML="$T/gpus.ini" A
 	"$AIPM" attach -q --slurm-job 1001 --duration 0.8 -o "$T/j"
 check "its scope is the job's cgroup, with its label" meta "$T/j" \
 	"s['kind'] == 'cgroup' and s['path'] == '$JOB' and s['labels'] == {'slurm_job': '1001'} and not s['created']"
+check "the cgroup's memory.peak at the end, where the memory controller is" meta "$T/j" \
+	"s['end']['memory_peak_bytes'] == 8192000 and s['end']['cpu_usage_usec'] == 0"
 check "the cgroup source measured it (not the /proc scan)" python3 -c "
 import json, sys
 m = json.load(open('$T/j/metadata.json'))

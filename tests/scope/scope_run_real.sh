@@ -47,6 +47,8 @@ check "metadata.json: a cgroup of its own, made by aipm, and why" meta "$T/run" 
 	"s['kind'] == 'cgroup' and s['path'].startswith('$PARENT/aipm-run-') and s['created'] and 'cpu.stat' in s['why']"
 check "metadata.json: removed at the end, its last cpu.stat recorded" meta "$T/run" \
 	"s['end']['removed'] and s['end']['outlived'] == 0 and abs(s['end']['cpu_usage_usec'] / 1e6 - $cg) < 0.002"
+check "memory.peak is absent, not 0, without the memory controller" sh -c \
+	"grep -qw memory '$CGM/cgroup.controllers' || ! grep -q memory_peak_bytes '$T/run/metadata.json'"
 check "no aipm-run cgroup is left behind" sh -c "! ls -d '$DIR'/aipm-run-* 2>/dev/null"
 check "the recording holds its invariants" invariants "$T/run"
 

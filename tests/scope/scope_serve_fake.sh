@@ -13,7 +13,7 @@ MK="$AIPM_SRC/tests/fixtures/mkcgroup.py"
 cleanup() { serve_stop; rm -rf "$T"; }
 trap cleanup EXIT
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" # privilege drop: see tests/serve/serve_http.sh
-python3 "$MK" make "$T/cg" --proc "$T/proc" slurm-jobid docker-systemd k8s-systemd memory
+python3 "$MK" make "$T/cg" --proc "$T/proc" slurm-jobid docker-systemd docker-cgroupfs podman k8s-systemd k8s-cgroupfs memory
 make_rapl_tree make "$T/sys" server2
 chmod -R a+rX "$T" # serve drops root to nobody, then lists the scopes again
 export AIPM_CGROUP_ROOT="$T/cg" AIPM_SYSFS_ROOT="$T/sys"
