@@ -66,6 +66,8 @@
 
 static const char usage[] =
 	"usage: aipm serve [--listen ADDR:PORT] [--interval S] [--user NAME] [--processes N]\n"
+	"                  [--no-estimate] [--cgroups GLOB] [--slurm|--slurm-steps] [--containers]\n"
+	"                  [--max-scopes N] [--rescan S]\n"
 	"\n"
 	"Serve this machine's energy, power, memory, GPU and temperature readings\n"
 	"to Prometheus at http://ADDR:PORT/metrics (text format 0.0.4).\n"
@@ -87,7 +89,9 @@ static const char usage[] =
 	"  --containers        the same for each container (container_id, runtime, pod_uid)\n"
 	"  --max-scopes N      at most N scopes (default 1000), in sorted path order; the\n"
 	"                      rest are counted in aipm_scopes_left_out\n"
-	"  --rescan S          list the scopes again every S seconds (default 5)\n";
+	"  --rescan S          list the scopes again every S seconds (default 5)\n"
+	"  --no-estimate       without RAPL, serve no CPU power estimate either (it is\n"
+	"                      served apart, as aipm_cpu_estimated_* with _low/_high bounds)\n";
 
 /* Said once per rise: scopes that matched past the bound are not measured. */
 static void say_left_out(struct exporter *x, const struct aipm_snapshot *snap)
@@ -189,6 +193,17 @@ static int drop_privileges(uid_t uid, gid_t gid)
 	return 0;
 }
 
+/* A model standing in for a measurement is said as plainly as its absence. */
+static void say_estimates(struct aipm_sampler *s)
+{
+	for (size_t i = 0; i < aipm_sampler_nsources(s); i++) {
+		const struct aipm_source *src = aipm_sampler_source(s, i);
+		if (src->available && (src->ops->provides & AIPM_PROVIDES_CPU_ESTIMATE))
+			fprintf(stderr, "aipm: serve: %s. Served apart as aipm_cpu_estimated_* with _low and _high "
+					"bounds, never as RAPL energy (--no-estimate turns it off).\n", src->reason);
+	}
+}
+
 /* Generic over the sources, as record_opts_warn_sources: what each one
  * lost means for the exposition. --processes needs the process list. */
 static void warn_sources(struct aipm_sampler *s, bool processes)
@@ -212,6 +227,7 @@ static void warn_sources(struct aipm_sampler *s, bool processes)
 			upper, o->missing ? o->missing : "its readings", needed ? " and without process series" : "",
 			o->name, src->reason, src->fix[0] ? " Fix: " : "", src->fix, src->fix[0] ? "." : "");
 	}
+	say_estimates(s);
 }
 
 struct opts {
@@ -221,6 +237,7 @@ struct opts {
 	size_t processes; /* 0: no per-process series */
 	struct aipm_scope_query sets[MAX_SETS];
 	size_t nsets, max_scopes;
+	bool no_estimate;
 };
 
 /* A whole number from 1 to max, digits only. */
@@ -269,10 +286,14 @@ static int add_set(struct opts *o, const char *flag, enum aipm_scope_set set, co
 	return 0;
 }
 
-/* Flags without a value: the scope sets. */
+/* Flags without a value: --no-estimate and the scope sets. */
 static int parse_switch(struct opts *o, const char *a, bool *known)
 {
 	*known = true;
+	if (!strcmp(a, "--no-estimate")) {
+		o->no_estimate = true;
+		return 0;
+	}
 	if (!strcmp(a, "--slurm"))
 		return add_set(o, a, AIPM_SCOPES_SLURM_JOBS, NULL);
 	if (!strcmp(a, "--slurm-steps"))
@@ -409,6 +430,7 @@ static int serve(const struct opts *o)
 		.mem_interval_s = o->interval_s,
 		.all_processes = o->processes > 0,
 		.scope = {.sets = o->sets, .nsets = o->nsets, .max = o->max_scopes, .rescan_s = o->rescan_s},
+		.no_cpu_estimate = o->no_estimate,
 		.sink = sink,
 		.sink_ctx = &x,
 	};

@@ -43,6 +43,8 @@ struct aipm_pipeline_config {
 	/* Cgroup scopes (membership.h): the experiment's cgroup, or sets of
 	 * scopes beside the machine; copied. */
 	struct aipm_scope_config scope;
+	/* --no-estimate: no CPU power estimate (sources/cpu_estimate.c). */
+	bool no_cpu_estimate;
 };
 
 /* Open every registered source. -errno with aipm_error_last(). */
