@@ -161,10 +161,6 @@ int cmd_run(int argc, char **argv)
 	struct aipm_recorder *rec;
 	bool replaced = false;
 	int r = record_opts_open(&o, &rc, &rec, &replaced);
-	if (!r && (r = scope_run_prepare(&scope, &so)) != 0) {
-		scope_state_free(&scope);
-		aipm_recorder_close(rec);
-	}
 	if (r) {
 		record_opts_model_free(model);
 		return r;
@@ -178,6 +174,15 @@ int cmd_run(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	/* With the signals blocked: a SIGTERM while the cgroup is made (and
+	 * stale ones swept) waits for the command, as any other does. */
+	if ((r = scope_run_prepare(&scope, &so)) != 0) {
+		scope_state_free(&scope);
+		aipm_recorder_close(rec);
+		record_opts_model_free(model);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return r;
+	}
 
 	int go[2], errp[2];
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
