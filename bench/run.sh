@@ -19,6 +19,9 @@ echo
 echo "== tree CPU time of ${AIPM_BENCH_SCOPE_N:-10000} short processes in a cgroup (scope_10k.sh)"
 "$src/bench/scope_10k.sh" "$b" "${AIPM_BENCH_SCOPE_N:-10000}" 5
 echo
+echo "== what a phase mark costs its caller (bench_marks)"
+AIPM_SYSFS_ROOT="$tmp/sys" "$b/bench/bench_marks" 200
+echo
 echo "== NVML source with the fake library (bench_nvml)"
 "$b/bench/bench_nvml" || true
 echo
