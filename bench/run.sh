@@ -10,8 +10,14 @@ python3 "$src/tests/fixtures/mkrapl.py" make "$tmp/sys" laptop
 echo "== recorder: CPU time per sample (bench_sample)"
 AIPM_SYSFS_ROOT="$tmp/sys" "$b/bench/bench_sample" 3000
 echo
-echo "== aipm serve: CPU time per sample, with and without --processes (bench_serve)"
-AIPM_SYSFS_ROOT="$tmp/sys" "$b/bench/bench_serve" 2000 200
+echo "== aipm serve: CPU time per sample, with and without --processes, with --cgroups (bench_serve)"
+AIPM_SYSFS_ROOT="$tmp/sys" "$b/bench/bench_serve" 2000 200 1000
+echo
+echo "== cgroup scope against the /proc scan, 0 and 1000 other processes (bench_scope)"
+"$b/bench/bench_scope" 2000
+echo
+echo "== tree CPU time of ${AIPM_BENCH_SCOPE_N:-10000} short processes in a cgroup (scope_10k.sh)"
+"$src/bench/scope_10k.sh" "$b" "${AIPM_BENCH_SCOPE_N:-10000}" 5
 echo
 echo "== what a phase mark costs its caller (bench_marks)"
 AIPM_SYSFS_ROOT="$tmp/sys" "$b/bench/bench_marks" 200

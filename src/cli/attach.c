@@ -2,7 +2,12 @@
  * already run, and their descendants, until they all end, Ctrl-C, or
  * --duration. aipm is not their parent, so it cannot reap them: CPU time of
  * a descendant that ends reaches the total only through its parent's
- * cutime when that parent is in the tree (said in the README). */
+ * cutime when that parent is in the tree (said in the README).
+ *
+ * `aipm attach --cgroup PATH | --slurm-job ID | --container ID` measures a
+ * cgroup instead (scope_opts.c resolves the name): its cpu.stat counts
+ * every process that was ever in it, reaped or not, so nothing is lost;
+ * it ends when the cgroup is empty or removed (the job ended). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,15 +18,18 @@
 #include "aipm.h"
 #include "common.h"
 #include "record_opts.h"
+#include "scope_opts.h"
 #include "util.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: aipm attach -p PID[,PID...] [--duration S] [OPTIONS]\n\n"
-		   "Measure running processes and their descendants until they end, Ctrl-C,\n"
-		   "or the duration.\n\n"
-		   "  -p, --pid PID[,PID...] the processes to measure\n"
-		   "      --duration S       stop after S seconds\n");
+	fprintf(f, "usage: aipm attach -p PID[,PID...] | --cgroup PATH | --slurm-job ID | --container ID\n"
+		   "                   [--duration S] [OPTIONS]\n\n"
+		   "Measure running processes and their descendants, or a cgroup, until they end,\n"
+		   "Ctrl-C, or the duration.\n\n"
+		   "  -p, --pid PID[,PID...] the processes to measure\n");
+	scope_opts_usage(f, false);
+	fprintf(f, "      --duration S       stop after S seconds\n");
 	record_opts_usage(f);
 }
 
@@ -46,7 +54,9 @@ static int parse_pids(const char *arg, pid_t *pids, size_t max, size_t *n)
 int cmd_attach(int argc, char **argv)
 {
 	struct record_opts o;
+	struct scope_opts so;
 	record_opts_init(&o);
+	scope_opts_init(&so);
 	pid_t pids[256];
 	size_t npids = 0;
 	double duration = 0;
@@ -71,24 +81,38 @@ int cmd_attach(int argc, char **argv)
 			continue;
 		}
 		int r = record_opts_parse(&o, argc, argv, &i);
+		if (r == 0)
+			r = scope_opts_parse(&so, false, argc, argv, &i);
 		if (r < 0)
 			return AIPM_EXIT_USAGE;
 		if (r == 0)
 			return cli_fail(AIPM_EXIT_USAGE, "attach: unknown argument '%s'. See `aipm attach --help`", a);
 	}
-	if (!npids)
-		return cli_fail(AIPM_EXIT_USAGE, "attach: no process given. Usage: aipm attach -p PID[,PID...]");
+	if (npids && scope_opts_named(&so))
+		return cli_fail(AIPM_EXIT_USAGE, "attach: -p and a cgroup (--cgroup, --slurm-job, --container) were both "
+						 "given. Give one: the pids, or the cgroup that holds them");
+	if (!npids && !scope_opts_named(&so))
+		return cli_fail(AIPM_EXIT_USAGE, "attach: no process given. Usage: aipm attach -p PID[,PID...], or "
+						 "--cgroup PATH, --slurm-job ID, --container ID");
 	for (size_t i = 0; i < npids; i++)
 		if (kill(pids[i], 0) < 0 && errno == ESRCH)
 			return cli_fail(AIPM_EXIT_USAGE, "attach: no process %d is running. Check the pid (e.g. with `pgrep`)",
 					(int)pids[i]);
 
-	struct aipm_recorder_config rc = {.info = {.mode = "attach", .pids = pids, .npids = npids}};
+	struct scope_state scope;
+	int r = scope_attach_resolve(&scope, &so);
+	if (r) {
+		scope_state_free(&scope);
+		return r;
+	}
+	struct aipm_recorder_config rc = {.info = {.mode = "attach", .pids = pids, .npids = npids, .scope = &scope.info}};
 	struct aipm_recorder *rec;
 	bool replaced = false;
-	int r = record_opts_open(&o, &rc, &rec, &replaced);
-	if (r)
+	r = record_opts_open(&o, &rc, &rec, &replaced);
+	if (r) {
+		scope_state_free(&scope);
 		return r;
+	}
 	sigset_t set, old;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -98,12 +122,13 @@ int cmd_attach(int argc, char **argv)
 	if (aipm_recorder_start(rec, pids, npids) < 0) {
 		int e = cli_fail_lib(AIPM_EXIT_FAIL, "attach");
 		aipm_recorder_close(rec);
+		scope_state_free(&scope);
 		return e;
 	}
 	record_opts_say_replaced(&o, replaced);
 	record_opts_warn_sources(rec, o.quiet);
 	double t0 = aipm_mono_s();
-	const char *why = "the processes ended";
+	const char *why = scope.info.cgroup ? "the cgroup has no process left" : "the processes ended";
 	for (;;) {
 		struct timespec tick = {0, 50 * 1000 * 1000};
 		if (sigtimedwait(&set, NULL, &tick) > 0) {
@@ -120,7 +145,12 @@ int cmd_attach(int argc, char **argv)
 	int werr = aipm_recorder_stop(rec, -1);
 	if (werr < 0)
 		cli_fail_lib(0, "attach: the recording may be incomplete");
+	bool removed = false;
+	scope_attach_finish(&scope, rec, &removed);
+	if (removed && !strcmp(why, "the cgroup has no process left"))
+		why = "the cgroup was removed (its job or container ended)";
 	aipm_recorder_close(rec);
+	scope_state_free(&scope);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (!o.quiet) {
 		fprintf(stderr, "aipm: stopped: %s\n", why);

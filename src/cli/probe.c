@@ -9,6 +9,7 @@
 #include "aipm.h"
 #include "common.h"
 #include "pipeline.h"
+#include "scope_opts.h"
 #include "util.h"
 
 static const char *state(const struct aipm_source *s)
@@ -71,6 +72,35 @@ static void source_text(const struct aipm_source *s)
 		printf("        fix: %s\n", s->fix);
 }
 
+/* Which processes `aipm run` would measure here, and why: a cgroup of its
+ * own (one was made and removed to be sure) or the process tree. */
+static void scope_text(const struct scope_state *st)
+{
+	printf("%-7s %-13s %s\n", "scope", st->info.kind, "which processes aipm run measures");
+	printf("        %s\n", st->info.why);
+	if (st->info.note && *st->info.note)
+		printf("        left out: %s\n", st->info.note);
+	if (st->info.hierarchy)
+		printf("        %s\n", st->info.hierarchy);
+}
+
+static void scope_json(struct aipm_buf *b, const struct scope_state *st)
+{
+	aipm_buf_puts(b, ", \"scope\": {\"kind\": ");
+	aipm_buf_json_str(b, st->info.kind);
+	aipm_buf_puts(b, ", \"why\": ");
+	aipm_buf_json_str(b, st->info.why);
+	if (st->info.note && *st->info.note) {
+		aipm_buf_puts(b, ", \"note\": ");
+		aipm_buf_json_str(b, st->info.note);
+	}
+	if (st->info.hierarchy) {
+		aipm_buf_puts(b, ", \"hierarchy\": ");
+		aipm_buf_json_str(b, st->info.hierarchy);
+	}
+	aipm_buf_puts(b, "}");
+}
+
 int cmd_probe(int argc, char **argv)
 {
 	bool json = false;
@@ -110,10 +140,17 @@ int cmd_probe(int argc, char **argv)
 		else
 			source_text(aipm_pipeline_source(p, i));
 	}
+	struct scope_state st;
+	scope_probe(&st);
 	if (json) {
-		aipm_buf_puts(&b, "]}");
+		aipm_buf_puts(&b, "]");
+		scope_json(&b, &st);
+		aipm_buf_puts(&b, "}");
 		puts(b.data);
+	} else {
+		scope_text(&st);
 	}
+	scope_state_free(&st);
 	aipm_buf_free(&b);
 	aipm_pipeline_close(p);
 	return 0;

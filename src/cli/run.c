@@ -11,6 +11,13 @@
  * sent to aipm by a process are forwarded to the command. Those the
  * terminal sends (si_code SI_KERNEL) already reach the command, which
  * shares aipm's process group, so they are not sent twice.
+ *
+ * Where aipm can make a cgroup (root, or a delegated subtree), the command
+ * runs in one of its own (scope_opts.c): moved in between fork and exec,
+ * while it waits for the first sample, so its first instruction is
+ * counted; its CPU time is then the cgroup's cpu.stat and the per-sample
+ * cost follows the tree, not the machine. Elsewhere the /proc scan, and
+ * metadata.json says why.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +35,7 @@
 #include "common.h"
 #include "control.h"
 #include "record_opts.h"
+#include "scope_opts.h"
 
 static void usage(FILE *f)
 {
@@ -35,6 +43,7 @@ static void usage(FILE *f)
 		   "Run CMD and measure it and every process it starts: energy of each RAPL zone\n"
 		   "and GPU, the share due to CMD, CPU time, memory. Exits with CMD's status.\n\n");
 	record_opts_usage(f);
+	scope_opts_usage(f, true);
 	fprintf(f, "      --model FILE.onnx  store the model's parameters and MACs with the recording\n"
 		   "      --input-shape NAME=DIMS  shape of a model input with symbolic dims (e.g. input=1x3x224x224)\n");
 }
@@ -108,7 +117,9 @@ static void reap(struct aipm_recorder *rec, pid_t cmd, struct wait_result *w)
 int cmd_run(int argc, char **argv)
 {
 	struct record_opts o;
+	struct scope_opts so;
 	record_opts_init(&o);
+	scope_opts_init(&so);
 	int i = 1;
 	for (; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
@@ -120,6 +131,8 @@ int cmd_run(int argc, char **argv)
 			return 0;
 		}
 		int r = record_opts_parse(&o, argc, argv, &i);
+		if (r == 0)
+			r = scope_opts_parse(&so, true, argc, argv, &i);
 		if (r < 0)
 			return AIPM_EXIT_USAGE;
 		if (r == 0) {
@@ -142,7 +155,9 @@ int cmd_run(int argc, char **argv)
 
 	/* Committed only once the command is exec'd: a command that cannot
 	 * start leaves the previous recording as it was. */
-	struct aipm_recorder_config rc = {.info = {.mode = "run", .command = cmd}, .defer_commit = true};
+	struct scope_state scope;
+	struct aipm_recorder_config rc = {.info = {.mode = "run", .command = cmd, .scope = &scope.info},
+					  .defer_commit = true};
 	struct aipm_recorder *rec;
 	bool replaced = false;
 	int r = record_opts_open(&o, &rc, &rec, &replaced);
@@ -159,9 +174,19 @@ int cmd_run(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	/* With the signals blocked: a SIGTERM while the cgroup is made (and
+	 * stale ones swept) waits for the command, as any other does. */
+	if ((r = scope_run_prepare(&scope, &so)) != 0) {
+		scope_state_free(&scope);
+		aipm_recorder_close(rec);
+		record_opts_model_free(model);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return r;
+	}
 
 	int go[2], errp[2];
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		scope_state_free(&scope);
 		aipm_recorder_close(rec);
 		record_opts_model_free(model);
 		return cli_fail(AIPM_EXIT_FAIL, "run: pipe: %s", strerror(errno));
@@ -172,6 +197,7 @@ int cmd_run(int argc, char **argv)
 	pid_t pid = fork();
 	if (pid < 0) {
 		control_stop(ctl);
+		scope_state_free(&scope);
 		aipm_recorder_close(rec);
 		record_opts_model_free(model);
 		return cli_fail(AIPM_EXIT_FAIL, "run: fork: %s", strerror(errno));
@@ -183,11 +209,13 @@ int cmd_run(int argc, char **argv)
 	}
 	close(go[0]);
 	close(errp[1]);
+	scope_run_enter(&scope, pid, o.quiet);
 	if (aipm_recorder_start(rec, &pid, 1) < 0) {
 		int e = cli_fail_lib(AIPM_EXIT_FAIL, "run");
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		control_stop(ctl);
+		scope_state_free(&scope);
 		aipm_recorder_close(rec);
 		record_opts_model_free(model);
 		return e;
@@ -207,6 +235,7 @@ int cmd_run(int argc, char **argv)
 			;
 		control_stop(ctl);
 		aipm_recorder_close(rec);
+		scope_state_free(&scope);
 		record_opts_model_free(model);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return cli_fail(AIPM_EXIT_NOEXEC, "run: cannot run '%s': %s. Nothing was recorded; %s is left as it was",
@@ -235,7 +264,9 @@ int cmd_run(int argc, char **argv)
 	int werr = aipm_recorder_stop(rec, exit_code(w.status));
 	if (werr < 0)
 		cli_fail_lib(0, "run: the recording may be incomplete");
+	scope_run_finish(&scope, &so, rec);
 	aipm_recorder_close(rec);
+	scope_state_free(&scope);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (!o.quiet)
 		record_opts_print_summary(o.dir);

@@ -11,6 +11,13 @@
  * serve_guard.c's. This file holds the options, the sink, the privilege
  * drop and the order of it all.
  *
+ * --cgroups GLOB, --slurm, --slurm-steps and --containers add each scope's
+ * CPU time and attributed CPU, DRAM and GPU energy, labelled with its
+ * cgroup, Slurm job and step, container and pod (sources/cgroup_set.c lists
+ * them every --rescan seconds; attrib_scopes.c shares the machine's energy
+ * among them). At most --max-scopes, in sorted path order; the rest are
+ * counted in aipm_scopes_left_out and said once on stderr.
+ *
  * --processes N adds the top N processes by attributed power. The sampler
  * then lists every process of the machine at its cadence (procfs.c's
  * machine-wide mode) and the sink picks the top N while it renders, so a
@@ -42,19 +49,25 @@
 #include "common.h"
 
 #if AIPM_HAVE_SERVE
+#include "aipm.h"
 #include "error.h"
 #include "export/prometheus.h"
 #include "sampler.h"
+#include "scope/names.h"
 #include "serve.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:9464"
 /* More per-process series than this per node is a cardinality problem for
  * the Prometheus server, not a view: a typo like 10000 is refused. */
 #define MAX_PROCESSES 1000
+/* The same for scopes: a node runs a few jobs or a few hundred containers. */
+#define MAX_SCOPES 10000
+#define MAX_SETS 16
 
 static const char usage[] =
 	"usage: aipm serve [--listen ADDR:PORT] [--interval S] [--user NAME] [--processes N]\n"
-	"                  [--no-estimate]\n"
+	"                  [--no-estimate] [--cgroups GLOB] [--slurm|--slurm-steps] [--containers]\n"
+	"                  [--max-scopes N] [--rescan S]\n"
 	"\n"
 	"Serve this machine's energy, power, memory, GPU and temperature readings\n"
 	"to Prometheus at http://ADDR:PORT/metrics (text format 0.0.4).\n"
@@ -68,12 +81,35 @@ static const char usage[] =
 	"  --processes N       also the top N processes (1 to 1000) by attributed power:\n"
 	"                      aipm_process_power_watts (CPU share x package power,\n"
 	"                      only with RAPL) and aipm_process_cpu_ratio\n"
+	"  --cgroups GLOB      also each cgroup matching GLOB (e.g. '/system.slice/*.service';\n"
+	"                      '*', '?', '[..]' within one level; repeatable): its CPU time and\n"
+	"                      attributed CPU, DRAM and GPU energy (aipm_scope_*_total)\n"
+	"  --slurm             the same for each Slurm job on this node (labels slurm_job,\n"
+	"                      slurm_sluid); --slurm-steps for each step (slurm_step)\n"
+	"  --containers        the same for each container (container_id, runtime, pod_uid)\n"
+	"  --max-scopes N      at most N scopes (default 1000), in sorted path order; the\n"
+	"                      rest are counted in aipm_scopes_left_out\n"
+	"  --rescan S          list the scopes again every S seconds (default 5)\n"
 	"  --no-estimate       without RAPL, serve no CPU power estimate either (it is\n"
 	"                      served apart, as aipm_cpu_estimated_* with _low/_high bounds)\n";
+
+/* Said once per rise: scopes that matched past the bound are not measured. */
+static void say_left_out(struct exporter *x, const struct aipm_snapshot *snap)
+{
+	size_t n = snap->scope.omitted[AIPM_SCOPE_OMIT_BOUND];
+	if (n <= x->scopes_said)
+		return;
+	x->scopes_said = n;
+	fprintf(stderr, "aipm: serve: %zu scope(s) matched past --max-scopes %zu and are not measured "
+			"(aipm_scopes_left_out{reason=\"bound\"}; the first ones in sorted path order are). Raise "
+			"--max-scopes or narrow the match\n",
+		n, snap->scope.n);
+}
 
 static void sink(void *ctx, const struct aipm_snapshot *snap)
 {
 	struct exporter *x = ctx;
+	say_left_out(x, snap);
 	aipm_buf_reset(&x->back);
 	x->back.oom = false;
 	struct aipm_prom_input in = {
@@ -196,14 +232,16 @@ static void warn_sources(struct aipm_sampler *s, bool processes)
 
 struct opts {
 	const char *listen, *user;
-	double interval_s;
+	double interval_s, rescan_s;
 	bool user_given;
 	size_t processes; /* 0: no per-process series */
+	struct aipm_scope_query sets[MAX_SETS];
+	size_t nsets, max_scopes;
 	bool no_estimate;
 };
 
-/* A whole number from 1 to MAX_PROCESSES, digits only. */
-static bool parse_processes(const char *v, size_t *out)
+/* A whole number from 1 to max, digits only. */
+static bool parse_count(const char *v, size_t max, size_t *out)
 {
 	size_t n = 0;
 	if (!*v)
@@ -212,7 +250,7 @@ static bool parse_processes(const char *v, size_t *out)
 		if (*p < '0' || *p > '9')
 			return false;
 		n = n * 10 + (size_t)(*p - '0');
-		if (n > MAX_PROCESSES)
+		if (n > max)
 			return false;
 	}
 	if (n < 1)
@@ -234,6 +272,74 @@ static void raise_fd_limit(void)
 	}
 }
 
+static int add_set(struct opts *o, const char *flag, enum aipm_scope_set set, const char *glob)
+{
+	for (size_t i = 0; i < o->nsets; i++)
+		if (o->sets[i].set == set && set != AIPM_SCOPES_GLOB)
+			return 0; /* said twice */
+	if (o->nsets == MAX_SETS)
+		return cli_fail(AIPM_EXIT_USAGE, "serve: %s: at most %d scope sets (--cgroups, --slurm, --slurm-steps, "
+						 "--containers)",
+				flag, MAX_SETS);
+	aipm_scope_query_init(&o->sets[o->nsets], set);
+	o->sets[o->nsets++].glob = glob;
+	return 0;
+}
+
+/* Flags without a value: --no-estimate and the scope sets. */
+static int parse_switch(struct opts *o, const char *a, bool *known)
+{
+	*known = true;
+	if (!strcmp(a, "--no-estimate")) {
+		o->no_estimate = true;
+		return 0;
+	}
+	if (!strcmp(a, "--slurm"))
+		return add_set(o, a, AIPM_SCOPES_SLURM_JOBS, NULL);
+	if (!strcmp(a, "--slurm-steps"))
+		return add_set(o, a, AIPM_SCOPES_SLURM_STEPS, NULL);
+	if (!strcmp(a, "--containers"))
+		return add_set(o, a, AIPM_SCOPES_CONTAINERS, NULL);
+	*known = false;
+	return 0;
+}
+
+static int parse_value(struct opts *o, const char *a, const char *v)
+{
+	if (!strncmp(a, "--listen", 8))
+		o->listen = v;
+	else if (!strncmp(a, "--user", 6))
+		o->user = v, o->user_given = true;
+	else if (!strncmp(a, "--processes", 11)) {
+		if (!parse_count(v, MAX_PROCESSES, &o->processes))
+			return cli_fail(AIPM_EXIT_USAGE,
+					"serve: --processes '%s' is not a number of processes. Give a whole "
+					"number from 1 to %d, e.g. --processes 10",
+					v, MAX_PROCESSES);
+	} else if (!strncmp(a, "--cgroups", 9)) {
+		if (!*v)
+			return cli_fail(AIPM_EXIT_USAGE, "serve: --cgroups needs a glob, e.g. --cgroups '/system.slice/*'");
+		return add_set(o, "--cgroups", AIPM_SCOPES_GLOB, v);
+	} else if (!strncmp(a, "--max-scopes", 12)) {
+		if (!parse_count(v, MAX_SCOPES, &o->max_scopes))
+			return cli_fail(AIPM_EXIT_USAGE,
+					"serve: --max-scopes '%s' is not a number of scopes. Give a whole number from 1 "
+					"to %d",
+					v, MAX_SCOPES);
+	} else if (!strncmp(a, "--rescan", 8)) {
+		if (!cli_parse_interval("--rescan", v, AIPM_MEM_INTERVAL_MAX_S, &o->rescan_s))
+			return AIPM_EXIT_USAGE;
+	} else if (!cli_parse_seconds("--interval", v, &o->interval_s)) {
+		return AIPM_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static bool is_flag(const char *a, size_t nl, const char *name)
+{
+	return nl == strlen(name) && !strncmp(a, name, nl);
+}
+
 static int parse(int argc, char **argv, struct opts *o)
 {
 	*o = (struct opts){.listen = DEFAULT_LISTEN, .user = "nobody", .interval_s = 1};
@@ -243,15 +349,21 @@ static int parse(int argc, char **argv, struct opts *o)
 			fputs(usage, stdout);
 			return -1;
 		}
-		if (!strcmp(a, "--no-estimate")) {
-			o->no_estimate = true;
+		bool sw;
+		int r = parse_switch(o, a, &sw);
+		if (sw) {
+			if (r)
+				return r;
 			continue;
 		}
 		const char *v = NULL;
 		const char *eq = strchr(a, '=');
 		size_t nl = eq ? (size_t)(eq - a) : strlen(a);
-		bool known = (nl == 8 && !strncmp(a, "--listen", 8)) || (nl == 10 && !strncmp(a, "--interval", 10)) ||
-			     (nl == 6 && !strncmp(a, "--user", 6)) || (nl == 11 && !strncmp(a, "--processes", 11));
+		static const char *const valued[] = {"--listen", "--interval", "--user", "--processes",
+						     "--cgroups", "--max-scopes", "--rescan"};
+		bool known = false;
+		for (size_t k = 0; k < AIPM_ARRAY_SIZE(valued); k++)
+			known |= is_flag(a, nl, valued[k]);
 		if (!known)
 			return cli_fail(AIPM_EXIT_USAGE, "serve: unknown argument '%s'. See aipm serve --help", a);
 		if (eq)
@@ -260,20 +372,12 @@ static int parse(int argc, char **argv, struct opts *o)
 			v = argv[++i];
 		else
 			return cli_fail(AIPM_EXIT_USAGE, "serve: %s needs a value. See aipm serve --help", a);
-		if (!strncmp(a, "--listen", 8))
-			o->listen = v;
-		else if (!strncmp(a, "--user", 6))
-			o->user = v, o->user_given = true;
-		else if (!strncmp(a, "--processes", 11)) {
-			if (!parse_processes(v, &o->processes))
-				return cli_fail(AIPM_EXIT_USAGE,
-						"serve: --processes '%s' is not a number of processes. Give a whole "
-						"number from 1 to %d, e.g. --processes 10",
-						v, MAX_PROCESSES);
-		}
-		else if (!cli_parse_seconds("--interval", v, &o->interval_s))
-			return AIPM_EXIT_USAGE;
+		if ((r = parse_value(o, a, v)))
+			return r;
 	}
+	if ((o->max_scopes || o->rescan_s) && !o->nsets)
+		return cli_fail(AIPM_EXIT_USAGE, "serve: --max-scopes and --rescan apply to scopes: add --cgroups GLOB, "
+						 "--slurm, --slurm-steps or --containers");
 	return 0;
 }
 
@@ -325,27 +429,31 @@ static int serve(const struct opts *o)
 		.interval_s = o->interval_s,
 		.mem_interval_s = o->interval_s,
 		.all_processes = o->processes > 0,
+		.scope = {.sets = o->sets, .nsets = o->nsets, .max = o->max_scopes, .rescan_s = o->rescan_s},
 		.no_cpu_estimate = o->no_estimate,
 		.sink = sink,
 		.sink_ctx = &x,
 	};
 	struct aipm_sampler *smp = NULL;
-	int rc = AIPM_EXIT_FAIL;
+	int rc = AIPM_EXIT_FAIL, r;
 	if (o->processes) {
 		x.top = calloc(o->processes, sizeof *x.top);
 		if (!x.top) {
 			cli_fail(AIPM_EXIT_FAIL, "serve: out of memory for --processes %zu", o->processes);
 			goto out;
 		}
-		raise_fd_limit();
 	}
-	if (aipm_sampler_start(&smp, &sc) < 0) {
-		cli_fail_lib(AIPM_EXIT_FAIL, "serve");
+	if (o->processes || o->nsets)
+		raise_fd_limit(); /* a kept fd per process, two or three per scope */
+	if ((r = aipm_sampler_start(&smp, &sc)) < 0) {
+		/* a malformed glob is the user's; anything else the machine's */
+		cli_fail_lib(r == -EINVAL ? AIPM_EXIT_USAGE : AIPM_EXIT_FAIL, "serve");
+		rc = r == -EINVAL ? AIPM_EXIT_USAGE : AIPM_EXIT_FAIL;
 		goto out;
 	}
 	warn_sources(smp, o->processes > 0);
 
-	int r = serve_http_start(&http, &ss, &x);
+	r = serve_http_start(&http, &ss, &x);
 	if (r < 0) {
 		cli_fail(AIPM_EXIT_FAIL, "serve: cannot listen on %s: %s. Pick another --listen address or port",
 			 o->listen, r == -EINVAL ? "libmicrohttpd refused to start" : strerror(-r));

@@ -26,6 +26,7 @@ struct exporter {
 	 * sample); ntop_max 0 = no process series. */
 	struct aipm_prom_proc *top;
 	size_t ntop_max;
+	size_t scopes_said; /* scopes left out past the bound, as last said on stderr */
 };
 
 /* The HTTP side. Everything in it is touched by the thread that calls

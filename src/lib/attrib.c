@@ -284,4 +284,5 @@ void aipm_snapshot_derive(struct aipm_snapshot *cur, const struct aipm_snapshot 
 	cur->tree_cpu_s = (double)sub0(cur->tree_cpu_ns, first->tree_cpu_ns) / 1e9;
 	derive_gpus(cur, prev, first);
 	derive_cpu_estimate(cur, prev, dt);
+	aipm_scopes_derive(cur, prev, d.pkg_j, d.dram_j);
 }

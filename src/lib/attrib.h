@@ -36,4 +36,10 @@ void aipm_snapshot_derive(struct aipm_snapshot *cur, const struct aipm_snapshot 
  * [0,1] and sets *carry_out_ns. */
 double aipm_cpu_share_carry(uint64_t dtree_ns, uint64_t dbusy_ns, uint64_t carry_in_ns, uint64_t *carry_out_ns);
 
+/* attrib_scopes.c: each scope beside the machine (cur->scope.v) gets its
+ * shares and attributed energy from the interval's package and DRAM
+ * energy (pkg_j, dram_j) and each GPU's; shares of one interval sum to at
+ * most 1 over all scopes. Called by aipm_snapshot_derive, last. */
+void aipm_scopes_derive(struct aipm_snapshot *cur, const struct aipm_snapshot *prev, double pkg_j, double dram_j);
+
 #endif

@@ -13,7 +13,13 @@
  *  - machine-wide mode (`aipm serve --processes`): every process;
  *  - a GPU process is the experiment's when its pid is in the process table
  *    (the members the process source listed), or always with
- *    --gpu-all-processes (containers whose pids NVML cannot map).
+ *    --gpu-all-processes (containers whose pids NVML cannot map);
+ *  - a cgroup scope (`aipm run` in its own cgroup, `aipm attach --cgroup`,
+ *    --slurm-job, --container) replaces all of the above but the last: its
+ *    members are the processes its cgroup.procs lists (descendant cgroups
+ *    included), whatever their parentage; the /proc scan then reads the
+ *    machine only, and a GPU process is the experiment's when its pid (the
+ *    host pid mapped through aipm's PID namespace) is one of them.
  *
  * The process source asks aipm_membership_joins() for each process it sees
  * for the first time and lists the members in the snapshot's process
@@ -30,17 +36,36 @@
 
 #include "snapshot.h"
 
+struct aipm_scope_query;
+
+/* Cgroup scopes (sources/cgroup.c). The experiment's own cgroup, or sets
+ * of cgroups measured beside the machine (aipm serve --cgroups, --slurm,
+ * --containers), each scope with its own attributed energy. */
+struct aipm_scope_config {
+	const char *cgroup;     /* the experiment's cgroup (hierarchy path); NULL: none */
+	const struct aipm_scope_query *sets; /* scope sets beside the machine */
+	size_t nsets;
+	size_t max;             /* at most this many scopes (0: AIPM_SCOPES_MAX_DEFAULT) */
+	double rescan_s;        /* enumerate the sets again this often (<= 0: AIPM_SCOPES_RESCAN_S) */
+};
+#define AIPM_SCOPES_MAX_DEFAULT 1000
+#define AIPM_SCOPES_RESCAN_S 5.0
+
 struct aipm_membership {
 	const pid_t *roots;   /* empty: no tree (whole-machine mode) */
 	size_t nroots;
 	pid_t self;           /* aipm's own pid */
 	bool all_processes;   /* every process of the machine is a member */
 	bool gpu_all_processes;
+	struct aipm_scope_config scope; /* strings owned by the caller (the pipeline) */
 };
 
 bool aipm_membership_is_root(const struct aipm_membership *m, pid_t pid);
-/* Is there a tree (or every process) to follow at all? */
+/* Is there a tree (or every process) for the /proc scan to follow? Not
+ * with a cgroup scope: the cgroup source lists its members instead. */
 bool aipm_membership_tracks(const struct aipm_membership *m);
+/* The experiment's cgroup, or NULL when it is a process tree. */
+const char *aipm_membership_cgroup(const struct aipm_membership *m);
 /* Does a process seen for the first time, whose parent is ppid, join?
  * parent_member: ppid is a member. */
 bool aipm_membership_joins(const struct aipm_membership *m, pid_t pid, pid_t ppid, bool parent_member);

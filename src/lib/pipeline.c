@@ -22,6 +22,9 @@ struct aipm_pipeline {
 	struct aipm_membership mb;
 	pid_t *roots;
 	char *paths_buf[5]; /* owned copies of the paths */
+	char *scope_cgroup; /* owned copies of the scope configuration */
+	struct aipm_scope_query *scope_sets;
+	char **scope_globs;
 	struct aipm_source_config scfg;
 	struct aipm_source **src;
 	size_t nsrc;
@@ -39,6 +42,30 @@ static const char *keep(struct aipm_pipeline *p, int i, const char *s)
 		return NULL;
 	p->paths_buf[i] = strdup(s);
 	return p->paths_buf[i];
+}
+
+/* The scope configuration, deep: the caller's strings may go once open
+ * returns. */
+static int copy_scope(struct aipm_pipeline *p, const struct aipm_scope_config *in, struct aipm_scope_config *out)
+{
+	*out = *in;
+	out->cgroup = NULL;
+	out->sets = NULL;
+	if (in->cgroup && !(out->cgroup = p->scope_cgroup = strdup(in->cgroup)))
+		return -ENOMEM;
+	if (!in->nsets)
+		return 0;
+	p->scope_sets = calloc(in->nsets, sizeof *p->scope_sets);
+	p->scope_globs = calloc(in->nsets, sizeof *p->scope_globs);
+	if (!p->scope_sets || !p->scope_globs)
+		return -ENOMEM;
+	for (size_t i = 0; i < in->nsets; i++) {
+		p->scope_sets[i] = in->sets[i];
+		if (in->sets[i].glob && !(p->scope_sets[i].glob = p->scope_globs[i] = strdup(in->sets[i].glob)))
+			return -ENOMEM;
+	}
+	out->sets = p->scope_sets;
+	return 0;
 }
 
 static int copy_config(struct aipm_pipeline *p, const struct aipm_pipeline_config *cfg)
@@ -67,6 +94,8 @@ static int copy_config(struct aipm_pipeline *p, const struct aipm_pipeline_confi
 		.all_processes = cfg->all_processes && !cfg->nroots,
 		.gpu_all_processes = cfg->gpu_all_processes,
 	};
+	if (copy_scope(p, &cfg->scope, &p->mb.scope) < 0)
+		return -ENOMEM;
 	p->scfg.membership = &p->mb;
 	p->scfg.reaped_ns = &p->reaped_ns;
 	p->scfg.no_cpu_estimate = cfg->no_cpu_estimate;
@@ -188,5 +217,10 @@ void aipm_pipeline_close(struct aipm_pipeline *p)
 	for (size_t i = 0; i < AIPM_ARRAY_SIZE(p->paths_buf); i++)
 		free(p->paths_buf[i]);
 	free(p->roots);
+	for (size_t i = 0; p->scope_globs && i < p->mb.scope.nsets; i++)
+		free(p->scope_globs[i]);
+	free(p->scope_globs);
+	free(p->scope_sets);
+	free(p->scope_cgroup);
 	free(p);
 }

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "membership.h"
 #include "snapshot.h"
 #include "source.h"
 
@@ -39,6 +40,9 @@ struct aipm_pipeline_config {
 	 * thread that runs the steps is taken out of the tree. */
 	bool exclude_own_thread;
 	double mem_interval_s;     /* slow tier; <= 0 means 1 s */
+	/* Cgroup scopes (membership.h): the experiment's cgroup, or sets of
+	 * scopes beside the machine; copied. */
+	struct aipm_scope_config scope;
 	/* --no-estimate: no CPU power estimate (sources/cpu_estimate.c). */
 	bool no_cpu_estimate;
 };

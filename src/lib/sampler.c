@@ -37,6 +37,7 @@ struct aipm_sampler {
 	struct timespec done_real;
 
 	struct aipm_pipeline *pipe;
+	bool tree; /* a tree or the experiment's cgroup to follow (not the whole machine) */
 	_Atomic bool tree_alive;
 	_Atomic uint64_t cpu_ns;
 
@@ -61,8 +62,8 @@ static void take(struct aipm_sampler *s, const char *edge, struct timespec *real
 	clock_gettime(CLOCK_REALTIME, &real);
 	const struct aipm_snapshot *cur = aipm_pipeline_step(s->pipe, &mono, &real, edge);
 	/* A sample whose process scan failed says nothing about the tree. */
-	if (cur->tree_valid || s->cfg.nroots == 0)
-		atomic_store(&s->tree_alive, cur->tree_alive || s->cfg.nroots == 0);
+	if (cur->tree_valid || !s->tree)
+		atomic_store(&s->tree_alive, cur->tree_alive || !s->tree);
 	if (s->cfg.publish) {
 		pthread_mutex_lock(&s->pub_lock);
 		if (aipm_snapshot_copy(&s->latest, cur) == 0)
@@ -188,6 +189,7 @@ int aipm_sampler_start(struct aipm_sampler **out, const struct aipm_sampler_conf
 		return aipm_err(-ENOMEM, "out of memory starting the sampler");
 	s->cfg = *cfg;
 	s->step_ns = aipm_interval_ns(cfg->interval_s);
+	s->tree = cfg->nroots > 0 || (cfg->scope.cgroup && *cfg->scope.cgroup);
 	/* The environment is read here, in the caller's thread; the pipeline
 	 * copies the strings before the thread could see them change. */
 	if (cfg->paths)
@@ -202,6 +204,7 @@ int aipm_sampler_start(struct aipm_sampler **out, const struct aipm_sampler_conf
 		.gpu_all_processes = cfg->gpu_all_processes,
 		.exclude_own_thread = cfg->exclude_own_thread,
 		.mem_interval_s = cfg->mem_interval_s,
+		.scope = cfg->scope,
 		.no_cpu_estimate = cfg->no_cpu_estimate,
 	};
 	pthread_mutex_init(&s->lock, NULL);
@@ -223,9 +226,10 @@ int aipm_sampler_start(struct aipm_sampler **out, const struct aipm_sampler_conf
 	while (!s->started)
 		pthread_cond_wait(&s->cond, &s->lock);
 	pthread_mutex_unlock(&s->lock);
-	/* The roots were copied by the pipeline. */
+	/* The roots and the scope were copied by the pipeline. */
 	s->cfg.roots = NULL;
 	s->pcfg.roots = NULL;
+	s->cfg.scope = s->pcfg.scope = (struct aipm_scope_config){0};
 	if (s->start_err) {
 		int err = s->start_err;
 		char msg[sizeof s->start_msg];

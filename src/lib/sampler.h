@@ -43,6 +43,9 @@ struct aipm_sampler_config {
 	/* Paths for the sources; NULL: read from the environment by
 	 * aipm_sampler_start, in the caller's thread (never the sampler's). */
 	const struct aipm_paths *paths;
+	/* Cgroup scopes (membership.h): the experiment's cgroup (a tree for
+	 * aipm_sampler_tree_alive, like roots), or scopes beside the machine. */
+	struct aipm_scope_config scope;
 	/* Keep a copy of the latest snapshot for aipm_sampler_latest(). */
 	bool publish;
 	/* Called in the sampler thread after each snapshot is derived. */

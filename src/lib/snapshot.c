@@ -137,6 +137,7 @@ void aipm_snapshot_free(struct aipm_snapshot *s)
 	free(s->sensors);
 	free(s->source_ok);
 	free(s->procs);
+	aipm_scope_values_free(&s->scope);
 	memset(s, 0, sizeof *s);
 }
 
@@ -158,6 +159,7 @@ void aipm_snapshot_clear(struct aipm_snapshot *s)
 	s->sys_busy_ns = s->sys_total_ns = s->mem_total_bytes = s->mem_available_bytes = 0;
 	s->nprocs = 0;
 	s->tree_cpu_ns = 0;
+	aipm_scope_values_clear(&s->scope);
 	s->cpu_est.valid = false;
 	s->cpu_est.busy_ticks = s->cpu_est.total_ticks = 0;
 }
@@ -177,6 +179,9 @@ int aipm_snapshot_copy(struct aipm_snapshot *dst, const struct aipm_snapshot *sr
 	dst->procs = keep.procs;
 	dst->procs_cap = keep.procs_cap;
 	dst->nprocs = 0;
+	dst->scope = keep.scope;
+	if (aipm_scope_values_copy(&dst->scope, &src->scope) < 0)
+		return -ENOMEM;
 	memcpy(dst->domains, src->domains, c->ndomains * sizeof *src->domains);
 	memcpy(dst->sensors, src->sensors, c->nsensors * sizeof *src->sensors);
 	memcpy(dst->source_ok, src->source_ok, c->nsources * sizeof *src->source_ok);

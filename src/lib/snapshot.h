@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "estimate/estimate.h"
+#include "scope/values.h"
 
 #define AIPM_NAME_LEN 64
 /* Limits of the recording reader (analysis/line.h), which sizes its tables
@@ -261,6 +262,10 @@ struct aipm_snapshot {
 	double attributed_dram_j;  /* cumulative: mem share x dram energy */
 	double attributed_gpu_j;   /* cumulative over all GPUs */
 	double tree_cpu_s;         /* cumulative tree CPU time since the first sample, s */
+
+	/* Cgroup scopes: the experiment's cgroup, scopes beside the machine
+	 * (scope/values.h). */
+	struct aipm_scope_values scope;
 };
 
 /* Size the value arrays from cat (which must outlive s); -ENOMEM. */

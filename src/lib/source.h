@@ -91,8 +91,9 @@ enum {
 	AIPM_PROVIDES_TEMPERATURE = 1u << 5,
 	/* A model, not a measurement: the CLI says so when it is available. */
 	AIPM_PROVIDES_CPU_ESTIMATE = 1u << 6,
+	AIPM_PROVIDES_SCOPES = 1u << 7, /* cgroup scopes: the experiment's, or jobs and containers */
 };
-#define AIPM_PROVIDES_COUNT 7
+#define AIPM_PROVIDES_COUNT 8
 /* "cpu_energy", ... for bit number i (0 .. AIPM_PROVIDES_COUNT-1). */
 const char *aipm_provides_name(unsigned i);
 
@@ -154,6 +155,7 @@ extern const struct aipm_source_ops aipm_source_nvml;
 extern const struct aipm_source_ops aipm_source_amdsmi;
 extern const struct aipm_source_ops aipm_source_hwmon;
 extern const struct aipm_source_ops aipm_source_cpu_estimate;
+extern const struct aipm_source_ops aipm_source_cgroup;
 
 /* Helper for sources: fill reason/fix with printf formats. */
 void aipm_source_set(struct aipm_source *s, bool available, const char *fix,

@@ -47,7 +47,9 @@ check "a line lists all 1501 processes with CPU time and PSS" [ $n -lt 300 ]
 check "metadata.json says what was degraded" python3 - "$T/r/metadata.json" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
-p = {s["name"]: s for s in m["segments"][-1]["sources"]}["procfs"]
+# the tree's reader: the cgroup source where aipm run made a cgroup, else procfs
+src = {s["name"]: s for s in m["segments"][-1]["sources"]}
+p = src["cgroup"] if m.get("scope", {}).get("kind") == "cgroup" else src["procfs"]
 assert "open-read-close" in p.get("note", "") and "RLIMIT_NOFILE" in p["note"], p
 print(p["note"])
 PY

@@ -378,6 +378,88 @@ size_t aipm_prom_top_procs(const struct aipm_snapshot *s, struct aipm_prom_proc 
 	return k;
 }
 
+/* A scope's labels (names.h); empty ones are not written. The same keys
+ * on every node, so `sum by (slurm_job)` adds up a multi-node job. */
+static void scope_kv(const struct aipm_scope *l, const char *kv[17])
+{
+	const char *k[] = {"cgroup",	   l->cgroup,	    "slurm_job", l->slurm_job, "slurm_sluid", l->slurm_sluid,
+			   "slurm_step",   l->slurm_step,   "container_id", l->container_id, "runtime", l->runtime,
+			   "pod_uid",	   l->pod_uid,	    "qos",	 l->qos,	NULL};
+	memcpy(kv, k, sizeof k);
+}
+
+enum scope_val { S_CPU_S, S_CPU_J, S_DRAM_J, S_GPU_J, S_MEM };
+static const struct {
+	enum scope_val v;
+	struct fam fam;
+} scope_fams[] = {
+	{S_CPU_S,
+	 {"aipm_scope_cpu_seconds_total", "counter",
+	  "CPU time of the scope's processes (cgroup cpu.stat, exited ones included) since aipm serve first saw it, "
+	  "seconds.",
+	  false}},
+	{S_CPU_J,
+	 {"aipm_scope_cpu_energy_joules_total", "counter",
+	  "RAPL package energy attributed to the scope by its share of the machine's busy CPU time, since aipm serve "
+	  "first saw it, joules. Shares of all scopes sum to at most 1.",
+	  false}},
+	{S_DRAM_J,
+	 {"aipm_scope_dram_energy_joules_total", "counter",
+	  "RAPL DRAM energy attributed to the scope by its share of used memory (needs the memory controller), "
+	  "joules.",
+	  false}},
+	{S_GPU_J,
+	 {"aipm_scope_gpu_energy_joules_total", "counter",
+	  "GPU energy attributed to the scope by its processes' share of each GPU's use, joules.", false}},
+	{S_MEM,
+	 {"aipm_scope_memory_bytes", "gauge",
+	  "Non-reclaimable memory of the scope (memory.stat anon + shmem + kernel), bytes.", false}},
+};
+
+static bool scope_value(const struct aipm_scope_value *v, enum scope_val which, double *out)
+{
+	switch (which) {
+	case S_CPU_S: *out = v->cpu_s; return v->cpu_valid;
+	case S_CPU_J: *out = v->cpu_j; return v->cpu_j_valid;
+	case S_DRAM_J: *out = v->dram_j; return v->dram_j_valid;
+	case S_GPU_J: *out = v->gpu_j; return v->gpu_j_valid;
+	case S_MEM: *out = (double)v->mem_bytes; return v->mem_valid;
+	}
+	return false;
+}
+
+/* Scopes beside the machine (aipm serve --cgroups, --slurm, --containers):
+ * one series per scope and family, and how many matched but are not
+ * measured, and why. Missing is not zero: without RAPL no energy series,
+ * without the memory controller no DRAM or memory series. */
+static void scopes(struct aipm_buf *b, const struct aipm_snapshot *s)
+{
+	const struct aipm_scope_values *sv = &s->scope;
+	if (!sv->enabled)
+		return;
+	struct fam n = {"aipm_scopes", "gauge", "Scopes (cgroups, Slurm jobs, containers) measured in the latest sample.",
+			false};
+	sample(b, &n, NULL, (double)sv->n);
+	struct fam lo = {"aipm_scopes_left_out", "gauge",
+			 "Scopes that matched but are not measured: past --max-scopes (bound), inside another listed "
+			 "scope that counts their processes (nested), or not openable (unreadable).",
+			 false};
+	for (int k = 0; k < AIPM_SCOPE_OMIT_COUNT; k++)
+		sample(b, &lo, (const char *const[]){"reason", aipm_scope_omit_name((enum aipm_scope_omit)k), NULL},
+		       (double)sv->omitted[k]);
+	for (size_t f = 0; f < AIPM_ARRAY_SIZE(scope_fams); f++) {
+		struct fam fam = scope_fams[f].fam;
+		for (size_t i = 0; i < sv->n; i++) {
+			double v;
+			const char *kv[17];
+			if (!scope_value(&sv->v[i], scope_fams[f].v, &v) || !isfinite(v))
+				continue;
+			scope_kv(&sv->v[i].labels, kv);
+			sample(b, &fam, kv, v);
+		}
+	}
+}
+
 /* AIPowerMeter's Flask exporter gauges, same names and meaning, so its
  * Grafana dashboards keep working. It measured one process tree; a whole
  * machine stands in for it here (mem_used_cpu is the machine's used
@@ -426,6 +508,7 @@ int aipm_prom_render(struct aipm_buf *out, const struct aipm_prom_input *in)
 	gpus(out, s);
 	machine(out, s);
 	processes(out, in);
+	scopes(out, s);
 	legacy(out, s);
 	if (out->oom)
 		return aipm_err(-ENOMEM, "out of memory writing the Prometheus exposition");

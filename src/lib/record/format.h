@@ -67,7 +67,7 @@
 
 /* ---- metadata.json ---- */
 /* The words of sources[].provides: what a source measures. */
-#define AIPM_FORMAT_PROVIDES_COUNT 7
+#define AIPM_FORMAT_PROVIDES_COUNT 8
 const char *aipm_format_provides_word(unsigned i); /* "cpu_energy", ... */
 
 /* ---- phases.json and results_exp.json ---- */

@@ -142,6 +142,40 @@ static cJSON *health_array(struct aipm_source *const *src, size_t n)
 	return a;
 }
 
+/* "scope": which processes are the experiment's, and why those (a cgroup,
+ * or the process tree with the reason no cgroup was used). */
+static cJSON *scope_object(const struct aipm_scope_info *si)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!si) {
+		cJSON_AddStringToObject(o, "kind", "proc-tree");
+		cJSON_AddStringToObject(o, "why", "the measured process and its descendants, found in /proc");
+		return o;
+	}
+	cJSON_AddStringToObject(o, "kind", si->kind);
+	if (si->cgroup)
+		cJSON_AddStringToObject(o, "path", si->cgroup);
+	cJSON_AddStringToObject(o, "why", si->why ? si->why : "");
+	if (si->note && *si->note)
+		cJSON_AddStringToObject(o, "note", si->note);
+	if (si->hierarchy)
+		cJSON_AddStringToObject(o, "hierarchy", si->hierarchy);
+	if (si->cgroup)
+		cJSON_AddBoolToObject(o, "created", si->created);
+	const struct aipm_scope *l = si->labels;
+	const char *kv[][2] = {{"slurm_job", l ? l->slurm_job : ""},       {"slurm_sluid", l ? l->slurm_sluid : ""},
+			       {"slurm_step", l ? l->slurm_step : ""},     {"container_id", l ? l->container_id : ""},
+			       {"runtime", l ? l->runtime : ""},           {"pod_uid", l ? l->pod_uid : ""},
+			       {"qos", l ? l->qos : ""}};
+	cJSON *lab = NULL;
+	for (size_t i = 0; l && i < AIPM_ARRAY_SIZE(kv); i++)
+		if (kv[i][1][0] && (lab || (lab = cJSON_CreateObject())))
+			cJSON_AddStringToObject(lab, kv[i][0], kv[i][1]);
+	if (lab)
+		cJSON_AddItemToObject(o, "labels", lab);
+	return o;
+}
+
 int aipm_metadata_begin(struct aipm_metadata **out, struct aipm_outdir *dir, bool append,
 			const struct aipm_run_info *info, struct aipm_source *const *src, size_t nsrc,
 			const struct timespec *start)
@@ -175,6 +209,7 @@ int aipm_metadata_begin(struct aipm_metadata **out, struct aipm_outdir *dir, boo
 	set(j, "interval_s", cJSON_CreateNumber(info->interval_s));
 	set(j, "mem_interval_s", cJSON_CreateNumber(info->mem_interval_s));
 	set(j, "gpu_all_processes", cJSON_CreateBool(info->gpu_all_processes));
+	set(j, "scope", scope_object(info->scope));
 	set(j, "sources", sources_array(src, nsrc));
 	cJSON *segs = cJSON_GetObjectItem(j, "segments");
 	if (!cJSON_IsArray(segs)) {
@@ -199,6 +234,7 @@ int aipm_metadata_begin(struct aipm_metadata **out, struct aipm_outdir *dir, boo
 	}
 	if (info->description)
 		cJSON_AddStringToObject(seg, "description", info->description);
+	cJSON_AddItemToObject(seg, "scope", scope_object(info->scope));
 	cJSON_AddItemToArray(segs, seg);
 	m->dir = aipm_outdir_ref(dir);
 	m->doc = j;
@@ -223,6 +259,39 @@ void aipm_metadata_end(struct aipm_metadata *m, const struct timespec *end, int 
 	/* The meter's own cost, so users can check it does not slow them. */
 	set(seg, "aipm_cpu_s", cJSON_CreateNumber(aipm_cpu_s));
 	set(seg, "sources", health_array(src, nsrc));
+}
+
+static void scope_end(cJSON *o, const struct aipm_scope_end *e)
+{
+	if (!cJSON_IsObject(o))
+		return;
+	cJSON *x = cJSON_CreateObject();
+	if (e->policy) {
+		cJSON_AddStringToObject(x, "policy", e->policy);
+		cJSON_AddNumberToObject(x, "outlived", (double)e->left);
+		cJSON *p = cJSON_CreateArray();
+		for (size_t i = 0; i < e->npids; i++)
+			cJSON_AddItemToArray(p, cJSON_CreateNumber(e->pids[i]));
+		cJSON_AddItemToObject(x, "outlived_pids", p);
+		cJSON_AddNumberToObject(x, "moved_out", (double)e->moved);
+		cJSON_AddBoolToObject(x, "removed", e->removed);
+	}
+	if (e->error)
+		cJSON_AddStringToObject(x, "error", e->error);
+	if (e->have_usage)
+		cJSON_AddNumberToObject(x, "cpu_usage_usec", (double)e->usage_usec);
+	if (e->have_memory_peak)
+		cJSON_AddNumberToObject(x, "memory_peak_bytes", (double)e->memory_peak_bytes);
+	set(o, "end", x);
+}
+
+void aipm_metadata_scope_end(struct aipm_metadata *m, const struct aipm_scope_end *e)
+{
+	cJSON *segs = cJSON_GetObjectItem(m->doc, "segments");
+	cJSON *seg = cJSON_IsArray(segs) ? cJSON_GetArrayItem(segs, cJSON_GetArraySize(segs) - 1) : NULL;
+	scope_end(cJSON_GetObjectItem(m->doc, "scope"), e);
+	if (seg)
+		scope_end(cJSON_GetObjectItem(seg, "scope"), e);
 }
 
 int aipm_metadata_save(struct aipm_metadata *m) { return save(m->dir, m->doc); }

@@ -10,7 +10,35 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "scope/names.h"
 #include "source.h"
+
+/* The scope measured (metadata.json "scope", docs/recording.md): the
+ * experiment's cgroup or its process tree, and why that one. */
+struct aipm_scope_info {
+	const char *kind;      /* "cgroup" or "proc-tree" */
+	const char *cgroup;    /* kind "cgroup": its hierarchy path (the sampler measures it) */
+	const char *why;       /* why this scope; for a process tree, why no cgroup */
+	const char *note;      /* what it lacks (no memory.* here); NULL if nothing */
+	const char *hierarchy; /* where cgroup v2 is, one sentence; NULL if none */
+	bool created;          /* made for this run by aipm, removed at its end */
+	const struct aipm_scope *labels; /* attach --slurm-job, --container; NULL otherwise */
+};
+
+/* What became of the scope at the end (aipm run's own cgroup; attach). */
+struct aipm_scope_end {
+	const char *policy;    /* run: "move-out", "keep" or "kill": processes that outlived the command */
+	size_t left;           /* processes still in the cgroup when the command ended */
+	const pid_t *pids;     /* the first of them */
+	size_t npids;
+	size_t moved;          /* moved back to the parent (move-out) */
+	bool removed;          /* the cgroup is gone */
+	const char *error;     /* why it could not be removed; NULL */
+	bool have_usage;       /* the cgroup's cpu.stat at the end */
+	uint64_t usage_usec;
+	bool have_memory_peak; /* memory.peak, where the memory controller is enabled */
+	uint64_t memory_peak_bytes;
+};
 
 struct aipm_run_info {
 	const char *mode;           /* "run", "attach", "library" */
@@ -20,6 +48,7 @@ struct aipm_run_info {
 	size_t npids;
 	double interval_s, mem_interval_s;
 	bool gpu_all_processes;
+	const struct aipm_scope_info *scope; /* NULL: the process tree of the roots */
 };
 
 struct aipm_metadata;
@@ -38,6 +67,9 @@ int aipm_metadata_begin(struct aipm_metadata **out, struct aipm_outdir *dir, boo
  * sampling has stopped). */
 void aipm_metadata_end(struct aipm_metadata *m, const struct timespec *end, int exit_status, uint64_t samples,
 		       double aipm_cpu_s, struct aipm_source *const *src, size_t nsrc);
+/* Add what became of the scope to the segment's "scope" (and the top
+ * level's), after the end. */
+void aipm_metadata_scope_end(struct aipm_metadata *m, const struct aipm_scope_end *e);
 /* Replace metadata.json with the document (atomically, by rename). */
 int aipm_metadata_save(struct aipm_metadata *m);
 void aipm_metadata_free(struct aipm_metadata *m);

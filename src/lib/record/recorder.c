@@ -158,6 +158,7 @@ int aipm_recorder_start(struct aipm_recorder *r, const pid_t *roots, size_t nroo
 		.nroots = nroots,
 		.gpu_all_processes = r->cfg.info.gpu_all_processes,
 		.exclude_own_thread = r->cfg.exclude_own_thread,
+		.scope.cgroup = r->cfg.info.scope ? r->cfg.info.scope->cgroup : NULL,
 		.no_cpu_estimate = r->cfg.no_cpu_estimate,
 		.publish = false,
 		.sink = sink,
@@ -262,6 +263,18 @@ int aipm_recorder_stop(struct aipm_recorder *r, int exit_status)
 	}
 	pthread_mutex_unlock(&r->lock);
 	return e;
+}
+
+int aipm_recorder_scope_end(struct aipm_recorder *r, const struct aipm_scope_end *e)
+{
+	pthread_mutex_lock(&r->lock);
+	int err = 0;
+	if (r->committed && r->meta) {
+		aipm_metadata_scope_end(r->meta, e);
+		note(r, err = save_meta(r));
+	}
+	pthread_mutex_unlock(&r->lock);
+	return err;
 }
 
 void aipm_recorder_close(struct aipm_recorder *r)

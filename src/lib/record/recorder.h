@@ -68,6 +68,9 @@ bool aipm_recorder_tree_alive(struct aipm_recorder *r);
  * saying what is missing, when part of the recording could not be
  * written (lines, the segment's end, metadata.json). */
 int aipm_recorder_stop(struct aipm_recorder *r, int exit_status);
+/* After stop: what became of the scope (aipm run's cgroup removed, the
+ * processes that outlived the command), into metadata.json. */
+int aipm_recorder_scope_end(struct aipm_recorder *r, const struct aipm_scope_end *e);
 /* Stop when started and committed; otherwise undo (see above). */
 void aipm_recorder_close(struct aipm_recorder *r);
 /* ---- edge samples: the instants of phases and logged points ----

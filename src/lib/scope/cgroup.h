@@ -80,6 +80,11 @@ struct aipm_cgroup_scope_opts {
 	 * steps, a pod's containers). cpu.stat and memory.* always count
 	 * descendants: the kernel sums them. Default true. */
 	bool descendants;
+	/* Which files to keep open from the start (AIPM_CGROUP_READ_*; 0:
+	 * all). cpu.stat always is; cgroup.procs is opened at the first
+	 * aipm_cgroup_scope_members. A caller holding a thousand scopes
+	 * (aipm serve --cgroups) keeps two or three descriptors each. */
+	unsigned files;
 };
 void aipm_cgroup_scope_opts_init(struct aipm_cgroup_scope_opts *o);
 
@@ -92,6 +97,9 @@ int aipm_cgroup_scope_open(const struct aipm_cgroup_fs *fs, const char *path,
 			   const struct aipm_cgroup_scope_opts *opts, struct aipm_cgroup_scope **out);
 void aipm_cgroup_scope_close(struct aipm_cgroup_scope *s);
 const char *aipm_cgroup_scope_path(const struct aipm_cgroup_scope *s);
+/* The cgroup directory's inode number: a cgroup removed and made again
+ * under the same name is another scope. */
+uint64_t aipm_cgroup_scope_id(const struct aipm_cgroup_scope *s);
 
 /* What to read: cpu.stat at every sample; memory.stat walks per-cgroup
  * counters in the kernel, so a caller may read it on a slower tier. */

@@ -41,6 +41,8 @@ struct aipm_cgroup_scope {
 	int cpu_fd, procs_fd, events_fd, stat_fd;
 	int mem_current_fd, mem_peak_fd, mem_stat_fd; /* -1: absent here */
 	bool descendants;
+	bool check_nlink; /* a tree standing for cgroupfs (AIPM_CGROUP_ROOT) */
+	uint64_t id;
 	char path[AIPM_CGROUP_PATH_MAX];
 };
 
@@ -76,6 +78,7 @@ void aipm_cgroup_scope_close(struct aipm_cgroup_scope *s)
 }
 
 const char *aipm_cgroup_scope_path(const struct aipm_cgroup_scope *s) { return s->path; }
+uint64_t aipm_cgroup_scope_id(const struct aipm_cgroup_scope *s) { return s->id; }
 
 int aipm_cgroup_scope_open(const struct aipm_cgroup_fs *fs, const char *path,
 			   const struct aipm_cgroup_scope_opts *opts, struct aipm_cgroup_scope **out)
@@ -100,22 +103,31 @@ int aipm_cgroup_scope_open(const struct aipm_cgroup_fs *fs, const char *path,
 		aipm_cgroup_scope_close(s);
 		return r;
 	}
+	struct stat st;
+	if (fstat(s->dirfd, &st) == 0)
+		s->id = (uint64_t)st.st_ino;
+	s->check_nlink = fs->layout == AIPM_CGROUP_OVERRIDE;
 	s->cpu_fd = open_opt(s->dirfd, "cpu.stat");
-	s->procs_fd = open_opt(s->dirfd, "cgroup.procs");
-	if (s->cpu_fd < 0 || s->procs_fd < 0) {
+	if (s->cpu_fd < 0 || faccessat(s->dirfd, "cgroup.procs", F_OK, 0) < 0) {
 		const char *which = s->cpu_fd < 0 ? "cpu.stat" : "cgroup.procs";
 		int e = errno;
 		aipm_cgroup_scope_close(s);
-		return aipm_err(-ENOENT, "cgroup %s: cannot open %s: %s (cpu.stat needs Linux 4.15 or later)",
-				path, which, strerror(e));
+		return aipm_err(e == EMFILE || e == ENFILE ? -e : -ENOENT,
+				"cgroup %s: cannot open %s: %s (cpu.stat needs Linux 4.15 or later)", path, which,
+				strerror(e));
 	}
 	/* The root cgroup has no cgroup.events; memory.* exist only where the
 	 * parent enabled the memory controller for this subtree. */
-	s->events_fd = open_opt(s->dirfd, "cgroup.events");
-	s->stat_fd = open_opt(s->dirfd, "cgroup.stat");
-	s->mem_current_fd = open_opt(s->dirfd, "memory.current");
-	s->mem_peak_fd = open_opt(s->dirfd, "memory.peak");
-	s->mem_stat_fd = open_opt(s->dirfd, "memory.stat");
+	unsigned files = opts->files ? opts->files : AIPM_CGROUP_READ_CPU | AIPM_CGROUP_READ_MEMORY | AIPM_CGROUP_READ_EVENTS;
+	if (files & AIPM_CGROUP_READ_EVENTS) {
+		s->events_fd = open_opt(s->dirfd, "cgroup.events");
+		s->stat_fd = open_opt(s->dirfd, "cgroup.stat");
+	}
+	if (files & AIPM_CGROUP_READ_MEMORY) {
+		s->mem_current_fd = open_opt(s->dirfd, "memory.current");
+		s->mem_peak_fd = open_opt(s->dirfd, "memory.peak");
+		s->mem_stat_fd = open_opt(s->dirfd, "memory.stat");
+	}
 	*out = s;
 	return 0;
 }
@@ -177,6 +189,7 @@ static int read_events(struct aipm_cgroup_scope *s, struct aipm_cgroup_stat *st)
 {
 	char buf[512];
 	uint64_t v;
+
 	if (s->events_fd >= 0) {
 		long r = aipm_pread_all(s->events_fd, buf, sizeof buf);
 		if (r < 0)
@@ -193,6 +206,12 @@ static int read_events(struct aipm_cgroup_scope *s, struct aipm_cgroup_stat *st)
 int aipm_cgroup_scope_read(struct aipm_cgroup_scope *s, unsigned what, struct aipm_cgroup_stat *st)
 {
 	memset(st, 0, sizeof *st);
+	/* cgroupfs answers ENODEV on a removed cgroup's files; a directory
+	 * tree standing for it keeps reading the unlinked files, but its
+	 * directory has no link left. */
+	struct stat ds;
+	if (s->check_nlink && fstat(s->dirfd, &ds) == 0 && ds.st_nlink == 0)
+		return gone(s, -ENODEV, "cgroup.events");
 	int r = 0;
 	if (what & AIPM_CGROUP_READ_CPU)
 		r = read_cpu(s, st);
@@ -266,6 +285,10 @@ int aipm_cgroup_scope_members(struct aipm_cgroup_scope *s, pid_t *pids, size_t c
 {
 	memset(m, 0, sizeof *m);
 	size_t n = 0, seen = 0;
+	if (s->procs_fd < 0 && (s->procs_fd = open_opt(s->dirfd, "cgroup.procs")) < 0)
+		return gone(s, -errno, "cgroup.procs");
+	if (s->descendants && s->stat_fd < 0)
+		s->stat_fd = open_opt(s->dirfd, "cgroup.stat");
 	int r = read_procs(s->procs_fd, pids, cap, &n, &seen);
 	if (r < 0)
 		return gone(s, r, "cgroup.procs");

@@ -178,6 +178,10 @@ static int enumerate_glob(const struct aipm_cgroup_fs *fs, const char *glob, siz
 	char path[AIPM_CGROUP_PATH_MAX];
 	if (!glob || !*glob)
 		return aipm_err(-EINVAL, "cgroup glob is empty. Give one such as '/system.slice/*.service'");
+	if (strstr(glob, "**"))
+		return aipm_err(-EINVAL, "cgroup glob '%s': '**' (any depth) is not supported. Give one pattern per "
+					 "level, e.g. '/system.slice/*/*'",
+				glob);
 	int r = hierarchy_path(fs, glob, path, sizeof path);
 	if (r < 0)
 		return r;

@@ -55,23 +55,6 @@
 #include "membership.h"
 #include "procfs_priv.h"
 
-/* Read a first-seen pid's stat (its fd returned, kept or not). */
-static int adopt(struct procfs *s, pid_t pid, struct aipm_pid_stat *f, int *fd_out, bool *kept)
-{
-	char buf[1024];
-	int fd = aipm_procfs_open_kept(s, pid, "stat", s->fd_budget, kept);
-	if (fd < 0)
-		return fd;
-	if (aipm_pread_all(fd, buf, sizeof buf) <= 0 || !aipm_parse_pid_stat(buf, f)) {
-		close(fd);
-		if (*kept)
-			s->fds_kept--;
-		return -ESRCH;
-	}
-	*fd_out = fd;
-	return 0;
-}
-
 static int add_member(struct procfs *s, pid_t pid, const struct aipm_pid_stat *f, int fd, bool kept)
 {
 	if (aipm_grow((void **)&s->members_next, &s->next_cap, s->nmembers + 1, sizeof *s->members) < 0) {
@@ -80,29 +63,11 @@ static int add_member(struct procfs *s, pid_t pid, const struct aipm_pid_stat *f
 			s->fds_kept--;
 		return -ENOMEM;
 	}
-	struct member *m = &s->members_next[s->nmembers];
-	memset(m, 0, sizeof *m);
-	m->pid = pid;
-	m->start_ticks = f->start;
-	m->stat_fd = kept ? fd : -1;
-	if (!kept)
-		close(fd);
-	m->smaps_fd = -1;
 	/* Machine-wide (serve --processes: hundreds of processes, many of
 	 * them with many threads, each clock read walking them again after
 	 * the stat did) the stat's ticks are enough for a top-N at a 1 s
 	 * interval; the clock's nanoseconds are for the measured tree. */
-	m->has_clock = !s->all && clock_getcpuclockid(pid, &m->clock) == 0;
-	snprintf(m->comm, sizeof m->comm, "%s", f->comm);
-	/* The stat was just read: only the clock is left (every later
-	 * sample reads both, clock first, see member_refresh). */
-	struct timespec t;
-	if (m->has_clock && clock_gettime(m->clock, &t) == 0)
-		m->cpu_ns = aipm_procfs_ts_ns(&t);
-	else
-		m->has_clock = false, m->cpu_ns = (f->utime + f->stime) * s->tick_ns;
-	m->child_ns = (f->cutime + f->cstime) * s->tick_ns;
-	m->alive = !aipm_pid_stat_ended(f);
+	aipm_procfs_member_init(s, &s->members_next[s->nmembers], pid, f, fd, kept, !s->all);
 	pidtable_put(&s->next, pid, (int)s->nmembers++);
 	return 0;
 }
@@ -127,7 +92,7 @@ static void resolve_fresh(struct procfs *s)
 			struct aipm_pid_stat f;
 			int fd = -1;
 			bool kept = false;
-			int r = adopt(s, pid, &f, &fd, &kept);
+			int r = aipm_procfs_adopt(s, pid, &f, &fd, &kept);
 			if (r < 0) {
 				/* Out of fds is not "gone": leave the pid out of the
 				 * table so the next sample tries it again, and say so. */
@@ -363,18 +328,9 @@ static int procfs_sample(struct aipm_source *src, const struct aipm_sample_ctx *
 			aipm_procfs_member_read_mem(s, m);
 			m->mem_tried = true;
 		}
-		struct aipm_proc *p = aipm_snapshot_add_proc(snap);
+		struct aipm_proc *p = aipm_procfs_member_publish(m, snap);
 		if (!p)
 			return aipm_err(-ENOMEM, "out of memory for %zu processes", s->nmembers);
-		p->pid = m->pid;
-		p->start_ticks = m->start_ticks;
-		memcpy(p->comm, m->comm, sizeof p->comm);
-		p->alive = m->alive;
-		p->cpu_ns = m->cpu_ns;
-		p->mem_valid = m->mem_valid;
-		p->pss_bytes = m->pss;
-		p->uss_bytes = m->uss;
-		p->rss_bytes = m->rss;
 		total += m->cpu_ns + m->child_ns;
 		alive |= m->alive;
 		/* aipm's own thread lives in the measured process (library
@@ -388,17 +344,6 @@ static int procfs_sample(struct aipm_source *src, const struct aipm_sample_ctx *
 	snap->tree_alive = alive;
 	snap->tree_valid = true;
 	return 0;
-}
-
-/* Keep a reserve of descriptors for the rest of aipm (the recording, the
- * other sources) and, in library mode, for the host process. */
-static size_t fd_budget(void)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
-		return 4096;
-	size_t cur = (size_t)rl.rlim_cur;
-	return cur > 512 ? cur - 256 : cur / 2;
 }
 
 static bool same_pid_namespace(struct procfs *s)
@@ -452,7 +397,7 @@ static int procfs_open(const struct aipm_source_config *cfg, struct aipm_catalog
 	s->mb = cfg->membership;
 	s->reaped = cfg->reaped_ns;
 	s->all = s->mb && s->mb->all_processes;
-	s->fd_budget = fd_budget();
+	s->fd_budget = aipm_procfs_fd_budget();
 	if (s->all)
 		aipm_source_set(&s->base, true, "", "every process of the machine from %s (CPU time, no PSS/USS)", s->root);
 	else if (aipm_membership_tracks(s->mb))

@@ -62,5 +62,16 @@ uint64_t aipm_procfs_ts_ns(const struct timespec *t);
 enum read_result aipm_procfs_member_refresh(struct procfs *s, struct member *m);
 /* Read a member's PSS/USS from smaps_rollup. */
 void aipm_procfs_member_read_mem(struct procfs *s, struct member *m);
+/* Read a first-seen pid's stat (its fd returned, kept or not). */
+int aipm_procfs_adopt(struct procfs *s, pid_t pid, struct aipm_pid_stat *f, int *fd_out, bool *kept);
+/* A member first seen, from the stat adopt read through fd (kept: held
+ * as its stat fd, else closed); use_clock: its CPU time from the process
+ * CPU clock (ns), else the stat's ticks. */
+void aipm_procfs_member_init(struct procfs *s, struct member *m, pid_t pid, const struct aipm_pid_stat *f, int fd,
+			     bool kept, bool use_clock);
+/* Append a member to the snapshot's process table; NULL when out of memory. */
+struct aipm_proc *aipm_procfs_member_publish(const struct member *m, struct aipm_snapshot *snap);
+/* Descriptors a source may keep for members (RLIMIT_NOFILE less a reserve). */
+size_t aipm_procfs_fd_budget(void);
 
 #endif

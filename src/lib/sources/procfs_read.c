@@ -1,11 +1,14 @@
-/* procfs_read.c: reading one member of the process table, for procfs.c:
- * its CPU times (the process CPU clock, then the stat that guards it),
- * its state, its PSS/USS, and the descriptors kept for it within the fd
- * budget (past it, open-read-close with the start time as the guard). */
+/* procfs_read.c: reading one member of the process table, for procfs.c
+ * (and cgroup.c, whose members are the same kind of process): its CPU
+ * times (the process CPU clock, then the stat that guards it), its state,
+ * its PSS/USS, and the descriptors kept for it within the fd budget (past
+ * it, open-read-close with the start time as the guard). */
 #include "procfs_priv.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static void close_fd(struct procfs *s, int *fd)
@@ -107,4 +110,71 @@ void aipm_procfs_member_read_mem(struct procfs *s, struct member *m)
 		m->uss = mem.uss_bytes;
 		m->rss = mem.rss_bytes;
 	}
+}
+
+int aipm_procfs_adopt(struct procfs *s, pid_t pid, struct aipm_pid_stat *f, int *fd_out, bool *kept)
+{
+	char buf[1024];
+	int fd = aipm_procfs_open_kept(s, pid, "stat", s->fd_budget, kept);
+	if (fd < 0)
+		return fd;
+	if (aipm_pread_all(fd, buf, sizeof buf) <= 0 || !aipm_parse_pid_stat(buf, f)) {
+		close(fd);
+		if (*kept)
+			s->fds_kept--;
+		return -ESRCH;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+void aipm_procfs_member_init(struct procfs *s, struct member *m, pid_t pid, const struct aipm_pid_stat *f, int fd,
+			     bool kept, bool use_clock)
+{
+	memset(m, 0, sizeof *m);
+	m->pid = pid;
+	m->start_ticks = f->start;
+	m->stat_fd = kept ? fd : -1;
+	if (!kept)
+		close(fd);
+	m->smaps_fd = -1;
+	m->has_clock = use_clock && clock_getcpuclockid(pid, &m->clock) == 0;
+	snprintf(m->comm, sizeof m->comm, "%s", f->comm);
+	/* The stat was just read: only the clock is left (every later
+	 * sample reads both, clock first, see member_refresh). */
+	struct timespec t;
+	if (m->has_clock && clock_gettime(m->clock, &t) == 0)
+		m->cpu_ns = aipm_procfs_ts_ns(&t);
+	else
+		m->has_clock = false, m->cpu_ns = (f->utime + f->stime) * s->tick_ns;
+	m->child_ns = (f->cutime + f->cstime) * s->tick_ns;
+	m->alive = !aipm_pid_stat_ended(f);
+}
+
+struct aipm_proc *aipm_procfs_member_publish(const struct member *m, struct aipm_snapshot *snap)
+{
+	struct aipm_proc *p = aipm_snapshot_add_proc(snap);
+	if (!p)
+		return NULL;
+	p->pid = m->pid;
+	p->start_ticks = m->start_ticks;
+	memcpy(p->comm, m->comm, sizeof p->comm);
+	p->alive = m->alive;
+	p->cpu_ns = m->cpu_ns;
+	p->mem_valid = m->mem_valid;
+	p->pss_bytes = m->pss;
+	p->uss_bytes = m->uss;
+	p->rss_bytes = m->rss;
+	return p;
+}
+
+/* Keep a reserve of descriptors for the rest of aipm (the recording, the
+ * other sources) and, in library mode, for the host process. */
+size_t aipm_procfs_fd_budget(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 4096;
+	size_t cur = (size_t)rl.rlim_cur;
+	return cur > 512 ? cur - 256 : cur / 2;
 }

@@ -1,8 +1,9 @@
 /* registry.c: the one list of sources, and the small helpers every source
  * and the sampler share. An explicit array, not constructor functions: a
  * static library drops objects nobody references and the registration
- * would silently never run. Order is sampling order: RAPL and the process
- * tree are read back to back so energy and CPU time cover the same instant.
+ * would silently never run. Order is sampling order: RAPL, the process
+ * tree and the cgroup scopes are read back to back so energy and CPU time
+ * cover the same instant.
  */
 #include "source.h"
 
@@ -19,6 +20,7 @@ const struct aipm_source_ops *const aipm_source_registry[] = {
 	&aipm_source_rapl,
 	&aipm_source_procfs,
 	&aipm_source_cpu_estimate, /* after rapl: it estimates only where no CPU energy is in the catalog */
+	&aipm_source_cgroup,
 	&aipm_source_nvml,
 	&aipm_source_amdsmi,
 	&aipm_source_hwmon,
