@@ -145,6 +145,17 @@ static void *run(void *arg)
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	uint64_t next = ts_ns(&now);
+	if (s->cfg.baseline) {
+		/* Nobody holds the sampler before start returns: no stop or
+		 * extra sample can come during this wait. */
+		struct timespec real;
+		clock_gettime(CLOCK_REALTIME, &real);
+		aipm_pipeline_baseline(s->pipe, &now, &real);
+		next += s->step_ns < AIPM_BASELINE_MAX_NS ? s->step_ns : AIPM_BASELINE_MAX_NS;
+		struct timespec dl = ns_ts(next);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &dl, NULL) == EINTR)
+			;
+	}
 	take(s, NULL, NULL);
 	pthread_mutex_lock(&s->lock);
 	s->started = true;

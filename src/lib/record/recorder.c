@@ -28,6 +28,8 @@ struct aipm_recorder {
 	pthread_mutex_t lock;
 	bool committed, meta_saved, failing, stopped;
 	size_t held_peak;      /* most lines held during the current outage */
+	struct timespec first_real; /* the first line's time: the segment's start */
+	bool have_first;
 	int fail_err;          /* the last write's error, and why */
 	char fail_msg[600];
 };
@@ -88,6 +90,10 @@ static void sink(void *ctx, const struct aipm_snapshot *snap)
 {
 	struct aipm_recorder *r = ctx;
 	pthread_mutex_lock(&r->lock);
+	if (!r->have_first) {
+		r->first_real = snap->real;
+		r->have_first = true;
+	}
 	note(r, aipm_writer_write(r->writer, snap));
 	pthread_mutex_unlock(&r->lock);
 	if (r->cfg.on_sample)
@@ -144,6 +150,7 @@ int aipm_recorder_start(struct aipm_recorder *r, const pid_t *roots, size_t nroo
 		.gpu_all_processes = r->cfg.info.gpu_all_processes,
 		.exclude_own_thread = r->cfg.exclude_own_thread,
 		.publish = false,
+		.baseline = true,
 		.sink = sink,
 		.sink_ctx = r,
 	};
@@ -151,10 +158,16 @@ int aipm_recorder_start(struct aipm_recorder *r, const pid_t *roots, size_t nroo
 	if (e < 0 || (e = aipm_interval_check("the memory interval", sc.mem_interval_s,
 					       AIPM_MEM_INTERVAL_MAX_S)) < 0)
 		return e;
-	struct timespec start;
-	clock_gettime(CLOCK_REALTIME, &start);
+	/* Returns once the first line is written, a baseline interval later
+	 * (sampler.h): the recording, and the command, start there. */
 	if ((e = aipm_sampler_start(&r->sampler, &sc)) < 0)
 		return e;
+	struct timespec start;
+	clock_gettime(CLOCK_REALTIME, &start);
+	pthread_mutex_lock(&r->lock);
+	if (r->have_first)
+		start = r->first_real;
+	pthread_mutex_unlock(&r->lock);
 	struct aipm_source *src[AIPM_MAX_SOURCES];
 	size_t n = sources(r, src);
 	struct aipm_metadata *m;
