@@ -4,8 +4,8 @@
  *   bench_report [MB...]          (default: 100 1000)
  *
  * For each size it writes a synthetic aipm recording to $TMPDIR (never the
- * repository): lines shaped like `aipm run`'s (4 RAPL zones, 8 processes,
- * 1 GPU), a segment marker every 100000 lines. Then it summarises it with
+ * repository; bench_recording.h): lines shaped like `aipm run`'s (4 RAPL
+ * zones, 8 processes, 1 GPU), a segment marker every 100000 lines. Then it summarises it with
  * one thread and with all, each run in a fresh child process so that its
  * peak RSS (ru_maxrss) is its own. The file is read once first so every run
  * sees the page cache alike. The expected package energy is known from the
@@ -15,22 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "analysis/summary.h"
+#include "bench_recording.h"
 
 #define SEGMENT_LINES 100000
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* Returns the package-0 energy the summary must find. */
 static double generate(const char *path, long long bytes)
@@ -42,76 +33,32 @@ static double generate(const char *path, long long bytes)
 	}
 	static char buf[1 << 20];
 	setvbuf(f, buf, _IOFBF, sizeof buf);
-	double t0 = 1795634400.0, e = 0, total = 0, seg_first = 0;
-	long long written = 0, i = 0;
-	while (written < bytes) {
-		if (i && i % SEGMENT_LINES == 0) {
-			written += fprintf(f, "\"END OF RECORDING SEGMENT\"\n");
-			total += e - seg_first;
-			e = seg_first = 0;
-		}
-		double t = t0 + (double)i * 0.1, p = 20 + (double)(i % 7);
-		e += i % SEGMENT_LINES ? p * 0.1 : 0;
-		int n = fprintf(f,
-			"{\"date\": \"2026-11-25 19:20:01.%06lld\", \"timestamp\": %.6f, \"metrics\": {\"cpu\": {"
-			"\"intel_power\": %.3f, \"total_cpu_power\": %.3f, \"uncore_power\": 0.812, \"total_dram_power\": 3.1, "
-			"\"per_zone_power\": {\"package-0\": %.3f, \"core-0\": %.3f, \"uncore-0\": 0.812, \"dram-0\": 3.1}, "
-			"\"per_zone_energy\": {\"package-0\": %.6f, \"core-0\": %.6f, \"uncore-0\": %.6f, \"dram-0\": %.6f}, "
-			"\"attributed_energy\": {\"cpu\": %.6f, \"dram\": %.6f}, \"rel_intel_power\": 9.3, "
-			"\"per_process_cpu_power\": {\"1234\": 6.1, \"1235\": 0.2, \"1236\": 0.3, \"1237\": 0.1, \"1238\": 0.1, \"1239\": 0.1, \"1240\": 0.2, \"1241\": 0.1}, "
-			"\"per_process_cpu_uses\": {\"1234\": 0.43, \"1235\": 0.01, \"1236\": 0.02, \"1237\": 0.01, \"1238\": 0.01, \"1239\": 0.01, \"1240\": 0.01, \"1241\": 0.01}, "
-			"\"absolute_cpu_time_per_pid\": {\"1234\": 12.3, \"1235\": 0.2, \"1236\": 0.3, \"1237\": 0.1, \"1238\": 0.1, \"1239\": 0.1, \"1240\": 0.2, \"1241\": 0.1}, "
-			"\"per_process_mem_use_abs\": {\"1234\": 104857600, \"1235\": 1048576, \"1236\": 1048576, \"1237\": 1048576, \"1238\": 1048576, \"1239\": 1048576, \"1240\": 1048576, \"1241\": 1048576}, "
-			"\"per_process_mem_use_uss\": {\"1234\": 94371840, \"1235\": 524288, \"1236\": 524288, \"1237\": 524288, \"1238\": 524288, \"1239\": 524288, \"1240\": 524288, \"1241\": 524288}, "
-			"\"total_mem_use\": 8123456789, \"cpu_time\": %.6f, \"experiment_mem_pss\": 112197632, \"experiment_mem_uss\": 98041856}, "
-			"\"gpu\": {\"nvidia_draw_absolute\": 120.5, \"per_gpu_power_draw\": {\"0\": 120.5}, \"per_gpu_use_rate\": {\"0\": 87}, "
-			"\"per_gpu_memory\": {\"0\": 12884901888}, \"per_gpu_energy\": {\"0\": %.6f}, \"per_gpu_attributed_energy\": {\"0\": %.6f}}}, "
-			"\"temperature\": {\"coretemp/Package id 0\": 45.0}}\n",
-			i % 1000000, t, p, p * 0.6, p, p * 0.6, e, e * 0.6, e * 0.04, e * 0.15, e * 0.4, e * 0.05, (double)i * 0.05,
-			e * 6, e * 5);
-		written += n;
-		i++;
-	}
-	total += e - seg_first;
+	double total = bench_write_samples(f, bytes, 0, SEGMENT_LINES, NULL);
 	fclose(f);
 	return total;
 }
 
-struct result {
-	double seconds, package_j;
-	long maxrss_kib;
-	int rc;
+struct job {
+	const char *path;
+	int threads;
 };
 
-static struct result run(const char *path, int threads)
+static void summarise(void *arg, struct bench_run *r)
 {
-	int fds[2];
-	struct result r = {0};
-	if (pipe(fds) < 0)
-		return r;
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(fds[0]);
-		struct aipm_window w = {-INFINITY, INFINITY};
-		struct aipm_summary *s = NULL;
-		double t = now();
-		r.rc = aipm_summary_load_file(path, &w, 1, threads, &s);
-		r.seconds = now() - t;
-		r.package_j = s ? s->total_j[AIPM_TOTAL_PACKAGE] : NAN;
-		aipm_summary_free(s);
-		struct rusage ru;
-		getrusage(RUSAGE_SELF, &ru);
-		r.maxrss_kib = ru.ru_maxrss;
-		if (write(fds[1], &r, sizeof r) != (ssize_t)sizeof r)
-			_exit(1);
-		_exit(0);
-	}
-	close(fds[1]);
-	if (read(fds[0], &r, sizeof r) != (ssize_t)sizeof r)
-		r.rc = -1;
-	close(fds[0]);
-	waitpid(pid, NULL, 0);
-	return r;
+	const struct job *j = arg;
+	struct aipm_window w = {-INFINITY, INFINITY};
+	struct aipm_summary *s = NULL;
+	double t = bench_now();
+	r->rc = aipm_summary_load_file(j->path, &w, j->threads, false, &s);
+	r->seconds = bench_now() - t;
+	r->value = s ? s->total_j[AIPM_TOTAL_PACKAGE] : NAN;
+	aipm_summary_free(s);
+}
+
+static struct bench_run run(const char *path, int threads)
+{
+	struct job j = {path, threads};
+	return bench_in_child(summarise, &j);
 }
 
 int main(int argc, char **argv)
@@ -137,15 +84,15 @@ int main(int argc, char **argv)
 		double base = 0;
 		int counts[] = {1, all};
 		for (int c = 0; c < (all > 1 ? 2 : 1); c++) {
-			struct result best = {.seconds = INFINITY};
+			struct bench_run best = {.seconds = INFINITY};
 			for (int rep = 0; rep < 3; rep++) {
-				struct result r = run(path, counts[c]);
+				struct bench_run r = run(path, counts[c]);
 				if (r.rc == 0 && r.seconds < best.seconds)
 					best = r;
 			}
 			if (c == 0)
 				base = best.seconds;
-			bool ok = fabs(best.package_j - want) <= 1e-6 * want;
+			bool ok = fabs(best.value - want) <= 1e-6 * want;
 			printf("%-8.0f %-8d %10.3f %10.1f %9.1f MiB %s", mb, counts[c], best.seconds, mb / best.seconds,
 			       (double)best.maxrss_kib / 1024, ok ? "ok" : "WRONG TOTAL");
 			if (c)

@@ -20,3 +20,8 @@ if [ -x "$b/bench/bench_report" ]; then
 	echo "== report throughput (bench_report)"
 	"$b/bench/bench_report" ${AIPM_BENCH_REPORT_MB:-100 1000} || true
 fi
+if [ -x "$b/bench/bench_phases" ]; then
+	echo
+	echo "== report --metrics / --by-phase on 100,000 points and 10,000 phases (bench_phases)"
+	"$b/bench/bench_phases" || true
+fi

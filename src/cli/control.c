@@ -189,7 +189,10 @@ int control_start(struct control **out, struct aipm_outdir *dir, bool append)
 		snprintf(c->name, sizeof c->name, "@aipm-%d-%016llx", (int)getpid(), (unsigned long long)r);
 		struct sockaddr_un sa;
 		socklen_t len;
-		address(c->name, &sa, &len);
+		if ((e = address(c->name, &sa, &len)) < 0) {
+			e = aipm_err(e, "control socket %s: the name is too long", c->name);
+			goto fail;
+		}
 		if (bind(c->listen_fd, (struct sockaddr *)&sa, len) == 0)
 			break;
 		if (errno != EADDRINUSE || tries == 8) {

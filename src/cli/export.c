@@ -13,6 +13,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: aipm export --csv DIR [-o FILE]\n\n"
 		   "Write the recording in DIR as CSV: one row per sample, one column per metric\n"
 		   "(per-pid and per-GPU values as name.pid / name.gpu). Empty cells: not measured.\n"
+		   "With phases.json, a phases column names the phases each sample belongs to.\n"
 		   "Without -o the CSV goes to standard output.\n");
 }
 
@@ -56,7 +57,8 @@ int cmd_export(int argc, char **argv)
 	if (rc < 0)
 		return cli_fail_lib(AIPM_EXIT_FAIL, "export");
 	if (path)
-		fprintf(stderr, "aipm: wrote %s: %lld rows, %lld columns", path, st.rows, st.columns);
+		fprintf(stderr, "aipm: wrote %s: %lld rows, %lld columns, %d segment%s", path, st.rows, st.columns,
+			st.segments, st.segments == 1 ? "" : "s");
 	if (path && st.skipped_lines)
 		fprintf(stderr, ", %lld blank, corrupt or truncated lines skipped", st.skipped_lines);
 	if (path)

@@ -72,8 +72,11 @@ int cmd_plot(int argc, char **argv)
 		return cli_fail_lib(AIPM_EXIT_FAIL, "plot");
 	fprintf(stderr, "aipm: wrote %s: %d series in %d panel%s, %lld points", out, st.series, st.panels,
 		st.panels == 1 ? "" : "s", st.points);
+	fprintf(stderr, ", %d segment%s", st.segments, st.segments == 1 ? "" : "s");
 	if (st.phases)
 		fprintf(stderr, ", %d phases", st.phases);
+	if (st.phases_dropped)
+		fprintf(stderr, " (%d more not shaded: at most 256)", st.phases_dropped);
 	if (st.dropped_series)
 		fprintf(stderr, "; %d more series left out (at most 48 per picture: narrow -m)", st.dropped_series);
 	if (st.skipped_lines)

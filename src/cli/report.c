@@ -26,10 +26,12 @@ static void usage(FILE *f)
 		   "                          recording (90.5) or a local date \"2026-11-25 19:20:01\"\n"
 		   "  --carbon-intensity G    add the emissions, G gCO2e per kWh\n"
 		   "  --pue P                 add the facility energy, P >= 1 (power usage effectiveness)\n"
-		   "  --threads N             parse with N threads (default: all CPUs)\n"
+		   "  --threads N             parse with N threads (default: $AIPM_THREADS, else all CPUs)\n"
 		   "  --by-phase              each phase's energy, duration and CPU time, one by one\n"
 		   "                          and summed by name (aipm mark, the library's phases)\n"
-		   "  --metrics               the energy at each logged point (aipm log), e.g. per epoch\n");
+		   "  --metrics               the energy at each logged point (aipm log), e.g. per epoch\n\n"
+		   "A window's edges, a phase's and a point's, are interpolated between the samples\n"
+		   "around them; a window no sample interval covers is reported as not measured.\n");
 }
 
 static bool parse_num(const char *flag, const char *arg, double min, double *out)
@@ -123,9 +125,14 @@ int cmd_report(int argc, char **argv)
 		usage(stderr);
 		return cli_fail(AIPM_EXIT_USAGE, "report: no recording given. Give the DIR written by `aipm run -o DIR`");
 	}
+	/* The environment is read here, once, before any thread exists: the
+	 * library never calls getenv (a host's setenv could race it). */
+	const char *env = getenv("AIPM_THREADS");
+	if (!threads && env && atoi(env) > 0)
+		threads = atoi(env);
 	o.threads = (int)threads;
 	if (by_phase || metrics)
-		return report_phases(dirs, ndirs, metrics && !by_phase, json, o.threads);
+		return report_phases(dirs, ndirs, metrics && !by_phase, json);
 	struct aipm_summary **s = calloc((size_t)ndirs, sizeof *s);
 	struct aipm_summary *total = ndirs > 1 ? aipm_summary_new_total() : NULL;
 	int rc = AIPM_EXIT_OK;

@@ -1,8 +1,10 @@
 /* report_phases.c: the views of `aipm report --by-phase` and
  * `aipm report --metrics`: each phase's energy, duration and CPU time, one
  * by one and summed by name, and the energy at each logged point. Numbers
- * come from analysis/phases.h; this file only loops over the DIRs and
- * prints. Kept apart from report.c so the two views grow independently.
+ * come from analysis/phases.h, written to stdout as each window closes
+ * (memory does not grow with the phases or points); this file only loops
+ * over the DIRs. Kept apart from report.c so the two views grow
+ * independently.
  */
 #include <stdio.h>
 
@@ -10,37 +12,20 @@
 #include "common.h"
 #include "report_phases.h"
 
-static int one(const char *dir, bool metrics, bool json, int threads)
+static int one(const char *dir, bool metrics, bool json)
 {
-	struct aipm_buf b = {0};
-	if (metrics) {
-		struct aipm_metric_report *r;
-		if (aipm_metric_report_load(dir, threads, &r) < 0)
-			return cli_fail_lib(AIPM_EXIT_FAIL, "report --metrics");
-		if (json)
-			aipm_metric_report_json(r, &b);
-		else
-			aipm_metric_report_print(r, stdout);
-		aipm_metric_report_free(r);
-	} else {
-		struct aipm_phase_report *r;
-		if (aipm_phase_report_load(dir, threads, &r) < 0)
-			return cli_fail_lib(AIPM_EXIT_FAIL, "report --by-phase");
-		if (json)
-			aipm_phase_report_json(r, &b);
-		else
-			aipm_phase_report_print(r, stdout);
-		aipm_phase_report_free(r);
-	}
-	if (b.oom)
-		return cli_fail(AIPM_EXIT_FAIL, "out of memory");
-	if (b.data)
-		fputs(b.data, stdout);
-	aipm_buf_free(&b);
+	struct aipm_out o = {.f = stdout};
+	int rc = metrics ? aipm_metric_report_write(dir, json, &o) : aipm_phase_report_write(dir, json, &o);
+	aipm_out_flush(&o, true);
+	aipm_buf_free(&o.b);
+	if (rc < 0)
+		return cli_fail_lib(AIPM_EXIT_FAIL, metrics ? "report --metrics" : "report --by-phase");
+	if (o.err)
+		return cli_fail(AIPM_EXIT_FAIL, "report: writing the output failed");
 	return AIPM_EXIT_OK;
 }
 
-int report_phases(char **dirs, int ndirs, bool metrics, bool json, int threads)
+int report_phases(char **dirs, int ndirs, bool metrics, bool json)
 {
 	/* JSON: one object for one DIR, a list of objects for several. */
 	if (json && ndirs > 1)
@@ -48,7 +33,8 @@ int report_phases(char **dirs, int ndirs, bool metrics, bool json, int threads)
 	for (int i = 0; i < ndirs; i++) {
 		if (i)
 			printf(json ? ", " : "\n");
-		int rc = one(dirs[i], metrics, json, threads);
+		fflush(stdout);
+		int rc = one(dirs[i], metrics, json);
 		if (rc)
 			return rc;
 	}

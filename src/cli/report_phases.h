@@ -6,6 +6,6 @@
 
 /* Print the phase report (or, with metrics, the logged points) of each DIR
  * to stdout; returns the exit status. */
-int report_phases(char **dirs, int ndirs, bool metrics, bool json, int threads);
+int report_phases(char **dirs, int ndirs, bool metrics, bool json);
 
 #endif

@@ -147,6 +147,12 @@ static locale_t c_locale;
 static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
 static void c_locale_init(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
 
+locale_t aipm_c_locale(void)
+{
+	pthread_once(&c_locale_once, c_locale_init);
+	return c_locale;
+}
+
 int aipm_fmt_double(char *buf, size_t size, double v)
 {
 	if (!isfinite(v))

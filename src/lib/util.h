@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <locale.h>
 #include <time.h>
 
 #define AIPM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -41,6 +42,11 @@ size_t aipm_list_dir_sorted(int dirfd, const char *prefix, char **names, size_t 
 double aipm_mono_s(void);
 /* CPU time of the calling thread, seconds. */
 double aipm_thread_cpu_s(void);
+
+/* The C locale (newlocale, made once), for uselocale() around printf and
+ * for strtod_l: numbers read and written never follow LC_NUMERIC. NULL
+ * only if the C library could not make it. */
+locale_t aipm_c_locale(void);
 
 /* Append a double to buf in the C locale whatever the process locale is
  * (JSON and Prometheus must never read "1,5"). Non-finite values print as

@@ -4,8 +4,9 @@
  * does not vouch for; aipm_line_parse_dom is the cJSON reference. Where
  * the fast one answers, the struct it fills and the zones it registers
  * must be exactly the DOM's: same kind, same bits for every double (NAN
- * included), same unknown-field count. Each parser gets its own zone table
- * so a difference in registration shows. Header-only: the unit test and
+ * included), same unknown-field and dropped counts, the same zones and
+ * GPUs registered. Each parser gets its own table so a difference in
+ * registration shows. Header-only: the unit test and
  * the fuzz harness (built outside meson) both include it.
  */
 #ifndef AIPM_TEST_LINE_COMPARE_H
@@ -15,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analysis/line.h"
+#include "record/line.h"
 
 static int line_cmp_d(double a, double b) { return (isnan(a) && isnan(b)) || !memcmp(&a, &b, sizeof a); }
 
@@ -23,7 +24,7 @@ static int line_cmp_d(double a, double b) { return (isnan(a) && isnan(b)) || !me
  * the first field that differs, with a message on stderr. */
 static int line_parsers_differ(const char *text, size_t len, int *gave_up)
 {
-	static struct aipm_zone_table za, zb;
+	static struct aipm_line_table za, zb;
 	static struct aipm_line a, b;
 	struct aipm_date_cache da = {0}, db = {0};
 	memset(&za, 0, sizeof za);
@@ -33,7 +34,7 @@ static int line_parsers_differ(const char *text, size_t len, int *gave_up)
 	int kf = aipm_line_parse_fast(text, len, &za, &da, &a);
 	*gave_up = kf < 0;
 	if (kf < 0)
-		return aipm_zone_table_count(&za) ? __LINE__ : 0; /* gave up, yet left a zone */
+		return aipm_line_table_zones(&za) || aipm_line_table_gpus(&za) ? __LINE__ : 0; /* gave up, yet left a trace */
 	int kd = (int)aipm_line_parse_dom(text, len, &zb, &db, &b);
 #define DIFF(cond, what)                                                                                   \
 	do {                                                                                               \
@@ -45,10 +46,15 @@ static int line_parsers_differ(const char *text, size_t len, int *gave_up)
 	DIFF(kf != kd, "the line's kind");
 	if (kd != AIPM_LINE_SAMPLE)
 		return 0;
-	DIFF(aipm_zone_table_count(&za) != aipm_zone_table_count(&zb), "the zones registered");
-	for (int z = 0; z < aipm_zone_table_count(&za); z++)
-		DIFF(strcmp(za.names[z], zb.names[z]), "the zone names");
+	DIFF(aipm_line_table_zones(&za) != aipm_line_table_zones(&zb), "the zones registered");
+	for (int z = 0; z < aipm_line_table_zones(&za); z++)
+		DIFF(strcmp(za.zone[z], zb.zone[z]), "the zone names");
+	DIFF(aipm_line_table_gpus(&za) != aipm_line_table_gpus(&zb), "the GPUs registered");
+	for (int g = 0; g < aipm_line_table_gpus(&za); g++)
+		DIFF(strcmp(za.gpu[g].vendor, zb.gpu[g].vendor) || za.gpu[g].index != zb.gpu[g].index, "the GPU ids");
 	DIFF(!line_cmp_d(a.ts, b.ts) || a.timestamped != b.timestamped, "ts");
+	DIFF(a.edge != b.edge, "the edge mark");
+	DIFF(a.dropped != b.dropped, "dropped values");
 	DIFF(a.nzones != b.nzones, "nzones");
 	for (int z = 0; z < a.nzones; z++)
 		DIFF(!line_cmp_d(a.zone_energy_j[z], b.zone_energy_j[z]) ||
@@ -61,7 +67,7 @@ static int line_parsers_differ(const char *text, size_t len, int *gave_up)
 		DIFF(!line_cmp_d(a.pw[i], b.pw[i]), "a whole-machine power");
 	DIFF(!line_cmp_d(a.pss_bytes, b.pss_bytes) || !line_cmp_d(a.uss_bytes, b.uss_bytes), "PSS/USS");
 	DIFF(a.ngpus != b.ngpus, "ngpus");
-	for (int g = 0; g < AIPM_MAX_GPUS; g++) {
+	for (int g = 0; g < a.ngpus; g++) {
 		const struct aipm_line_gpu *x = &a.gpu[g], *y = &b.gpu[g];
 		DIFF(!line_cmp_d(x->energy_j, y->energy_j) || !line_cmp_d(x->attributed_j, y->attributed_j) ||
 			     !line_cmp_d(x->power_w, y->power_w) ||

@@ -45,7 +45,7 @@ static int compare_file(const char *path, int *samples)
 		int gave_up;
 		if (line_parsers_differ(line, len, &gave_up))
 			fail_msg("%s: the parsers differ", path);
-		struct aipm_zone_table zt = {0};
+		struct aipm_line_table zt = {0};
 		struct aipm_line l;
 		struct aipm_date_cache dc = {0};
 		if (aipm_line_parse_dom(line, len, &zt, &dc, &l) == AIPM_LINE_SAMPLE) {
@@ -176,11 +176,12 @@ static const char *const cpu_keys[] = {"intel_power", "total_cpu_power", "uncore
 	"experiment_mem_pss", "experiment_mem_uss", "per_process_mem_use_abs", "per_process_mem_use_uss",
 	"per_process_cpu_power", "per_process_cpu_uses", "total_mem_use", "nvidia_draw_absolute", "brand_new"};
 static const char *const gpu_keys[] = {"nvidia_draw_absolute", "nvidia_attributable_power", "per_gpu_energy",
+	"per_gpu_power", "per_gpu_nvidia_memory",
 	"per_gpu_attributed_energy", "per_gpu_power_draw", "per_gpu_attributable_power", "per_gpu_use_rate",
 	"per_gpu_absolute_percent_usage", "per_gpu_memory", "per_gpu_energy_integrated", "per_gpu_temperature",
 	"intel_power", "brand_new"};
 static const char *const zone_keys[] = {"package-0", "core-0", "dram-0", "uncore-0", "psys", "package-1"};
-static const char *const gpu_idx[] = {"0", "1", "15", "16", "007", "all", "-1", "x", ""};
+static const char *const gpu_idx[] = {"0", "1", "15", "99", "007", "all", "-1", "x", "1234567"};
 static const char *const attrib_keys[] = {"cpu", "dram", "gpu"};
 
 static void member_value(struct out *o, const char *key)
@@ -220,7 +221,7 @@ static void random_line(struct out *o)
 {
 	o->n = 0;
 	put(o, "{");
-	static const char *const top[] = {"date", "timestamp", "metrics", "metrics", "metrics", "extra"};
+	static const char *const top[] = {"date", "timestamp", "metrics", "metrics", "edge", "extra"};
 	int n = rnd(5) ? 3 + (int)rnd(2) : 1 + (int)rnd(4);
 	for (int i = 0; i < n; i++) {
 		/* aipm's order mostly, any order sometimes */
@@ -231,6 +232,8 @@ static void random_line(struct out *o)
 			static const char *const d[] = {"\"2026-11-25 19:20:01.123456\"", "\"2026-11-25 19:20:01\"",
 				"\"2026-13-25 19:20:01\"", "12", "\"2026-11-25T19:20:01.5\""};
 			put(o, "%s", d[rnd(5)]);
+		} else if (!strcmp(k, "edge")) {
+			put(o, "%s", rnd(3) ? "\"phase train begin\"" : "1");
 		} else if (!strcmp(k, "timestamp")) {
 			if (rnd(6))
 				number(o);
@@ -243,12 +246,13 @@ static void random_line(struct out *o)
 				put(o, "{");
 				int m = (int)rnd(4);
 				for (int j = 0; j < m; j++) {
-					static const char *const sec[] = {"cpu", "gpu", "temperature", "other"};
-					const char *s = sec[rnd(4)];
+					static const char *const sec[] = {"cpu", "gpu", "temperature", "other", "amd_gpu",
+									  "cpu_estimate", "_gpu", "x y_gpu"};
+					const char *s = sec[rnd(8)];
 					put(o, "%s\"%s\": ", j ? ", " : "", s);
 					if (!strcmp(s, "cpu") && rnd(8))
 						section(o, cpu_keys, sizeof cpu_keys / sizeof *cpu_keys);
-					else if (!strcmp(s, "gpu") && rnd(8))
+					else if (strstr(s, "gpu") && rnd(8))
 						section(o, gpu_keys, sizeof gpu_keys / sizeof *gpu_keys);
 					else
 						value(o, 2);
@@ -276,12 +280,12 @@ static void test_fast_and_dom_parsers_agree_on_random_lines(void **state)
 		if (rnd(8) == 0 && len) /* a cut line, or a stray byte */
 			len = rnd((unsigned)len);
 		else if (rnd(8) == 0 && len)
-			o.buf[rnd((unsigned)len)] = "{}[]\",:0\\ "[rnd(10)];
+			o.buf[rnd((unsigned)len)] = "{}[]\",:0\\ \0"[rnd(11)]; /* \0: a NUL byte */
 		int gave_up;
 		if (line_parsers_differ(o.buf, len, &gave_up))
 			fail_msg("random line %d differs: %.*s", i, (int)len, o.buf);
 		answered += !gave_up;
-		static struct aipm_zone_table zt;
+		static struct aipm_line_table zt;
 		static struct aipm_line l;
 		struct aipm_date_cache dc = {0};
 		memset(&zt, 0, sizeof zt);

@@ -14,16 +14,10 @@
 
 #include <cmocka.h>
 
-#include "analysis/line.h"
+#include "record/line.h"
 #include "analysis/summary.h"
+#include "analysis_helpers.h"
 
-static const char *fixture(const char *name)
-{
-	static char path[4096];
-	const char *src = getenv("AIPM_SRC");
-	snprintf(path, sizeof path, "%s/tests/fixtures/recordings/%s", src ? src : ".", name);
-	return path;
-}
 
 static struct aipm_summary *load(const char *dir, const struct aipm_summary_opts *o)
 {
@@ -33,17 +27,6 @@ static struct aipm_summary *load(const char *dir, const struct aipm_summary_opts
 	return s;
 }
 
-/* The text report of s, to free. */
-static char *text_of(const struct aipm_summary *s)
-{
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	assert_non_null(f);
-	aipm_summary_print(s, f);
-	fclose(f);
-	return buf;
-}
 
 static void test_aipm_recording_without_rapl_is_format_aipm(void **state)
 {
@@ -124,7 +107,7 @@ static void test_all_member_of_attributable_power_is_not_unknown(void **state)
 	/* "all" stays unknown elsewhere: only that object carries it. */
 	static const char line[] = "{\"timestamp\": 1, \"metrics\": {\"gpu\": {\"per_gpu_power_draw\": "
 				   "{\"0\": 5, \"all\": 5}, \"per_gpu_attributable_power\": {\"0\": 5, \"all\": 5}}}}";
-	struct aipm_zone_table zt = {0};
+	static struct aipm_line_table zt;
 	struct aipm_date_cache dc = {0};
 	static struct aipm_line l;
 	assert_int_equal(aipm_line_parse(line, sizeof line - 1, &zt, &dc, &l), AIPM_LINE_SAMPLE);
@@ -142,13 +125,11 @@ static void test_gpu_names_come_from_nvml_details(void **state)
 	assert_string_equal(s->gpus[0].uuid, "GPU-aaaa-0000");
 	assert_string_equal(s->gpus[1].name, "NVIDIA A10");
 	assert_string_equal(s->gpus[1].energy_source, "integrated");
-	struct aipm_buf b = {0};
-	aipm_summary_json(s, &b);
-	assert_non_null(b.data);
-	assert_non_null(strstr(b.data, "\"name\": \"NVIDIA H100 80GB HBM3\""));
-	assert_non_null(strstr(b.data, "\"uuid\": \"GPU-bbbb-1111\""));
-	assert_null(strstr(b.data, "\"name\": null"));
-	aipm_buf_free(&b);
+	char *j = json_of(s);
+	assert_non_null(strstr(j, "\"name\": \"NVIDIA H100 80GB HBM3\""));
+	assert_non_null(strstr(j, "\"uuid\": \"GPU-bbbb-1111\""));
+	assert_null(strstr(j, "\"name\": null"));
+	free(j);
 	aipm_summary_free(s);
 }
 

@@ -11,19 +11,13 @@
 
 #include <cmocka.h>
 
-#include "analysis/line.h"
-#include "analysis/scan.h"
 #include "analysis/summary.h"
+#include "analysis_helpers.h"
+#include "record/line.h"
+#include "record/scan.h"
 
 #define T0 1795634400.0
 
-static char *fixture(const char *name)
-{
-	static char path[4096];
-	const char *src = getenv("AIPM_SRC");
-	snprintf(path, sizeof path, "%s/tests/fixtures/recordings/%s", src ? src : ".", name);
-	return path;
-}
 
 static struct aipm_summary *load(const char *name, const struct aipm_summary_opts *o)
 {
@@ -166,15 +160,18 @@ static void test_window_takes_counters_at_its_edges(void **state)
 	assert_int_equal(s->lines, 4);
 	assert_int_equal(s->outside_window, 1);
 	aipm_summary_free(s);
-	/* Two windows in one pass, as phases use it. */
-	struct aipm_window w[2] = {{T0, T0 + 1}, {T0 + 2.5, T0 + 12}};
-	struct aipm_summary *out[2];
-	assert_int_equal(aipm_summary_load_windows(fixture("aipm-basic"), w, 2, 0, out), 0);
-	near(out[0]->total_j[AIPM_TOTAL_CPU], 20);
-	near(out[1]->total_j[AIPM_TOTAL_CPU], 30); /* 2.5 alone in segment 1: 0 J over 0 s */
-	assert_int_equal(out[1]->segments, 2);
-	aipm_summary_free(out[0]);
-	aipm_summary_free(out[1]);
+	/* Edges on samples: nothing to interpolate. */
+	struct aipm_summary_opts a = {.from = T0, .to = T0 + 1};
+	s = load("aipm-basic", &a);
+	near(s->total_j[AIPM_TOTAL_CPU], 20);
+	assert_false(s->window_interpolated);
+	aipm_summary_free(s);
+	/* 2.5 ends segment 0: a sample of the window, but no interval of it */
+	struct aipm_summary_opts b = {.from = T0 + 2.5, .to = T0 + 12};
+	s = load("aipm-basic", &b);
+	near(s->total_j[AIPM_TOTAL_CPU], 30);
+	assert_int_equal(s->segments, 2);
+	aipm_summary_free(s);
 }
 
 static void test_last_segment_only(void **state)
@@ -199,24 +196,24 @@ static void test_missing_dir_is_an_error_with_advice(void **state)
 static void test_line_parser_reads_dates_and_markers(void **state)
 {
 	(void)state;
-	struct aipm_zone_table zt = {0};
+	static struct aipm_line_table zt;
 	struct aipm_date_cache dc = {0};
-	struct aipm_line l;
+	static struct aipm_line l;
 	const char *m = "\"END OF RECORDING SEGMENT\"";
 	assert_int_equal(aipm_line_parse(m, strlen(m), &zt, &dc, &l), AIPM_LINE_SEGMENT_END);
 	assert_int_equal(aipm_line_parse("END OF RECORDING SEGMENT\r", 25, &zt, &dc, &l), AIPM_LINE_SEGMENT_END);
 	assert_int_equal(aipm_line_parse(" \t", 2, &zt, &dc, &l), AIPM_LINE_BLANK);
 	double a, b;
-	assert_true(aipm_date_parse("2021-01-10 10:00:00", &dc, &a));
-	assert_true(aipm_date_parse("2021-01-10 10:00:01.250000", &dc, &b));
+	assert_true(aipm_format_date_parse("2021-01-10 10:00:00", &dc, &a));
+	assert_true(aipm_format_date_parse("2021-01-10 10:00:01.250000", &dc, &b));
 	near(b - a, 1.25);
-	assert_false(aipm_date_parse("2021-13-10 10:00:00", &dc, &a));
-	assert_false(aipm_date_parse("2021-01-10 10:00", &dc, &a));
+	assert_false(aipm_format_date_parse("2021-13-10 10:00:00", &dc, &a));
+	assert_false(aipm_format_date_parse("2021-01-10 10:00", &dc, &a));
 	const char *j = "{\"timestamp\": 5, \"metrics\": {\"cpu\": {\"per_zone_energy\": {\"package-1\": 3, "
 			"\"uncore-0\": 1}, \"intel_power\": \"x\"}}}";
 	assert_int_equal(aipm_line_parse(j, strlen(j), &zt, &dc, &l), AIPM_LINE_SAMPLE);
 	assert_true(isnan(l.pw[AIPM_PW_INTEL])); /* a string is not a power */
-	assert_int_equal(zt.kinds[aipm_zone_table_id(&zt, "uncore-0")], AIPM_KIND_UNCORE);
+	assert_int_equal(zt.kind[aipm_line_zone_id(&zt, "uncore-0", 8)], AIPM_KIND_UNCORE);
 	assert_int_equal(aipm_kind_of_zone("packagex"), AIPM_KIND_OTHER);
 }
 

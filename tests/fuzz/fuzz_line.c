@@ -2,10 +2,14 @@
  *
  * One input is a whole power_metrics.json. Each input goes through the line
  * parser line by line, then through the full summary (the parallel scanner
- * with ranges of a few bytes, so seams fall everywhere, and the joins), and
- * through the CSV/plot flattener. Nothing may crash, leak or trip a
- * sanitizer, the parallel totals must equal the sequential ones, and the
- * fast line scanner must agree with the cJSON parser wherever it answers.
+ * with ranges of a few bytes, so seams fall everywhere, and the joins), the
+ * sequential reader, the cursor of phases and points, and the CSV/plot
+ * flattener. Nothing may crash, leak or trip a sanitizer; the parallel
+ * totals must equal the sequential ones, for the whole file and for a
+ * window whose edges fall between samples; the cursor's window must equal
+ * the summary's; the sequential reader must count what the scanner counts;
+ * and the fast line scanner must agree with the cJSON parser wherever it
+ * answers.
  *
  * Built two ways: with clang's libFuzzer (tests/fuzz/run.sh, for CI) and,
  * with -DAIPM_FUZZ_DRIVER, as a plain program that replays the seeds and a
@@ -21,10 +25,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "analysis/line.h"
-#include "analysis/scan.h"
+#include "analysis/cursor.h"
 #include "analysis/summary.h"
 #include "export/flatten.h"
+#include "record/line.h"
+#include "record/reader.h"
+#include "record/scan.h"
 #include "../analysis/line_compare.h"
 
 static void leaf(void *ctx, const char *name, const cJSON *j)
@@ -36,13 +42,26 @@ static void leaf(void *ctx, const char *name, const cJSON *j)
 static void same(double a, double b)
 {
 	if (!((isnan(a) && isnan(b)) || fabs(a - b) <= 1e-6 * (fabs(a) + fabs(b) + 1)))
-		abort(); /* parallel and sequential totals disagree */
+		abort(); /* two ways of reading one recording disagree */
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void same_summary(const struct aipm_summary *a, const struct aipm_summary *b)
 {
-	static struct aipm_zone_table zt;
+	if (a->lines != b->lines || a->segments != b->segments || a->out_of_order != b->out_of_order ||
+	    a->blank + a->corrupt + a->truncated != b->blank + b->corrupt + b->truncated)
+		abort();
+	for (int t = 0; t < AIPM_TOTAL_COUNT; t++)
+		same(a->total_j[t], b->total_j[t]);
+	same(a->duration_s, b->duration_s);
+	same(a->attributed_cpu_j, b->attributed_cpu_j);
+	same(a->cpu_time_s, b->cpu_time_s);
+	if (a->window_interpolated != b->window_interpolated || !a->missing[0] != !b->missing[0])
+		abort();
+}
+
+static void each_line(const uint8_t *data, size_t size)
+{
+	static struct aipm_line_table zt;
 	static struct aipm_line l;
 	struct aipm_date_cache dc = {0};
 	memset(&zt, 0, sizeof zt);
@@ -54,14 +73,96 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (line_parsers_differ(p, len, &gave_up))
 			abort();
 		if (aipm_line_parse(p, len, &zt, &dc, &l) == AIPM_LINE_SAMPLE && len < 65536) {
-			cJSON *root = cJSON_ParseWithLength(p, len);
+			if (memchr(p, '\0', len))
+				abort(); /* a NUL byte is never a sample */
+			cJSON *root = aipm_line_json(p, len);
 			size_t sum = 0;
 			aipm_flatten_metrics(root, leaf, &sum);
 			cJSON_Delete(root);
 		}
 		p += len + 1;
 	}
-	/* The whole input as a file, scanned sequentially and in 7 ranges. */
+}
+
+/* The window [lo, hi] through the cursor, against the summary's. */
+static void cursor_matches(const char *path, double lo, double hi, const struct aipm_summary *s)
+{
+	struct aipm_cursor *c;
+	if (aipm_cursor_open_file(path, &c) < 0)
+		return;
+	struct aipm_instant *a = NULL, *b = NULL;
+	if (aipm_cursor_at(c, lo, &a) == 0 && aipm_cursor_at(c, hi, &b) == 0) {
+		static struct aipm_series w;
+		struct aipm_totals t;
+		struct aipm_window_facts f;
+		aipm_window_between(a, b, &w);
+		aipm_series_derive(&w, aipm_cursor_table(c), &t, NULL);
+		aipm_window_facts(c, a, b, &f);
+		for (int k = 0; k < AIPM_TOTAL_COUNT; k++)
+			same(t.total_j[k], s->total_j[k]);
+		same(t.cpu_time_s, s->cpu_time_s);
+		same(f.covered ? f.covered_s : NAN, s->duration_s);
+	}
+	aipm_instant_free(a);
+	aipm_instant_free(b);
+	aipm_cursor_close(c);
+}
+
+static void whole_file(const char *path)
+{
+	struct aipm_window all = {-INFINITY, INFINITY};
+	struct aipm_summary *a = NULL, *b = NULL;
+	aipm_scan_set_min_part_bytes(0);
+	int ra = aipm_summary_load_file(path, &all, 1, false, &a);
+	aipm_scan_set_min_part_bytes(16);
+	int rb = aipm_summary_load_file(path, &all, 7, false, &b);
+	if ((ra == 0) != (rb == 0))
+		abort();
+	if (ra == 0) {
+		same_summary(a, b);
+		struct aipm_buf out = {0};
+		aipm_summary_json(a, &out);
+		aipm_buf_free(&out);
+		/* The sequential reader counts what the scanner counts. */
+		struct aipm_reader *r;
+		if (aipm_reader_open(path, NULL, &r) == 0) {
+			struct aipm_sample smp;
+			while (aipm_reader_next(r, &smp) > 0)
+				;
+			const struct aipm_reader_stats *st = aipm_reader_stats(r);
+			if (st->samples != a->samples || st->out_of_order != a->out_of_order)
+				abort();
+			aipm_reader_close(r);
+		}
+		/* A window with edges between samples, scanned both ways, and
+		 * through the cursor. */
+		if (!isnan(a->start_ts)) {
+			struct aipm_window w = {a->start_ts + 0.37, a->start_ts + 1.61};
+			struct aipm_summary *x = NULL, *y = NULL;
+			aipm_scan_set_min_part_bytes(0);
+			int rx = aipm_summary_load_file(path, &w, 1, false, &x);
+			aipm_scan_set_min_part_bytes(16);
+			int ry = aipm_summary_load_file(path, &w, 7, false, &y);
+			if ((rx == 0) != (ry == 0))
+				abort();
+			if (rx == 0) {
+				same_summary(x, y);
+				cursor_matches(path, w.from_ts, w.to_ts, x);
+			}
+			aipm_summary_free(x);
+			aipm_summary_free(y);
+		}
+	}
+	aipm_scan_set_min_part_bytes(0);
+	aipm_summary_free(a);
+	aipm_summary_free(b);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	each_line(data, size);
+	/* The whole input as a file. */
 	int fd = memfd_create("fuzz", 0);
 	if (fd < 0)
 		return 0;
@@ -71,91 +172,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	struct aipm_window w = {-INFINITY, INFINITY};
-	struct aipm_summary *a = NULL, *b = NULL;
-	aipm_scan_set_min_part_bytes(0);
-	int ra = aipm_summary_load_file(path, &w, 1, 1, &a);
-	aipm_scan_set_min_part_bytes(16);
-	int rb = aipm_summary_load_file(path, &w, 1, 7, &b);
-	aipm_scan_set_min_part_bytes(0);
-	if ((ra == 0) != (rb == 0))
-		abort();
-	if (ra == 0) {
-		if (a->lines != b->lines || a->segments != b->segments ||
-		    a->blank + a->corrupt + a->truncated != b->blank + b->corrupt + b->truncated)
-			abort();
-		for (int t = 0; t < AIPM_TOTAL_COUNT; t++)
-			same(a->total_j[t], b->total_j[t]);
-		same(a->duration_s, b->duration_s);
-		struct aipm_buf out = {0};
-		aipm_summary_json(a, &out);
-		aipm_buf_free(&out);
-	}
-	aipm_summary_free(a);
-	aipm_summary_free(b);
+	whole_file(path);
 	close(fd);
 	return 0;
 }
 
-#ifdef AIPM_FUZZ_DRIVER
-/* Deterministic mutations of the seeds: byte flips, cuts, splices with
- * newlines, markers and JSON punctuation, so seams, truncation and corrupt
- * lines are all exercised without libFuzzer. */
-static uint64_t rng = 88172645463325252ull;
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
-static void mutate(char *buf, size_t *n, size_t cap)
-{
-	static const char *const bits[] = {"\n", "\"END OF RECORDING SEGMENT\"\n", "{", "}", "\"", ",", "1e308",
-					   "-0", "null", "\"timestamp\": 1e20", "\n\n", "\\u0000", "[", "]"};
-	int k = (int)(next() % 4);
-	if (*n == 0)
-		k = 2;
-	size_t at = *n ? next() % *n : 0;
-	switch (k) {
-	case 0: buf[at] ^= (char)(1u << (next() % 8)); break;
-	case 1: *n = at; break;
-	default: {
-		const char *s = bits[next() % (sizeof bits / sizeof bits[0])];
-		size_t sl = strlen(s);
-		if (*n + sl > cap)
-			return;
-		memmove(buf + at + sl, buf + at, *n - at);
-		memcpy(buf + at, s, sl);
-		*n += sl;
-	}
-	}
-}
-
-int main(int argc, char **argv)
-{
-	long rounds = argc > 1 ? atol(argv[1]) : 200;
-	enum { CAP = 1 << 16 };
-	static char seed[CAP], buf[CAP];
-	for (int i = 2; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		if (!f) {
-			fprintf(stderr, "fuzz driver: cannot read seed %s\n", argv[i]);
-			return 1;
-		}
-		size_t n = fread(seed, 1, CAP / 2, f);
-		fclose(f);
-		LLVMFuzzerTestOneInput((const uint8_t *)seed, n);
-		for (long r = 0; r < rounds; r++) {
-			size_t m = n;
-			memcpy(buf, seed, n);
-			for (int k = 1 + (int)(next() % 4); k > 0; k--)
-				mutate(buf, &m, CAP);
-			LLVMFuzzerTestOneInput((const uint8_t *)buf, m);
-		}
-		printf("ok - %ld mutations of %s\n", rounds, argv[i]);
-	}
-	return 0;
-}
-#endif
+/* The driver of every harness (fuzz_driver.h, -DAIPM_FUZZ_DRIVER): splices
+ * of newlines, markers and JSON punctuation, so seams, truncation and
+ * corrupt lines are all exercised without libFuzzer. */
+static const char *const fuzz_tokens[] = {"\n", "\"END OF RECORDING SEGMENT\"\n", "{", "}", "\"", ",", "1e308",
+					  "-0", "null", "\"timestamp\": 1e20", "\n\n", "\\u0000", "[", "]", "-1",
+					  "\"amd_gpu\": {\"per_gpu_energy\": {\"3\": 5}}, ", "\"edge\": \"x\", "};
+#include "fuzz_driver.h"

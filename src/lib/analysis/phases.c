@@ -1,438 +1,266 @@
-/* phases.c: see phases.h. Reads the small side files with cJSON (they hold
- * one line per phase boundary or logged point, never per sample) and asks
- * summary.c for all windows in one pass over power_metrics.json. */
+/* phases.c: phases and logged points as windows (phases.h).
+ *
+ * Edges reach the cursor in time order: phases.json's through the phase
+ * edges of record/sidefiles.h, results_exp.json's through the same small
+ * reorder heap (record/reorder.h), so lines a little out of order (two
+ * threads logging at once) cost nothing; an edge further back makes the
+ * cursor reread from the start (slow, never wrong). Each phase holds its
+ * begin instant until its end arrives.
+ */
 #include "analysis/phases.h"
 
-#include <cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "error.h"
+#include "record/names.h"
+#include "record/reorder.h"
+#include "record/sidefiles.h"
 
-static double nadd(double a, double b) { return isnan(a) ? b : isnan(b) ? a : a + b; }
-
-double aipm_phase_machine_j(const struct aipm_summary *s)
-{
-	double e = NAN;
-	const enum aipm_total parts[] = {AIPM_TOTAL_CPU, AIPM_TOTAL_DRAM, AIPM_TOTAL_GPU};
-	for (size_t i = 0; i < AIPM_ARRAY_SIZE(parts); i++)
-		e = nadd(e, s->total_j[parts[i]]);
-	return isnan(e) ? s->total_j[AIPM_TOTAL_PSYS] : e;
-}
-
-double aipm_phase_attributed_j(const struct aipm_summary *s)
-{
-	return nadd(nadd(s->attributed_cpu_j, s->attributed_dram_j), s->attributed_gpu_j);
-}
-
-/* Call fn on each JSON object line of DIR/file; counts the others. */
-static int each_line(const char *dir, const char *file, int (*fn)(void *, const cJSON *), void *ctx,
-		     long long *skipped)
-{
-	char path[4200];
-	snprintf(path, sizeof path, "%s/%s", dir, file);
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		int e = -errno;
-		if (e == -ENOENT)
-			return aipm_err(e, "%s has no %s: nothing was %s. Use `aipm %s` inside `aipm run`, or the "
-					   "library's %s", dir, file, strcmp(file, "phases.json") ? "logged" : "marked",
-					strcmp(file, "phases.json") ? "log" : "mark",
-					strcmp(file, "phases.json") ? "aipm_meter_log" : "aipm_meter_phase_begin");
-		return aipm_err(e, "%s: %s", path, strerror(-e));
-	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int rc = 0;
-	while (!rc && (len = getline(&line, &cap, f)) > 0) {
-		cJSON *j = cJSON_ParseWithLength(line, (size_t)len);
-		if (cJSON_IsObject(j) && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "timestamp")))
-			rc = fn(ctx, j);
-		else if (strspn(line, " \t\r\n") != (size_t)len)
-			++*skipped;
-		cJSON_Delete(j);
-	}
-	free(line);
-	fclose(f);
-	return rc;
-}
+/* A logged point waiting in the reorder heap. */
+struct pending_point {
+	char *text; /* its metrics */
+};
 
 /* ---- phases ---- */
 
-static int pair_line(void *ctx, const cJSON *j)
+struct item {
+	struct aipm_phase_result r;
+	struct aipm_instant *from;
+	bool done;
+};
+
+struct phase_run {
+	struct aipm_cursor *c;
+	const struct aipm_phase_sink *sink;
+	void *ctx;
+	double start_ts;
+	/* items not yet written, in id order: ids head_id .. head_id + n - 1 */
+	struct item *q;
+	size_t head, n, cap, head_id;
+	struct aipm_names names;
+	struct aipm_phase_total *totals; /* per name, in first-seen order */
+	size_t tcap;
+	struct aipm_series *w;
+};
+
+static struct item *item_of(struct phase_run *p, size_t id)
 {
-	struct aipm_phase_report *r = ctx;
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(j, "name");
-	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "event");
-	double ts = cJSON_GetObjectItemCaseSensitive(j, "timestamp")->valuedouble;
-	if (!cJSON_IsString(n) || !cJSON_IsString(e) || aipm_phases_check_name("phase", n->valuestring) < 0) {
-		r->skipped++;
-		return 0;
-	}
-	struct aipm_phase_item *open = NULL;
-	int occ = 0;
-	for (size_t i = 0; i < r->n; i++)
-		if (!strcmp(r->items[i].name, n->valuestring)) {
-			occ++;
-			if (r->items[i].open)
-				open = &r->items[i];
-		}
-	if (!strcmp(e->valuestring, "end") && open && ts >= open->begin_ts) {
-		open->end_ts = ts;
-		open->open = false;
-	} else if (!strcmp(e->valuestring, "begin") && !open) {
-		if (r->n % 16 == 0) {
-			void *v = realloc(r->items, (r->n + 16) * sizeof *r->items);
+	return &p->q[(p->head + (id - p->head_id)) % p->cap];
+}
+
+/* The item of phase id, made (empty) when new: ids are given in begin
+ * order in the file, edges arrive in time order. */
+static struct item *item_at(struct phase_run *p, size_t id)
+{
+	while (p->head_id + p->n <= id) {
+		if (p->n == p->cap) {
+			size_t cap = p->cap ? p->cap * 2 : 16;
+			struct item *v = malloc(cap * sizeof *v);
 			if (!v)
-				return aipm_err(-ENOMEM, "out of memory");
-			r->items = v;
+				return NULL;
+			for (size_t i = 0; i < p->n; i++)
+				v[i] = p->q[(p->head + i) % p->cap];
+			free(p->q);
+			p->q = v;
+			p->head = 0;
+			p->cap = cap;
 		}
-		struct aipm_phase_item *it = &r->items[r->n++];
-		memset(it, 0, sizeof *it);
-		snprintf(it->name, sizeof it->name, "%s", n->valuestring);
-		it->occurrence = occ + 1;
-		it->begin_ts = ts;
-		it->end_ts = INFINITY;
-		it->open = true;
-	} else {
-		r->skipped++;
+		memset(&p->q[(p->head + p->n++) % p->cap], 0, sizeof *p->q);
 	}
-	return 0;
+	return item_of(p, id);
 }
 
-static void total_add(struct aipm_phase_total *t, const struct aipm_summary *s)
+static int total_add(struct phase_run *p, const struct aipm_phase_result *r)
 {
-	t->count++;
-	t->energy_j = nadd(t->energy_j, aipm_phase_machine_j(s));
-	t->attributed_j = nadd(t->attributed_j, aipm_phase_attributed_j(s));
-	t->duration_s = nadd(t->duration_s, s->duration_s);
-	t->cpu_time_s = nadd(t->cpu_time_s, s->cpu_time_s);
-	for (int k = 0; k < AIPM_TOTAL_COUNT; k++)
-		t->total_j[k] = nadd(t->total_j[k], s->total_j[k]);
-}
-
-static int by_name(struct aipm_phase_report *r)
-{
-	r->names = calloc(r->n ? r->n : 1, sizeof *r->names);
-	if (!r->names)
+	size_t known = p->names.n;
+	long k = aipm_names_find(&p->names, r->name, true);
+	if (k < 0)
 		return aipm_err(-ENOMEM, "out of memory");
-	for (size_t i = 0; i < r->n; i++) {
-		size_t k = 0;
-		while (k < r->nnames && strcmp(r->names[k].name, r->items[i].name))
-			k++;
-		struct aipm_phase_total *t = &r->names[k];
-		if (k == r->nnames) {
-			r->nnames++;
-			snprintf(t->name, sizeof t->name, "%s", r->items[i].name);
-			t->energy_j = t->attributed_j = t->duration_s = t->cpu_time_s = NAN;
-			for (int z = 0; z < AIPM_TOTAL_COUNT; z++)
-				t->total_j[z] = NAN;
-		}
-		total_add(t, r->items[i].s);
-	}
-	return 0;
-}
-
-int aipm_phase_report_load(const char *dir, int threads, struct aipm_phase_report **out)
-{
-	struct aipm_phase_report *r = calloc(1, sizeof *r);
-	if (!r)
-		return aipm_err(-ENOMEM, "out of memory");
-	snprintf(r->dir, sizeof r->dir, "%s", dir);
-	r->start_ts = NAN;
-	int rc = each_line(dir, "phases.json", pair_line, r, &r->skipped);
-	struct aipm_window *w = NULL;
-	struct aipm_summary **s = NULL;
-	if (!rc && r->n) {
-		w = calloc(r->n, sizeof *w);
-		s = calloc(r->n, sizeof *s);
-		if (!w || !s)
-			rc = aipm_err(-ENOMEM, "out of memory");
-		for (size_t i = 0; !rc && i < r->n; i++)
-			w[i] = (struct aipm_window){r->items[i].begin_ts, r->items[i].end_ts};
-		if (!rc)
-			rc = aipm_summary_load_windows(dir, w, r->n, threads, s);
-		for (size_t i = 0; !rc && i < r->n; i++)
-			r->items[i].s = s[i];
-	}
-	if (!rc)
-		rc = by_name(r);
-	if (!rc && aipm_recording_start_ts(dir, &r->start_ts) < 0)
-		r->start_ts = NAN;
-	free(w);
-	free(s);
-	if (rc < 0) {
-		aipm_phase_report_free(r);
-		return rc;
-	}
-	aipm_err_clear();
-	*out = r;
-	return 0;
-}
-
-void aipm_phase_report_free(struct aipm_phase_report *r)
-{
-	if (!r)
-		return;
-	for (size_t i = 0; i < r->n; i++)
-		aipm_summary_free(r->items[i].s);
-	free(r->items);
-	free(r->names);
-	free(r);
-}
-
-/* Numbers in text go through aipm_fmt_double's C locale as well. */
-static void num(FILE *f, const char *fmt_ok, double v, int width)
-{
-	if (isnan(v)) {
-		fprintf(f, "%*s", width, "-");
-		return;
-	}
-	char buf[64];
-	snprintf(buf, sizeof buf, fmt_ok, v);
-	for (char *c = buf; *c; c++)
-		if (*c == ',')
-			*c = '.';
-	fprintf(f, "%*s", width, buf);
-}
-
-void aipm_phase_report_print(const struct aipm_phase_report *r, FILE *f)
-{
-	fprintf(f, "phases of %s (energy: CPU packages + DRAM + GPUs; attributed: the experiment's share)\n",
-		r->dir);
-	fprintf(f, "  %-20s %4s %10s %10s %12s %12s %10s\n", "phase", "#", "start s", "duration s", "energy J",
-		"attributed J", "CPU s");
-	for (size_t i = 0; i < r->n; i++) {
-		const struct aipm_phase_item *it = &r->items[i];
-		fprintf(f, "  %-20s %4d", it->name, it->occurrence);
-		num(f, "%.3f", isnan(r->start_ts) ? NAN : it->begin_ts - r->start_ts, 11);
-		num(f, "%.3f", it->s->duration_s, 11);
-		num(f, "%.3f", aipm_phase_machine_j(it->s), 13);
-		num(f, "%.3f", aipm_phase_attributed_j(it->s), 13);
-		num(f, "%.3f", it->s->cpu_time_s, 11);
-		fprintf(f, "%s\n", it->open ? "  (never ended: to the end of the recording)" : "");
-	}
-	fprintf(f, "by name\n");
-	fprintf(f, "  %-20s %4s %10s %10s %12s %12s %10s\n", "phase", "n", "", "duration s", "energy J",
-		"attributed J", "CPU s");
-	for (size_t i = 0; i < r->nnames; i++) {
-		const struct aipm_phase_total *t = &r->names[i];
-		fprintf(f, "  %-20s %4d %10s", t->name, t->count, "");
-		num(f, "%.3f", t->duration_s, 11);
-		num(f, "%.3f", t->energy_j, 13);
-		num(f, "%.3f", t->attributed_j, 13);
-		num(f, "%.3f", t->cpu_time_s, 11);
-		fprintf(f, "\n");
-	}
-	if (r->skipped)
-		fprintf(f, "%lld line(s) of phases.json skipped (unreadable, or an end without a begin)\n",
-			r->skipped);
-}
-
-static void jnum(struct aipm_buf *b, const char *key, double v)
-{
-	aipm_buf_puts(b, ", ");
-	aipm_buf_json_str(b, key);
-	aipm_buf_puts(b, ": ");
-	if (isnan(v) || isinf(v))
-		aipm_buf_puts(b, "null");
-	else
-		aipm_buf_double(b, v);
-}
-
-/* Unix times keep their microseconds: %.15g would drop them. */
-static void jts(struct aipm_buf *b, const char *key, double ts)
-{
-	if (!isfinite(ts)) {
-		jnum(b, key, NAN);
-		return;
-	}
-	long long us = llround(ts * 1e6);
-	aipm_buf_printf(b, ", \"%s\": %lld.%06lld", key, us / 1000000, us % 1000000);
-}
-
-static void jtotals(struct aipm_buf *b, const double *t)
-{
-	aipm_buf_puts(b, ", \"energy_by_kind_j\": {");
-	bool first = true;
-	for (int k = 0; k < AIPM_TOTAL_COUNT; k++) {
-		if (isnan(t[k]))
-			continue;
-		if (!first)
-			aipm_buf_puts(b, ", ");
-		first = false;
-		aipm_buf_json_str(b, aipm_total_name((enum aipm_total)k));
-		aipm_buf_puts(b, ": ");
-		aipm_buf_double(b, t[k]);
-	}
-	aipm_buf_puts(b, "}");
-}
-
-void aipm_phase_report_json(const struct aipm_phase_report *r, struct aipm_buf *b)
-{
-	aipm_buf_puts(b, "{\"dir\": ");
-	aipm_buf_json_str(b, r->dir);
-	aipm_buf_puts(b, ", \"phases\": [");
-	for (size_t i = 0; i < r->n; i++) {
-		const struct aipm_phase_item *it = &r->items[i];
-		aipm_buf_puts(b, i ? ", {\"name\": " : "{\"name\": ");
-		aipm_buf_json_str(b, it->name);
-		aipm_buf_printf(b, ", \"occurrence\": %d, \"open\": %s", it->occurrence, it->open ? "true" : "false");
-		jts(b, "begin_timestamp", it->begin_ts);
-		jts(b, "end_timestamp", it->end_ts);
-		jnum(b, "start_s", isnan(r->start_ts) ? NAN : it->begin_ts - r->start_ts);
-		jnum(b, "duration_s", it->s->duration_s);
-		jnum(b, "energy_j", aipm_phase_machine_j(it->s));
-		jnum(b, "attributed_j", aipm_phase_attributed_j(it->s));
-		jnum(b, "cpu_time_s", it->s->cpu_time_s);
-		aipm_buf_printf(b, ", \"segments\": %d", it->s->segments);
-		jtotals(b, it->s->total_j);
-		aipm_buf_puts(b, "}");
-	}
-	aipm_buf_puts(b, "], \"by_name\": [");
-	for (size_t i = 0; i < r->nnames; i++) {
-		const struct aipm_phase_total *t = &r->names[i];
-		aipm_buf_puts(b, i ? ", {\"name\": " : "{\"name\": ");
-		aipm_buf_json_str(b, t->name);
-		aipm_buf_printf(b, ", \"count\": %d", t->count);
-		jnum(b, "duration_s", t->duration_s);
-		jnum(b, "energy_j", t->energy_j);
-		jnum(b, "attributed_j", t->attributed_j);
-		jnum(b, "cpu_time_s", t->cpu_time_s);
-		jtotals(b, t->total_j);
-		aipm_buf_puts(b, "}");
-	}
-	aipm_buf_printf(b, "], \"skipped_lines\": %lld}", r->skipped);
-}
-
-/* ---- metrics ---- */
-
-static int point_line(void *ctx, const cJSON *j)
-{
-	struct aipm_metric_report *r = ctx;
-	const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "metrics");
-	if (!cJSON_IsObject(m)) {
-		r->skipped++;
-		return 0;
-	}
-	if (r->n % 16 == 0) {
-		void *v = realloc(r->points, (r->n + 16) * sizeof *r->points);
+	if ((size_t)k >= p->tcap) {
+		size_t cap = p->tcap ? p->tcap * 2 : 16;
+		void *v = realloc(p->totals, cap * sizeof *p->totals);
 		if (!v)
 			return aipm_err(-ENOMEM, "out of memory");
-		r->points = v;
+		p->totals = v;
+		p->tcap = cap;
 	}
-	struct aipm_metric_point *p = &r->points[r->n];
-	memset(p, 0, sizeof *p);
-	p->ts = cJSON_GetObjectItemCaseSensitive(j, "timestamp")->valuedouble;
-	p->metrics_json = cJSON_PrintUnformatted(m);
-	if (!p->metrics_json)
-		return aipm_err(-ENOMEM, "out of memory");
-	r->n++;
+	struct aipm_phase_total *t = &p->totals[k];
+	if (p->names.n > known) {
+		memset(t, 0, sizeof *t);
+		snprintf(t->name, sizeof t->name, "%s", r->name);
+		t->energy_j = t->attributed_j = t->duration_s = t->cpu_time_s = NAN;
+		for (int i = 0; i < AIPM_TOTAL_COUNT; i++)
+			t->total_j[i] = NAN;
+	}
+	t->count++;
+	t->energy_j = aipm_nadd(t->energy_j, aipm_totals_machine_j(&r->t));
+	t->attributed_j = aipm_nadd(t->attributed_j, aipm_totals_attributed_j(&r->t));
+	t->duration_s = aipm_nadd(t->duration_s, r->f.covered ? r->f.covered_s : NAN);
+	t->cpu_time_s = aipm_nadd(t->cpu_time_s, r->t.cpu_time_s);
+	for (int i = 0; i < AIPM_TOTAL_COUNT; i++)
+		t->total_j[i] = aipm_nadd(t->total_j[i], r->t.total_j[i]);
 	return 0;
 }
 
-int aipm_metric_report_load(const char *dir, int threads, struct aipm_metric_report **out)
+/* Write the finished items at the head, in begin order. */
+static int drain(struct phase_run *p)
 {
-	struct aipm_metric_report *r = calloc(1, sizeof *r);
-	if (!r)
-		return aipm_err(-ENOMEM, "out of memory");
-	snprintf(r->dir, sizeof r->dir, "%s", dir);
-	r->start_ts = NAN;
-	int rc = each_line(dir, "results_exp.json", point_line, r, &r->skipped);
-	struct aipm_window *w = NULL;
-	struct aipm_summary **s = NULL;
-	if (!rc && r->n) {
-		w = calloc(r->n, sizeof *w);
-		s = calloc(r->n, sizeof *s);
-		if (!w || !s)
-			rc = aipm_err(-ENOMEM, "out of memory");
-		/* Cumulative windows, and differences of them: consecutive
-		 * windows [t0, t1] [t1, t2] would each lose the interval that
-		 * straddles t1; differences lose nothing. */
-		for (size_t i = 0; !rc && i < r->n; i++)
-			w[i] = (struct aipm_window){-INFINITY, r->points[i].ts};
-		if (!rc)
-			rc = aipm_summary_load_windows(dir, w, r->n, threads, s);
-		for (size_t i = 0; !rc && i < r->n; i++) {
-			struct aipm_metric_point *p = &r->points[i];
-			p->energy_j = aipm_phase_machine_j(s[i]);
-			p->attributed_j = aipm_phase_attributed_j(s[i]);
-			p->cpu_time_s = s[i]->cpu_time_s;
-			double prev_e = i ? r->points[i - 1].energy_j : 0, prev_a = i ? r->points[i - 1].attributed_j : 0;
-			double prev_d = i ? s[i - 1]->duration_s : 0, d = s[i]->duration_s;
-			p->d_energy_j = p->energy_j - (isnan(prev_e) ? 0 : prev_e);
-			p->d_attributed_j = p->attributed_j - (isnan(prev_a) ? 0 : prev_a);
-			p->d_s = (isnan(d) ? 0 : d) - (isnan(prev_d) ? 0 : prev_d);
-		}
+	while (p->n && p->q[p->head].done) {
+		struct item *it = &p->q[p->head];
+		p->sink->phase(p->ctx, &it->r, p->start_ts);
+		int e = total_add(p, &it->r);
+		if (e < 0)
+			return e;
+		p->head = (p->head + 1) % p->cap;
+		p->n--;
+		p->head_id++;
 	}
-	for (size_t i = 0; s && i < r->n; i++)
-		aipm_summary_free(s[i]);
-	if (!rc && aipm_recording_start_ts(dir, &r->start_ts) < 0)
-		r->start_ts = NAN;
-	free(w);
-	free(s);
+	return 0;
+}
+
+/* A window's totals and facts from its two instants (w: scratch). */
+static void measure(struct aipm_cursor *c, struct aipm_series *w, const struct aipm_instant *a,
+		    const struct aipm_instant *b, struct aipm_totals *t, struct aipm_window_facts *f)
+{
+	aipm_window_between(a, b, w);
+	aipm_series_derive(w, aipm_cursor_table(c), t, NULL);
+	aipm_window_facts(c, a, b, f);
+}
+
+static int phase_edge(struct phase_run *p, const struct aipm_phase_edge *e)
+{
+	struct item *it = item_at(p, e->id);
+	if (!it)
+		return aipm_err(-ENOMEM, "out of memory");
+	struct aipm_instant *i;
+	int rc = aipm_cursor_at(p->c, e->ts, &i);
+	if (rc < 0)
+		return rc;
+	if (!e->end) {
+		snprintf(it->r.name, sizeof it->r.name, "%s", e->name);
+		it->r.occurrence = e->occurrence;
+		it->r.begin_ts = e->ts;
+		it->from = i;
+		return 0;
+	}
+	it->r.end_ts = e->ts;
+	it->r.open = e->open;
+	measure(p->c, p->w, it->from, i, &it->r.t, &it->r.f);
+	aipm_instant_free(it->from);
+	aipm_instant_free(i);
+	it->from = NULL;
+	it->done = true;
+	return drain(p);
+}
+
+int aipm_phase_report_run(const char *dir, const struct aipm_phase_sink *sink, void *ctx)
+{
+	struct phase_run p = {.sink = sink, .ctx = ctx};
+	struct aipm_phase_edges *edges = NULL;
+	int rc = aipm_phase_edges_open(dir, &edges);
+	if (!rc && !(p.w = malloc(sizeof *p.w)))
+		rc = aipm_err(-ENOMEM, "out of memory");
+	if (!rc)
+		rc = aipm_cursor_open(dir, &p.c);
+	if (!rc) {
+		p.start_ts = aipm_cursor_first_ts(p.c);
+		sink->begin(ctx, dir, p.start_ts);
+	}
+	struct aipm_phase_edge e;
+	while (!rc && (rc = aipm_phase_edges_next(edges, &e)) > 0)
+		rc = phase_edge(&p, &e);
+	if (!rc) {
+		struct aipm_report_notes notes = {aipm_phase_edges_skipped(edges), aipm_cursor_backward(p.c),
+						  aipm_cursor_rewinds(p.c)};
+		sink->end(ctx, p.totals, p.names.n, &notes);
+	}
+	for (size_t k = 0; k < p.n; k++)
+		aipm_instant_free(p.q[(p.head + k) % p.cap].from);
+	free(p.q);
+	free(p.w);
+	free(p.totals);
+	aipm_names_free(&p.names);
+	aipm_cursor_close(p.c);
+	aipm_phase_edges_close(edges);
+	return rc;
+}
+
+/* ---- logged points ---- */
+
+struct point_run {
+	struct aipm_cursor *c;
+	const struct aipm_phase_sink *sink;
+	void *ctx;
+	double start_ts;
+	struct aipm_instant *zero, *prev;
+	long long index;
+	struct aipm_series *w;
+	struct aipm_reorder h; /* of struct pending_point */
+};
+
+static int point_edge(struct point_run *p)
+{
+	struct pending_point e;
+	double ts = aipm_reorder_pop(&p->h, &e);
+	struct aipm_instant *i;
+	int rc = aipm_cursor_at(p->c, ts, &i);
 	if (rc < 0) {
-		aipm_metric_report_free(r);
+		free(e.text);
 		return rc;
 	}
-	aipm_err_clear();
-	*out = r;
+	struct aipm_point_result r = {.index = p->index++, .ts = ts, .metrics_json = e.text};
+	measure(p->c, p->w, p->zero, i, &r.from_start, &r.f_start);
+	measure(p->c, p->w, p->prev ? p->prev : p->zero, i, &r.since_prev, &r.f_prev);
+	p->sink->point(p->ctx, &r, p->start_ts);
+	free(e.text);
+	aipm_instant_free(p->prev);
+	p->prev = i;
 	return 0;
 }
 
-void aipm_metric_report_free(struct aipm_metric_report *r)
+int aipm_metric_report_run(const char *dir, const struct aipm_phase_sink *sink, void *ctx)
 {
-	if (!r)
-		return;
-	for (size_t i = 0; i < r->n; i++)
-		free(r->points[i].metrics_json);
-	free(r->points);
-	free(r);
-}
-
-void aipm_metric_report_print(const struct aipm_metric_report *r, FILE *f)
-{
-	fprintf(f, "logged points of %s (energy: CPU packages + DRAM + GPUs, from the start / since the "
-		   "previous point)\n", r->dir);
-	fprintf(f, "  %10s %12s %12s %12s %12s  %s\n", "at s", "energy J", "+energy J", "attributed J",
-		"+attrib. J", "metrics");
-	for (size_t i = 0; i < r->n; i++) {
-		const struct aipm_metric_point *p = &r->points[i];
-		fprintf(f, "  ");
-		num(f, "%.3f", isnan(r->start_ts) ? NAN : p->ts - r->start_ts, 10);
-		num(f, "%.3f", p->energy_j, 13);
-		num(f, "%.3f", p->d_energy_j, 13);
-		num(f, "%.3f", p->attributed_j, 13);
-		num(f, "%.3f", p->d_attributed_j, 13);
-		fprintf(f, "  %s\n", p->metrics_json);
+	struct point_run p = {.sink = sink, .ctx = ctx};
+	aipm_reorder_init(&p.h, sizeof(struct pending_point));
+	struct aipm_results_file *f = NULL;
+	int rc = aipm_results_open(dir, &f);
+	if (!rc)
+		rc = aipm_cursor_open(dir, &p.c);
+	if (!rc && (!(p.zero = aipm_instant_zero()) || !(p.w = malloc(sizeof *p.w))))
+		rc = aipm_err(-ENOMEM, "out of memory");
+	if (!rc) {
+		p.start_ts = aipm_cursor_first_ts(p.c);
+		sink->begin(ctx, dir, p.start_ts);
 	}
-	if (r->skipped)
-		fprintf(f, "%lld line(s) of results_exp.json skipped (unreadable)\n", r->skipped);
-}
-
-void aipm_metric_report_json(const struct aipm_metric_report *r, struct aipm_buf *b)
-{
-	aipm_buf_puts(b, "{\"dir\": ");
-	aipm_buf_json_str(b, r->dir);
-	aipm_buf_puts(b, ", \"points\": [");
-	for (size_t i = 0; i < r->n; i++) {
-		const struct aipm_metric_point *p = &r->points[i];
-		aipm_buf_printf(b, "%s{\"index\": %zu", i ? ", " : "", i);
-		jts(b, "timestamp", p->ts);
-		jnum(b, "at_s", isnan(r->start_ts) ? NAN : p->ts - r->start_ts);
-		aipm_buf_puts(b, ", \"metrics\": ");
-		aipm_buf_puts(b, p->metrics_json);
-		jnum(b, "energy_j", p->energy_j);
-		jnum(b, "attributed_j", p->attributed_j);
-		jnum(b, "cpu_time_s", p->cpu_time_s);
-		jnum(b, "energy_since_previous_j", p->d_energy_j);
-		jnum(b, "attributed_since_previous_j", p->d_attributed_j);
-		jnum(b, "duration_since_previous_s", p->d_s);
-		aipm_buf_puts(b, "}");
+	struct aipm_result r;
+	while (!rc && (rc = aipm_results_next(f, &r)) > 0) {
+		struct pending_point pp = {strdup(r.metrics_json)};
+		rc = pp.text ? aipm_reorder_push(&p.h, r.ts, &pp) : aipm_err(-ENOMEM, "out of memory");
+		if (rc < 0)
+			free(pp.text);
+		while (!rc && p.h.n > AIPM_PHASE_REORDER)
+			rc = point_edge(&p);
 	}
-	aipm_buf_printf(b, "], \"skipped_lines\": %lld}", r->skipped);
+	while (!rc && p.h.n)
+		rc = point_edge(&p);
+	if (!rc) {
+		struct aipm_report_notes notes = {aipm_results_skipped(f), aipm_cursor_backward(p.c),
+						  aipm_cursor_rewinds(p.c)};
+		sink->end(ctx, NULL, 0, &notes);
+	}
+	while (p.h.n) {
+		struct pending_point pp;
+		aipm_reorder_pop(&p.h, &pp);
+		free(pp.text);
+	}
+	aipm_reorder_free(&p.h);
+	free(p.w);
+	aipm_instant_free(p.zero);
+	aipm_instant_free(p.prev);
+	aipm_cursor_close(p.c);
+	aipm_results_close(f);
+	return rc;
 }

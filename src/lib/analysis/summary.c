@@ -1,14 +1,19 @@
-/* summary.c: accumulate samples into per-segment pieces and total them.
+/* summary.c: one window of a recording, on every core (summary.h).
  *
  * Each scan range (one per thread) turns its lines into "pieces": runs of
- * samples of one segment inside one window. A piece keeps its first and
- * last sample, the first and last value of every cumulative counter, and
- * trapezoid integrals of every power between consecutive samples. Pieces of
- * neighbouring ranges join at the seam when no segment marker separates
- * them: the counters take the left first and the right last, and the one
- * trapezoid interval across the seam is added then. So a parallel scan gives
- * the same totals as a sequential one, and memory depends only on the
- * number of segments, never on the file's size.
+ * samples of one segment (series.h), each summing every series over the
+ * window, with interpolation where an interval crosses its edges. Pieces
+ * of neighbouring ranges join at the seam when no segment marker separates
+ * them: the one interval across the seam is added then. So a parallel scan
+ * gives the same totals as a sequential one, and memory depends only on
+ * the number of segments, never on the file's size: a piece that can no
+ * longer be joined (closed by a marker, not the first of its range) keeps
+ * only its sums (struct done), not the bridges a join needs.
+ *
+ * The line rules are record/reader.h's: a range applies the out-of-order
+ * rule from its first sample; if a range's first sample turns out not to
+ * be later than the last one before the seam, the sequential rule would
+ * have skipped it, and the file is read again with one thread.
  */
 #include "summary.h"
 
@@ -19,85 +24,95 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "analysis/scan.h"
 #include "error.h"
+#include "record/reader.h"
+#include "record/scan.h"
 
-struct counter {
-	double first, last;
+/* What a piece keeps once nothing can join it: its run's sums. */
+struct done {
+	long long n;
+	double first_ts, last_ts;
+	struct aipm_sv span;
+	bool from_in, to_in;
+	long long resets;
+	int nsid;
+	struct aipm_sv *acc; /* nsid of them */
 };
 
 struct piece {
 	bool ended; /* closed by a segment marker */
-	long long n;
-	struct aipm_line first, last;
-	struct counter zone[AIPM_MAX_ZONES], att_cpu, att_dram, cpu_time;
-	struct counter g_energy[AIPM_MAX_GPUS], g_att[AIPM_MAX_GPUS];
-	double trap_pw[AIPM_PW_COUNT], trap_zone[AIPM_MAX_ZONES];
-	double trap_gpu[AIPM_MAX_GPUS], trap_gpu_att[AIPM_MAX_GPUS];
+	struct aipm_run *run; /* while a join may come; NULL once kept as d */
+	struct done d;
+	long long n_in; /* samples inside the window */
 	double pss_sum, pss_max, uss_sum, uss_max;
 	long long pss_n, uss_n;
-	double sm_sum[AIPM_MAX_GPUS], mem_max[AIPM_MAX_GPUS];
-	long long sm_n[AIPM_MAX_GPUS];
-	bool integrated[AIPM_MAX_GPUS];
-	int ngpus;
+	double sm_sum[AIPM_FORMAT_MAX_GPUS], mem_max[AIPM_FORMAT_MAX_GPUS];
+	long long sm_n[AIPM_FORMAT_MAX_GPUS];
+	bool integrated[AIPM_FORMAT_MAX_GPUS];
 };
 
-/* The pieces of one window in one range. */
+/* The pieces of one range. */
 struct plist {
 	struct piece *v;
 	size_t n, cap;
 };
 
 struct part_state {
-	struct aipm_zone_table *zt;
+	struct aipm_line_table *t;
 	struct aipm_date_cache dc;
-	const struct aipm_window *w;
-	size_t nw;
-	struct plist *pl; /* nw lists */
-	struct aipm_line buf[2];
-	int cur;          /* buf[cur] is parsed into; buf[!cur] is the previous sample */
-	bool have_prev;
-	long long samples, outside, blank, corrupt, truncated, unknown, timestamped;
+	struct aipm_window w;
+	struct plist pl;
+	struct aipm_line line;
+	bool in_segment;
+	double last_ts;
+	struct aipm_reader_stats st;
+	long long outside;
 	int err;
 };
 
-static double add(double a, double b) { return isnan(a) ? b : isnan(b) ? a : a + b; }
-static double maxd(double a, double b) { return isnan(a) ? b : isnan(b) ? a : (a > b ? a : b); }
-static double diff(struct counter c) { return isnan(c.first) || isnan(c.last) ? NAN : c.last - c.first; }
-
-static void counter_see(struct counter *c, double v)
+static bool piece_init(struct piece *p)
 {
-	if (isnan(v))
-		return;
-	if (isnan(c->first))
-		c->first = v;
-	c->last = v;
-}
-
-static void counter_join(struct counter *a, struct counter b)
-{
-	if (isnan(a->first))
-		a->first = b.first;
-	if (!isnan(b.last))
-		a->last = b.last;
-}
-
-static void piece_init(struct piece *p)
-{
-	memset(p, 0, sizeof *p);
-	for (int i = 0; i < AIPM_MAX_ZONES; i++) {
-		p->zone[i] = (struct counter){NAN, NAN};
-		p->trap_zone[i] = NAN;
-	}
-	for (int g = 0; g < AIPM_MAX_GPUS; g++) {
-		p->g_energy[g] = p->g_att[g] = (struct counter){NAN, NAN};
-		p->trap_gpu[g] = p->trap_gpu_att[g] = p->sm_sum[g] = p->mem_max[g] = NAN;
-	}
-	p->att_cpu = p->att_dram = p->cpu_time = (struct counter){NAN, NAN};
-	for (int i = 0; i < AIPM_PW_COUNT; i++)
-		p->trap_pw[i] = NAN;
+	memset(&p->d, 0, sizeof p->d);
+	p->ended = false;
+	p->run = malloc(sizeof *p->run);
+	if (!p->run)
+		return false;
+	aipm_run_init(p->run);
+	p->n_in = p->pss_n = p->uss_n = 0;
 	p->pss_sum = p->pss_max = p->uss_sum = p->uss_max = NAN;
+	for (int g = 0; g < AIPM_FORMAT_MAX_GPUS; g++) {
+		p->sm_sum[g] = p->mem_max[g] = NAN;
+		p->sm_n[g] = 0;
+		p->integrated[g] = false;
+	}
+	return true;
 }
+
+/* Keep only the sums: 0, or -ENOMEM. */
+static int piece_compact(struct piece *p)
+{
+	const struct aipm_run *r = p->run;
+	if (!r)
+		return 0;
+	p->d = (struct done){r->n, r->first_ts, r->last_ts, r->span, r->from_in, r->to_in, r->resets, r->acc.nsid, NULL};
+	if (r->acc.nsid && !(p->d.acc = malloc((size_t)r->acc.nsid * sizeof *p->d.acc)))
+		return -ENOMEM;
+	if (r->acc.nsid)
+		memcpy(p->d.acc, r->acc.q, (size_t)r->acc.nsid * sizeof *p->d.acc);
+	free(p->run);
+	p->run = NULL;
+	return 0;
+}
+
+static void piece_free(struct piece *p)
+{
+	free(p->run);
+	free(p->d.acc);
+	p->run = NULL;
+	p->d.acc = NULL;
+}
+
+static long long piece_n(const struct piece *p) { return p->run ? p->run->n : p->d.n; }
 
 static struct piece *plist_push(struct plist *l)
 {
@@ -109,125 +124,54 @@ static struct piece *plist_push(struct plist *l)
 		l->v = v;
 		l->cap = cap;
 	}
-	piece_init(&l->v[l->n]);
+	if (!piece_init(&l->v[l->n]))
+		return NULL;
 	return &l->v[l->n++];
 }
 
-/* Trapezoid of every power between two consecutive samples a and b. A
- * power missing at either end leaves that interval out: missing is not
- * zero, and guessing would invent energy. */
-static void trapezoid(struct piece *p, const struct aipm_line *a, const struct aipm_line *b)
+/* What a sample inside the window adds beyond its interval: means, peaks. */
+static void piece_stats(struct piece *p, const struct aipm_line *l)
 {
-	double dt = b->ts - a->ts;
-	if (!(dt > 0))
-		return;
-	for (int i = 0; i < AIPM_PW_COUNT; i++)
-		p->trap_pw[i] = add(p->trap_pw[i], (a->pw[i] + b->pw[i]) / 2 * dt);
-	int nz = a->nzones < b->nzones ? a->nzones : b->nzones;
-	for (int z = 0; z < nz; z++)
-		p->trap_zone[z] = add(p->trap_zone[z], (a->zone_power_w[z] + b->zone_power_w[z]) / 2 * dt);
-	int ng = a->ngpus < b->ngpus ? a->ngpus : b->ngpus;
-	for (int g = 0; g < ng; g++) {
-		p->trap_gpu[g] = add(p->trap_gpu[g], (a->gpu[g].power_w + b->gpu[g].power_w) / 2 * dt);
-		p->trap_gpu_att[g] = add(p->trap_gpu_att[g],
-					 (a->gpu[g].attributable_power_w + b->gpu[g].attributable_power_w) / 2 * dt);
-	}
-}
-
-/* Everything of one sample except the interval before it. */
-static void piece_see(struct piece *p, const struct aipm_line *l)
-{
-	if (p->n++ == 0)
-		p->first = *l;
-	for (int z = 0; z < l->nzones; z++)
-		counter_see(&p->zone[z], l->zone_energy_j[z]);
-	counter_see(&p->att_cpu, l->attributed_cpu_j);
-	counter_see(&p->att_dram, l->attributed_dram_j);
-	counter_see(&p->cpu_time, l->cpu_time_s);
+	p->n_in++;
 	if (!isnan(l->pss_bytes)) {
-		p->pss_sum = add(p->pss_sum, l->pss_bytes);
-		p->pss_max = maxd(p->pss_max, l->pss_bytes);
+		p->pss_sum = aipm_nadd(p->pss_sum, l->pss_bytes);
+		p->pss_max = aipm_nmax(p->pss_max, l->pss_bytes);
 		p->pss_n++;
 	}
 	if (!isnan(l->uss_bytes)) {
-		p->uss_sum = add(p->uss_sum, l->uss_bytes);
-		p->uss_max = maxd(p->uss_max, l->uss_bytes);
+		p->uss_sum = aipm_nadd(p->uss_sum, l->uss_bytes);
+		p->uss_max = aipm_nmax(p->uss_max, l->uss_bytes);
 		p->uss_n++;
 	}
 	for (int g = 0; g < l->ngpus; g++) {
 		const struct aipm_line_gpu *gp = &l->gpu[g];
-		counter_see(&p->g_energy[g], gp->energy_j);
-		counter_see(&p->g_att[g], gp->attributed_j);
 		if (!isnan(gp->sm_percent)) {
-			p->sm_sum[g] = add(p->sm_sum[g], gp->sm_percent);
+			p->sm_sum[g] = aipm_nadd(p->sm_sum[g], gp->sm_percent);
 			p->sm_n[g]++;
 		}
-		p->mem_max[g] = maxd(p->mem_max[g], gp->mem_bytes);
+		p->mem_max[g] = aipm_nmax(p->mem_max[g], gp->mem_bytes);
 		p->integrated[g] |= gp->integrated;
 	}
-	if (l->ngpus > p->ngpus)
-		p->ngpus = l->ngpus;
 }
 
 /* a := a followed by b (b continues a's segment). */
-static void piece_join(struct piece *a, const struct piece *b)
+static void piece_join(struct piece *a, const struct piece *b, const struct aipm_window *w)
 {
-	if (b->n == 0) {
-		a->ended = b->ended;
-		return;
-	}
-	if (a->n == 0) {
-		*a = *b;
-		return;
-	}
-	trapezoid(a, &a->last, &b->first);
-	for (int z = 0; z < AIPM_MAX_ZONES; z++) {
-		counter_join(&a->zone[z], b->zone[z]);
-		a->trap_zone[z] = add(a->trap_zone[z], b->trap_zone[z]);
-	}
-	counter_join(&a->att_cpu, b->att_cpu);
-	counter_join(&a->att_dram, b->att_dram);
-	counter_join(&a->cpu_time, b->cpu_time);
-	for (int i = 0; i < AIPM_PW_COUNT; i++)
-		a->trap_pw[i] = add(a->trap_pw[i], b->trap_pw[i]);
-	for (int g = 0; g < AIPM_MAX_GPUS; g++) {
-		counter_join(&a->g_energy[g], b->g_energy[g]);
-		counter_join(&a->g_att[g], b->g_att[g]);
-		a->trap_gpu[g] = add(a->trap_gpu[g], b->trap_gpu[g]);
-		a->trap_gpu_att[g] = add(a->trap_gpu_att[g], b->trap_gpu_att[g]);
-		a->sm_sum[g] = add(a->sm_sum[g], b->sm_sum[g]);
-		a->sm_n[g] += b->sm_n[g];
-		a->mem_max[g] = maxd(a->mem_max[g], b->mem_max[g]);
-		a->integrated[g] |= b->integrated[g];
-	}
-	a->pss_sum = add(a->pss_sum, b->pss_sum);
-	a->uss_sum = add(a->uss_sum, b->uss_sum);
-	a->pss_max = maxd(a->pss_max, b->pss_max);
-	a->uss_max = maxd(a->uss_max, b->uss_max);
+	aipm_run_join(a->run, b->run, w->from_ts, w->to_ts);
+	a->n_in += b->n_in;
+	a->pss_sum = aipm_nadd(a->pss_sum, b->pss_sum);
+	a->uss_sum = aipm_nadd(a->uss_sum, b->uss_sum);
+	a->pss_max = aipm_nmax(a->pss_max, b->pss_max);
+	a->uss_max = aipm_nmax(a->uss_max, b->uss_max);
 	a->pss_n += b->pss_n;
 	a->uss_n += b->uss_n;
-	if (b->ngpus > a->ngpus)
-		a->ngpus = b->ngpus;
-	a->n += b->n;
-	a->last = b->last;
-	a->ended = b->ended;
-}
-
-static bool in_window(const struct aipm_window *w, double ts) { return ts >= w->from_ts && ts <= w->to_ts; }
-
-/* Close the open piece of every window: its last sample is the previous
- * one, kept in the other buffer. */
-static void close_pieces(struct part_state *st, bool ended)
-{
-	const struct aipm_line *prev = &st->buf[!st->cur];
-	for (size_t w = 0; w < st->nw; w++) {
-		struct piece *p = &st->pl[w].v[st->pl[w].n - 1];
-		if (p->n && st->have_prev && in_window(&st->w[w], prev->ts))
-			p->last = *prev;
-		p->ended = ended;
-		if (ended && !plist_push(&st->pl[w]))
-			st->err = -ENOMEM;
+	for (int g = 0; g < AIPM_FORMAT_MAX_GPUS; g++) {
+		a->sm_sum[g] = aipm_nadd(a->sm_sum[g], b->sm_sum[g]);
+		a->sm_n[g] += b->sm_n[g];
+		a->mem_max[g] = aipm_nmax(a->mem_max[g], b->mem_max[g]);
+		a->integrated[g] |= b->integrated[g];
 	}
+	a->ended = b->ended;
 }
 
 static void on_line(void *arg, const char *text, size_t len, bool unterminated)
@@ -236,52 +180,41 @@ static void on_line(void *arg, const char *text, size_t len, bool unterminated)
 	if (st->err)
 		return;
 	if (!text) {
-		st->corrupt++;
+		st->st.corrupt++;
 		return;
 	}
-	struct aipm_line *l = &st->buf[st->cur];
-	const struct aipm_line *prev = &st->buf[!st->cur];
-	switch (aipm_line_parse(text, len, st->zt, &st->dc, l)) {
-	case AIPM_LINE_BLANK:
-		st->blank++;
-		return;
-	case AIPM_LINE_CORRUPT:
-		if (unterminated)
-			st->truncated++;
-		else
-			st->corrupt++;
-		return;
+	struct aipm_line *l = &st->line;
+	switch (aipm_line_parse(text, len, st->t, &st->dc, l)) {
+	case AIPM_LINE_BLANK: st->st.blank++; return;
+	case AIPM_LINE_CORRUPT: *(unterminated ? &st->st.truncated : &st->st.corrupt) += 1; return;
 	case AIPM_LINE_SEGMENT_END:
-		close_pieces(st, true);
-		st->have_prev = false;
+		st->pl.v[st->pl.n - 1].ended = true;
+		/* The first piece of a range may still be joined from the left. */
+		if (st->pl.n > 1 && piece_compact(&st->pl.v[st->pl.n - 1]) < 0)
+			st->err = -ENOMEM;
+		if (!plist_push(&st->pl))
+			st->err = -ENOMEM;
+		st->in_segment = false;
 		return;
-	case AIPM_LINE_SAMPLE:
-		break;
+	case AIPM_LINE_SAMPLE: break;
 	}
-	st->samples++;
-	st->unknown += l->unknown_fields;
-	st->timestamped += l->timestamped;
-	bool any = false;
-	for (size_t w = 0; w < st->nw; w++) {
-		if (!in_window(&st->w[w], l->ts))
-			continue;
-		any = true;
-		struct piece *p = &st->pl[w].v[st->pl[w].n - 1];
-		if (p->n && st->have_prev && in_window(&st->w[w], prev->ts))
-			trapezoid(p, prev, l);
-		piece_see(p, l);
+	if (st->in_segment && !(l->ts > st->last_ts)) {
+		st->st.out_of_order++;
+		return;
 	}
-	if (!any)
+	st->in_segment = true;
+	st->last_ts = l->ts;
+	st->st.samples++;
+	st->st.unknown_fields += l->unknown_fields;
+	st->st.dropped += l->dropped;
+	st->st.edge_samples += l->edge;
+	st->st.timestamped += l->timestamped;
+	struct piece *p = &st->pl.v[st->pl.n - 1];
+	aipm_run_add(p->run, l, st->t, st->w.from_ts, st->w.to_ts);
+	if (l->ts >= st->w.from_ts && l->ts <= st->w.to_ts)
+		piece_stats(p, l);
+	else
 		st->outside++;
-	/* The previous sample of the last window a piece saw is needed only
-	 * at the piece's end; keep it by swapping buffers, not copying. */
-	for (size_t w = 0; w < st->nw; w++) {
-		struct piece *p = &st->pl[w].v[st->pl[w].n - 1];
-		if (p->n && st->have_prev && in_window(&st->w[w], prev->ts) && !in_window(&st->w[w], l->ts))
-			p->last = *prev;
-	}
-	st->cur = !st->cur;
-	st->have_prev = true;
 }
 
 const char *aipm_total_name(enum aipm_total t)
@@ -290,346 +223,310 @@ const char *aipm_total_name(enum aipm_total t)
 	return t < AIPM_TOTAL_COUNT ? n[t] : "?";
 }
 
-static struct aipm_summary *summary_new(void)
-{
-	struct aipm_summary *s = calloc(1, sizeof *s);
-	if (!s)
-		return NULL;
-	s->start_ts = s->end_ts = s->window_from_ts = s->window_to_ts = s->duration_s = NAN;
-	for (int i = 0; i < AIPM_TOTAL_COUNT; i++)
-		s->total_j[i] = NAN;
-	s->attributed_cpu_j = s->attributed_dram_j = s->attributed_gpu_j = s->cpu_time_s = NAN;
-	s->pss_mean_bytes = s->pss_peak_bytes = s->uss_mean_bytes = s->uss_peak_bytes = NAN;
-	s->pss_sum_ = s->uss_sum_ = NAN;
-	s->model_params = s->model_macs = NAN;
-	s->carbon_g_per_kwh = s->pue = NAN;
-	s->recordings = 1;
-	return s;
-}
 
-static struct aipm_summary_gpu *gpu_slot(struct aipm_summary *s, int index, int recording)
-{
-	for (int i = 0; i < s->ngpus; i++)
-		if (s->gpus[i].index == index && s->gpus[i].recording == recording)
-			return &s->gpus[i];
-	struct aipm_summary_gpu *v = realloc(s->gpus, (size_t)(s->ngpus + 1) * sizeof *v);
-	if (!v)
-		return NULL;
-	s->gpus = v;
-	struct aipm_summary_gpu *g = &v[s->ngpus++];
-	*g = (struct aipm_summary_gpu){.index = index, .recording = recording, .energy_j = NAN,
-				       .attributed_j = NAN, .sm_mean = NAN, .mem_peak_bytes = NAN};
-	return g;
-}
+/* The totals of the joined pieces, into s. */
+struct acc {
+	struct aipm_series w;
+	struct aipm_sv span;
+	double sm_sum[AIPM_FORMAT_MAX_GPUS], mem_max[AIPM_FORMAT_MAX_GPUS];
+	long long sm_n[AIPM_FORMAT_MAX_GPUS];
+	bool integrated[AIPM_FORMAT_MAX_GPUS];
+	double first_ts, last_ts; /* of all samples */
+	double forward_ts;        /* the last sample of the segments in time order */
+	bool intervals;
+};
 
-/* Add one finished piece (a whole segment, or its part in the window). */
-static void summary_take(struct aipm_summary *s, const struct piece *p, const struct aipm_zone_table *zt,
-			 long long *sm_n)
+static void take(struct aipm_summary *s, struct acc *a, const struct piece *p, const struct aipm_window *w)
 {
+	const struct done *r = &p->d;
+	/* A segment that starts before the one before it ended (the clock was
+	 * set back between runs) counts in the whole recording's totals, but
+	 * not in a time window: whose energy would that time be? The cursor
+	 * of phases and points has the same rule. */
+	bool bounded = !isinf(w->from_ts) || !isinf(w->to_ts);
+	bool backward = !isnan(a->forward_ts) && !(r->first_ts > a->forward_ts);
+	if (backward) {
+		s->backward_segments++;
+		if (bounded)
+			return;
+	} else {
+		a->forward_ts = r->last_ts;
+	}
+	a->first_ts = isnan(a->first_ts) || r->first_ts < a->first_ts ? r->first_ts : a->first_ts;
+	a->last_ts = isnan(a->last_ts) || r->last_ts > a->last_ts ? r->last_ts : a->last_ts;
+	a->intervals |= r->n > 1;
+	if (!r->span.n && !p->n_in)
+		return; /* the segment lies outside the window */
 	s->segments++;
-	s->start_ts = isnan(s->start_ts) || p->first.ts < s->start_ts ? p->first.ts : s->start_ts;
-	s->end_ts = isnan(s->end_ts) || p->last.ts > s->end_ts ? p->last.ts : s->end_ts;
-	s->duration_s = add(s->duration_s, p->last.ts - p->first.ts);
-	double kind_j[AIPM_KIND_COUNT];
-	for (int k = 0; k < AIPM_KIND_COUNT; k++)
-		kind_j[k] = NAN;
-	bool counters = false;
-	int nz = aipm_zone_table_count(zt);
-	for (int z = 0; z < nz; z++) {
-		double e = diff(p->zone[z]);
-		counters |= !isnan(e);
-		if (isnan(e))
-			e = p->trap_zone[z];
-		s->zones[z].energy_j = add(s->zones[z].energy_j, e);
-		kind_j[zt->kinds[z]] = add(kind_j[zt->kinds[z]], e);
+	for (int sid = 0; sid < r->nsid; sid++) {
+		a->w.q[sid].v += r->acc[sid].v;
+		a->w.q[sid].c += r->acc[sid].c;
+		a->w.q[sid].n += r->acc[sid].n;
 	}
-	/* Kind totals from the zones; AIPowerMeter's whole-machine powers
-	 * stand in where no zone of that kind was recorded. */
-	static const struct {
-		enum aipm_total t;
-		int kind, pw;
-	} map[] = {
-		{AIPM_TOTAL_PACKAGE, AIPM_KIND_PACKAGE, -1}, {AIPM_TOTAL_CORE, AIPM_KIND_CORE, AIPM_PW_CORE},
-		{AIPM_TOTAL_UNCORE, AIPM_KIND_UNCORE, AIPM_PW_UNCORE}, {AIPM_TOTAL_DRAM, AIPM_KIND_DRAM, AIPM_PW_DRAM},
-		{AIPM_TOTAL_PSYS, AIPM_KIND_PSYS, AIPM_PW_PSYS},
-	};
-	for (size_t i = 0; i < AIPM_ARRAY_SIZE(map); i++) {
-		double e = kind_j[map[i].kind];
-		if (isnan(e) && map[i].pw >= 0)
-			e = p->trap_pw[map[i].pw];
-		s->total_j[map[i].t] = add(s->total_j[map[i].t], e);
-	}
-	double cpu = kind_j[AIPM_KIND_PACKAGE];
-	s->total_j[AIPM_TOTAL_CPU] = add(s->total_j[AIPM_TOTAL_CPU], isnan(cpu) ? p->trap_pw[AIPM_PW_INTEL] : cpu);
-	double att_cpu = diff(p->att_cpu);
-	counters |= !isnan(att_cpu);
-	s->attributed_cpu_j = add(s->attributed_cpu_j, isnan(att_cpu) ? p->trap_pw[AIPM_PW_REL_CPU] : att_cpu);
-	s->attributed_dram_j = add(s->attributed_dram_j, diff(p->att_dram));
-	s->cpu_time_s = add(s->cpu_time_s, diff(p->cpu_time));
-
-	double gpu_j = NAN, gpu_att = NAN;
-	for (int g = 0; g < p->ngpus; g++) {
-		double e = diff(p->g_energy[g]), a = diff(p->g_att[g]);
-		bool integrated = p->integrated[g] || isnan(e);
-		counters |= !isnan(e);
-		if (isnan(e))
-			e = p->trap_gpu[g];
-		if (isnan(a))
-			a = p->trap_gpu_att[g];
-		if (isnan(e) && isnan(a) && isnan(p->sm_sum[g]) && isnan(p->mem_max[g]))
-			continue; /* an index no line measured */
-		struct aipm_summary_gpu *sg = gpu_slot(s, g, 0);
-		if (!sg)
-			continue;
-		sg->energy_j = add(sg->energy_j, e);
-		sg->attributed_j = add(sg->attributed_j, a);
-		if (!isnan(e) && (!sg->energy_source || integrated))
-			sg->energy_source = integrated ? "integrated" : "counter";
-		sg->sm_mean = add(sg->sm_mean, p->sm_sum[g]); /* a sum until finish */
-		sm_n[g] += p->sm_n[g];
-		sg->mem_peak_bytes = maxd(sg->mem_peak_bytes, p->mem_max[g]);
-		gpu_j = add(gpu_j, e);
-		gpu_att = add(gpu_att, a);
-	}
-	if (isnan(gpu_j))
-		gpu_j = p->trap_pw[AIPM_PW_GPU];
-	if (isnan(gpu_att))
-		gpu_att = p->trap_pw[AIPM_PW_REL_GPU];
-	s->total_j[AIPM_TOTAL_GPU] = add(s->total_j[AIPM_TOTAL_GPU], gpu_j);
-	s->attributed_gpu_j = add(s->attributed_gpu_j, gpu_att);
-	s->pss_sum_ = add(s->pss_sum_, p->pss_sum);
-	s->uss_sum_ = add(s->uss_sum_, p->uss_sum);
+	if (r->nsid > a->w.nsid)
+		a->w.nsid = r->nsid;
+	a->span.v += r->span.v;
+	a->span.n += r->span.n;
+	s->window_interpolated |= r->from_in || r->to_in;
+	s->counter_resets += r->resets;
+	double from = r->first_ts > w->from_ts ? r->first_ts : w->from_ts;
+	double to = r->last_ts < w->to_ts ? r->last_ts : w->to_ts;
+	s->start_ts = isnan(s->start_ts) || from < s->start_ts ? from : s->start_ts;
+	s->end_ts = isnan(s->end_ts) || to > s->end_ts ? to : s->end_ts;
+	s->pss_sum_ = aipm_nadd(s->pss_sum_, p->pss_sum);
+	s->uss_sum_ = aipm_nadd(s->uss_sum_, p->uss_sum);
 	s->pss_n_ += p->pss_n;
 	s->uss_n_ += p->uss_n;
-	s->pss_peak_bytes = maxd(s->pss_peak_bytes, p->pss_max);
-	s->uss_peak_bytes = maxd(s->uss_peak_bytes, p->uss_max);
-	if (counters)
-		s->format = "aipm";
+	s->pss_peak_bytes = aipm_nmax(s->pss_peak_bytes, p->pss_max);
+	s->uss_peak_bytes = aipm_nmax(s->uss_peak_bytes, p->uss_max);
+	for (int g = 0; g < AIPM_FORMAT_MAX_GPUS; g++) {
+		a->sm_sum[g] = aipm_nadd(a->sm_sum[g], p->sm_sum[g]);
+		a->sm_n[g] += p->sm_n[g];
+		a->mem_max[g] = aipm_nmax(a->mem_max[g], p->mem_max[g]);
+		a->integrated[g] |= p->integrated[g];
+	}
 }
 
-static void summary_finish_means(struct aipm_summary *s, const long long *sm_n)
+static int cmp_zone(const void *x, const void *y)
 {
-	s->pss_mean_bytes = s->pss_n_ ? s->pss_sum_ / (double)s->pss_n_ : NAN;
-	s->uss_mean_bytes = s->uss_n_ ? s->uss_sum_ / (double)s->uss_n_ : NAN;
-	for (int i = 0; sm_n && i < s->ngpus; i++) {
-		long long n = sm_n[s->gpus[i].index];
-		s->gpus[i].sm_mean = n ? s->gpus[i].sm_mean / (double)n : NAN;
-	}
-	if (!s->format)
-		s->format = s->segments ? "aipowermeter" : NULL;
+	const struct aipm_summary_zone *a = x, *b = y;
+	return a->kind != b->kind ? (int)a->kind - (int)b->kind : strcmp(a->name, b->name);
 }
 
 static int cmp_gpu(const void *a, const void *b)
 {
 	const struct aipm_summary_gpu *x = a, *y = b;
-	return x->recording != y->recording ? x->recording - y->recording : x->index - y->index;
+	if (x->recording != y->recording)
+		return x->recording - y->recording;
+	int v = strcmp(x->vendor, y->vendor);
+	return v ? v : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Derive the totals, zones and GPUs of the window from the sums. */
+static int finish(struct aipm_summary *s, struct acc *a, const struct aipm_line_table *t)
+{
+	double zj[AIPM_FORMAT_MAX_ZONES], gpu_j[AIPM_FORMAT_MAX_GPUS], gpu_att[AIPM_FORMAT_MAX_GPUS];
+	bool from_power[AIPM_FORMAT_MAX_GPUS];
+	struct aipm_series_detail d = {zj, gpu_j, gpu_att, from_power};
+	struct aipm_totals tot;
+	aipm_series_derive(&a->w, t, &tot, &d);
+	memcpy(s->total_j, tot.total_j, sizeof s->total_j);
+	s->attributed_cpu_j = tot.attributed_cpu_j;
+	s->attributed_dram_j = tot.attributed_dram_j;
+	s->attributed_gpu_j = tot.attributed_gpu_j;
+	s->cpu_time_s = tot.cpu_time_s;
+	s->duration_s = a->span.n ? a->span.v : NAN;
+	s->nzones = aipm_line_table_zones(t);
+	for (int z = 0; z < s->nzones; z++) {
+		snprintf(s->zones[z].name, sizeof s->zones[z].name, "%s", t->zone[z]);
+		s->zones[z].kind = t->kind[z];
+		s->zones[z].energy_j = zj[z];
+	}
+	/* Table order is the order threads met the zones: sort for a report
+	 * that reads the same every time. */
+	qsort(s->zones, (size_t)s->nzones, sizeof s->zones[0], cmp_zone);
+	int ng = aipm_line_table_gpus(t);
+	s->gpus = ng ? calloc((size_t)ng, sizeof *s->gpus) : NULL;
+	if (ng && !s->gpus)
+		return -ENOMEM;
+	for (int g = 0; g < ng; g++) {
+		if (isnan(gpu_j[g]) && isnan(gpu_att[g]) && !a->sm_n[g] && isnan(a->mem_max[g]))
+			continue; /* a GPU the window holds nothing of */
+		struct aipm_summary_gpu *sg = &s->gpus[s->ngpus++];
+		snprintf(sg->vendor, sizeof sg->vendor, "%s", t->gpu[g].vendor);
+		sg->index = t->gpu[g].index;
+		sg->energy_j = gpu_j[g];
+		sg->attributed_j = gpu_att[g];
+		sg->energy_source = isnan(gpu_j[g]) ? NULL
+				    : a->integrated[g] || from_power[g] ? "integrated" : "counter";
+		sg->sm_mean = a->sm_n[g] ? a->sm_sum[g] / (double)a->sm_n[g] : NAN;
+		sg->mem_peak_bytes = a->mem_max[g];
+	}
+	if (s->ngpus)
+		qsort(s->gpus, (size_t)s->ngpus, sizeof *s->gpus, cmp_gpu);
+	s->pss_mean_bytes = s->pss_n_ ? s->pss_sum_ / (double)s->pss_n_ : NAN;
+	s->uss_mean_bytes = s->uss_n_ ? s->uss_sum_ / (double)s->uss_n_ : NAN;
+	return 0;
 }
 
 static void states_free(struct part_state *st, int parts)
 {
-	for (int i = 0; i < parts; i++) {
-		for (size_t w = 0; st[i].pl && w < st[i].nw; w++)
-			free(st[i].pl[w].v);
-		free(st[i].pl);
+	for (int i = 0; st && i < parts; i++) {
+		for (size_t k = 0; k < st[i].pl.n; k++)
+			piece_free(&st[i].pl.v[k]);
+		free(st[i].pl.v);
 	}
 	free(st);
 }
 
-int aipm_summary_load_file(const char *path, const struct aipm_window *windows, size_t nw, int threads,
+/* Scan path with `parts` ranges into st: 0, 1 when a seam broke the
+ * ordering rule (scan again with one), or -errno. */
+static int scan(const char *path, int parts, struct part_state *st, struct aipm_line_table *t,
+		const struct aipm_window *w)
+{
+	void *states[AIPM_SCAN_MAX_PARTS];
+	for (int i = 0; i < parts; i++) {
+		st[i] = (struct part_state){.t = t, .w = *w};
+		if (!plist_push(&st[i].pl))
+			return aipm_err(-ENOMEM, "%s: out of memory", path);
+		states[i] = &st[i];
+	}
+	int rc = aipm_scan_file(path, parts, on_line, states);
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < parts; i++)
+		if (st[i].err)
+			return aipm_err(st[i].err, "%s: out of memory", path);
+	/* Join the ranges in file order. */
+	struct plist *all = &st[0].pl;
+	for (int i = 1; i < parts; i++) {
+		struct plist *b = &st[i].pl;
+		size_t k = 0;
+		struct piece *last = &all->v[all->n - 1];
+		if (!last->ended) {
+			/* open on the left: it still has its run, as has b's first */
+			if (last->run->n && b->v[0].run->n && !(b->v[0].run->first_ts > last->run->last_ts))
+				return 1;
+			piece_join(last, &b->v[k], w);
+			piece_free(&b->v[k++]);
+		}
+		for (; k < b->n; k++) {
+			struct piece *p = plist_push(all);
+			if (!p)
+				return aipm_err(-ENOMEM, "%s: out of memory", path);
+			piece_free(p);
+			*p = b->v[k]; /* moved: b gives its memory up */
+			b->v[k].run = NULL;
+			b->v[k].d.acc = NULL;
+		}
+	}
+	for (size_t k = 0; k < all->n; k++)
+		if (piece_compact(&all->v[k]) < 0)
+			return aipm_err(-ENOMEM, "%s: out of memory", path);
+	return 0;
+}
+
+int aipm_summary_load_file(const char *path, const struct aipm_window *w, int threads, bool last_segment_only,
 			   struct aipm_summary **out)
 {
 	struct stat sb;
 	if (stat(path, &sb) < 0)
 		return aipm_err(-errno, "%s: %s", path, strerror(errno));
 	int parts = aipm_scan_parts((long long)sb.st_size, threads);
-	struct aipm_zone_table *zt = calloc(1, sizeof *zt);
-	struct part_state *st = calloc((size_t)parts, sizeof *st);
-	void *states[64];
-	int rc = 0;
-	if (!zt || !st) {
+	struct aipm_line_table *t = NULL;
+	struct part_state *st = NULL;
+	struct acc *a = NULL;
+	int rc;
+	for (;;) {
+		t = calloc(1, sizeof *t);
+		st = calloc((size_t)parts, sizeof *st);
+		rc = t && st ? scan(path, parts, st, t, w) : aipm_err(-ENOMEM, "%s: out of memory", path);
+		if (rc != 1)
+			break;
+		/* A seam out of order: the sequential rule decides. */
+		free(t);
+		states_free(st, parts);
+		parts = 1;
+	}
+	struct aipm_summary *s = rc < 0 ? NULL : aipm_summary_new();
+	a = rc < 0 ? NULL : calloc(1, sizeof *a);
+	if (rc == 0 && (!s || !a))
+		rc = aipm_err(-ENOMEM, "%s: out of memory", path);
+	if (rc < 0)
+		goto out;
+	snprintf(s->dir, sizeof s->dir, "%s", path);
+	s->window_from_ts = isinf(w->from_ts) ? NAN : w->from_ts;
+	s->window_to_ts = isinf(w->to_ts) ? NAN : w->to_ts;
+	a->first_ts = a->last_ts = a->forward_ts = NAN;
+	for (int g = 0; g < AIPM_FORMAT_MAX_GPUS; g++)
+		a->sm_sum[g] = a->mem_max[g] = NAN;
+	const struct plist *all = &st[0].pl;
+	size_t k0 = 0;
+	if (last_segment_only)
+		for (size_t k = 0; k < all->n; k++)
+			if (piece_n(&all->v[k]))
+				k0 = k;
+	for (size_t k = k0; k < all->n; k++)
+		if (piece_n(&all->v[k]))
+			take(s, a, &all->v[k], w);
+	for (int i = 0; i < parts; i++) {
+		const struct aipm_reader_stats *x = &st[i].st;
+		s->samples += x->samples;
+		s->blank += x->blank;
+		s->corrupt += x->corrupt;
+		s->truncated += x->truncated;
+		s->out_of_order += x->out_of_order;
+		s->unknown_fields += x->unknown_fields;
+		s->dropped += x->dropped;
+		s->edge_samples += x->edge_samples;
+		s->outside_window += st[i].outside;
+		if (x->timestamped)
+			s->format = "aipm"; /* only aipm writes "timestamp", energy or not */
+	}
+	s->lines = s->samples - s->outside_window;
+	if (finish(s, a, t) < 0) {
 		rc = aipm_err(-ENOMEM, "%s: out of memory", path);
 		goto out;
 	}
-	for (int i = 0; i < parts; i++) {
-		st[i].zt = zt;
-		st[i].w = windows;
-		st[i].nw = nw;
-		st[i].pl = calloc(nw, sizeof *st[i].pl);
-		if (!st[i].pl) {
-			rc = aipm_err(-ENOMEM, "%s: out of memory", path);
-			goto out;
-		}
-		for (size_t w = 0; w < nw; w++)
-			if (!plist_push(&st[i].pl[w])) {
-				rc = aipm_err(-ENOMEM, "%s: out of memory", path);
-				goto out;
-			}
-		states[i] = &st[i];
-	}
-	rc = aipm_scan_file(path, parts, on_line, states);
-	if (rc < 0)
-		goto out;
-	for (int i = 0; i < parts; i++) {
-		close_pieces(&st[i], false);
-		if (st[i].err) {
-			rc = aipm_err(st[i].err, "%s: out of memory", path);
-			goto out;
-		}
-	}
-	/* Join the ranges in file order, then total each window. */
-	for (size_t w = 0; w < nw; w++) {
-		struct plist *all = &st[0].pl[w];
-		for (int i = 1; i < parts; i++) {
-			struct plist *b = &st[i].pl[w];
-			size_t k = 0;
-			if (!all->v[all->n - 1].ended)
-				piece_join(&all->v[all->n - 1], &b->v[k++]);
-			for (; k < b->n; k++) {
-				struct piece *p = plist_push(all);
-				if (!p) {
-					rc = aipm_err(-ENOMEM, "%s: out of memory", path);
-					goto out;
-				}
-				*p = b->v[k];
-			}
-		}
-		struct aipm_summary *s = summary_new();
-		if (!s) {
-			rc = aipm_err(-ENOMEM, "%s: out of memory", path);
-			goto out;
-		}
-		out[w] = s;
-		snprintf(s->dir, sizeof s->dir, "%s", path);
-		s->window_from_ts = isinf(windows[w].from_ts) ? NAN : windows[w].from_ts;
-		s->window_to_ts = isinf(windows[w].to_ts) ? NAN : windows[w].to_ts;
-		s->nzones = aipm_zone_table_count(zt);
-		for (int z = 0; z < s->nzones; z++) {
-			memcpy(s->zones[z].name, zt->names[z], AIPM_NAME_LEN);
-			s->zones[z].kind = zt->kinds[z];
-			s->zones[z].energy_j = NAN;
-		}
-		long long sm_n[AIPM_MAX_GPUS] = {0};
+	if (!a->w.nsid || !a->span.n) {
+		long long n = 0;
 		for (size_t k = 0; k < all->n; k++)
-			if (all->v[k].n)
-				summary_take(s, &all->v[k], zt, sm_n);
-		for (int i = 0; i < parts; i++) {
-			s->samples += st[i].samples;
-			s->outside_window += st[i].outside;
-			s->blank += st[i].blank;
-			s->corrupt += st[i].corrupt;
-			s->truncated += st[i].truncated;
-			s->unknown_fields += st[i].unknown;
-		}
-		s->lines = s->samples - s->outside_window;
-		for (int i = 0; i < parts; i++)
-			if (st[i].timestamped)
-				s->format = "aipm"; /* only aipm writes "timestamp", energy or not */
-		summary_finish_means(s, sm_n);
-		if (s->ngpus)
-			qsort(s->gpus, (size_t)s->ngpus, sizeof *s->gpus, cmp_gpu);
+			n += piece_n(&all->v[k]);
+		aipm_window_reason(s->missing, sizeof s->missing, w->from_ts, w->to_ts, n, a->intervals, a->first_ts,
+				   a->last_ts);
 	}
+	/* Counters alone tell an aipm recording with no timestamp (none such
+	 * is written today); powers alone are AIPowerMeter's. */
+	for (int sid = 0; !s->format && sid < a->w.nsid; sid++)
+		if (a->w.q[sid].n && aipm_sid_is_counter(t, sid))
+			s->format = "aipm";
+	if (!s->format)
+		s->format = s->samples ? "aipowermeter" : NULL;
+	*out = s;
+	s = NULL;
 out:
-	if (st)
-		states_free(st, parts);
-	free(zt);
+	aipm_summary_free(s);
+	free(a);
+	states_free(st, parts);
+	free(t);
 	return rc;
 }
 
-/* The last segment alone: totals of the last non-empty piece. Cheap to do
- * as a second window-free pass only over what the first pass found. */
-static int last_segment_window(const char *path, int threads, struct aipm_window *w)
+void aipm_window_reason(char *out, size_t n, double lo, double hi, long long samples, bool intervals,
+			double first_ts, double last_ts)
 {
-	/* Find the last segment's first sample time with a sequential pass
-	 * over segment markers; the recordings `aipm run` summarises this way
-	 * are its own, and the pass costs one read of the file. */
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return aipm_err(-errno, "%s: %s", path, strerror(errno));
-	(void)threads;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	struct aipm_zone_table *zt = calloc(1, sizeof *zt);
-	struct aipm_line *l = malloc(sizeof *l);
-	struct aipm_date_cache dc = {0};
-	bool want_first = true;
-	w->from_ts = -INFINITY;
-	w->to_ts = INFINITY;
-	while (zt && l && (n = getline(&line, &cap, f)) > 0) {
-		size_t len = (size_t)n - (line[n - 1] == '\n');
-		enum aipm_line_kind k = aipm_line_classify(line, len);
-		if (k == AIPM_LINE_SEGMENT_END) {
-			want_first = true;
-		} else if (k == AIPM_LINE_SAMPLE && want_first &&
-			   aipm_line_parse(line, len, zt, &dc, l) == AIPM_LINE_SAMPLE) {
-			w->from_ts = l->ts;
-			want_first = false;
-		}
+	char d[64];
+	if (!samples) {
+		snprintf(out, n, "the recording holds no sample");
+	} else if (!intervals) {
+		snprintf(out, n, "no segment holds two samples: there is no interval to measure");
+	} else if (hi <= first_ts) {
+		aipm_format_date_ts(d, sizeof d, first_ts);
+		snprintf(out, n, "it ends before the first sample (%s)", d);
+	} else if (lo >= last_ts) {
+		aipm_format_date_ts(d, sizeof d, last_ts);
+		snprintf(out, n, "it starts after the last sample (%s)", d);
+	} else {
+		snprintf(out, n, "it falls between two segments: nothing was recorded then");
 	}
-	free(line);
-	free(l);
-	free(zt);
-	fclose(f);
+}
+
+static int window_of(const char *dir, const struct aipm_summary_opts *o, struct aipm_window *w)
+{
+	double start = NAN;
+	*w = (struct aipm_window){-INFINITY, INFINITY};
+	if ((o->from_relative && !isnan(o->from)) || (o->to_relative && !isnan(o->to))) {
+		int rc = aipm_recording_start_ts(dir, &start);
+		if (rc < 0)
+			return rc;
+	}
+	if (!isnan(o->from))
+		w->from_ts = o->from_relative ? start + o->from : o->from;
+	if (!isnan(o->to))
+		w->to_ts = o->to_relative ? start + o->to : o->to;
+	if (w->from_ts > w->to_ts)
+		return aipm_err(-EINVAL, "the window ends before it starts (--from is after --to). Swap them");
 	return 0;
-}
-
-int aipm_recording_start_ts(const char *dir, double *ts)
-{
-	char path[4096];
-	snprintf(path, sizeof path, "%s/power_metrics.json", dir);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return aipm_err(-errno, "%s: %s", path, strerror(errno));
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int rc = aipm_err(-ENODATA, "%s: no sample in the recording", path);
-	struct aipm_zone_table *zt = calloc(1, sizeof *zt);
-	struct aipm_line *l = malloc(sizeof *l);
-	struct aipm_date_cache dc = {0};
-	while (zt && l && (n = getline(&line, &cap, f)) > 0) {
-		size_t len = (size_t)n - (line[n - 1] == '\n');
-		if (aipm_line_parse(line, len, zt, &dc, l) == AIPM_LINE_SAMPLE) {
-			*ts = l->ts;
-			rc = 0;
-			break;
-		}
-	}
-	free(line);
-	free(l);
-	free(zt);
-	fclose(f);
-	return rc;
-}
-
-int aipm_summary_load_windows(const char *dir, const struct aipm_window *w, size_t n, int threads,
-			      struct aipm_summary **out)
-{
-	char path[4096];
-	struct stat sb;
-	if (stat(dir, &sb) < 0)
-		return aipm_err(-errno, "%s: %s. Give the directory of a recording (aipm run -o DIR)", dir,
-				strerror(errno));
-	if (!S_ISDIR(sb.st_mode))
-		return aipm_err(-ENOTDIR, "%s: not a directory. Give the directory of a recording (aipm run -o DIR)",
-				dir);
-	snprintf(path, sizeof path, "%s/power_metrics.json", dir);
-	if (access(path, R_OK) < 0)
-		return aipm_err(-errno, "%s: %s. Is %s a recording made by aipm run or AIPowerMeter?", path,
-				strerror(errno), dir);
-	for (size_t i = 0; i < n; i++)
-		out[i] = NULL;
-	int rc = aipm_summary_load_file(path, w, n, threads, out);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		snprintf(out[i]->dir, sizeof out[i]->dir, "%s", dir);
-		aipm_summary_read_side_files(out[i], dir);
-	}
-	if (rc < 0)
-		for (size_t i = 0; i < n; i++) {
-			aipm_summary_free(out[i]);
-			out[i] = NULL;
-		}
-	return rc;
 }
 
 int aipm_summary_load(const char *dir, const struct aipm_summary_opts *o, struct aipm_summary **out)
@@ -637,37 +534,31 @@ int aipm_summary_load(const char *dir, const struct aipm_summary_opts *o, struct
 	struct aipm_summary_opts none = {.from = NAN, .to = NAN};
 	if (!o)
 		o = &none;
-	struct aipm_window w = {-INFINITY, INFINITY};
-	double start = NAN;
-	if ((o->from_relative && !isnan(o->from)) || (o->to_relative && !isnan(o->to))) {
-		int rc = aipm_recording_start_ts(dir, &start);
-		if (rc < 0)
-			return rc;
-	}
-	if (!isnan(o->from))
-		w.from_ts = o->from_relative ? start + o->from : o->from;
-	if (!isnan(o->to))
-		w.to_ts = o->to_relative ? start + o->to : o->to;
-	if (w.from_ts > w.to_ts)
-		return aipm_err(-EINVAL, "the window ends before it starts (--from is after --to). Swap them");
-	if (o->last_segment_only) {
-		char path[4096];
-		struct aipm_window last = {-INFINITY, INFINITY};
-		snprintf(path, sizeof path, "%s/power_metrics.json", dir);
-		int rc = last_segment_window(path, o->threads, &last);
-		if (rc == 0 && last.from_ts > w.from_ts)
-			w.from_ts = last.from_ts;
-	}
+	struct stat sb;
+	if (stat(dir, &sb) < 0)
+		return aipm_err(-errno, "%s: %s. Give the directory of a recording (aipm run -o DIR)", dir,
+				strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return aipm_err(-ENOTDIR, "%s: not a directory. Give the directory of a recording (aipm run -o DIR)",
+				dir);
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", dir, AIPM_FILE_POWER);
+	if (access(path, R_OK) < 0)
+		return aipm_err(-errno, "%s: %s. Is %s a recording made by aipm run or AIPowerMeter?", path,
+				strerror(errno), dir);
+	struct aipm_window w;
+	int rc = window_of(dir, o, &w);
+	if (rc < 0)
+		return rc;
 	*out = NULL;
-	int rc = aipm_summary_load_windows(dir, &w, 1, o->threads, out);
-	/* The window reported is the one asked for with --from/--to; the
-	 * start of the last segment (the end of `aipm run`) is ours, not the
-	 * user's, and saying "between --from and --to" would be false. */
+	rc = aipm_summary_load_file(path, &w, o->threads, o->last_segment_only, out);
 	if (rc == 0) {
-		if (isnan(o->from))
-			(*out)->window_from_ts = NAN;
-		if (isnan(o->to))
-			(*out)->window_to_ts = NAN;
+		snprintf((*out)->dir, sizeof (*out)->dir, "%s", dir);
+		rc = aipm_summary_read_side_files(*out, dir);
+	}
+	if (rc < 0) {
+		aipm_summary_free(*out);
+		*out = NULL;
 	}
 	return rc;
 }
@@ -676,83 +567,4 @@ int aipm_summary_load_dir(const char *dir, bool last_segment_only, struct aipm_s
 {
 	struct aipm_summary_opts o = {.from = NAN, .to = NAN, .last_segment_only = last_segment_only};
 	return aipm_summary_load(dir, &o, out);
-}
-
-struct aipm_summary *aipm_summary_new_total(void)
-{
-	struct aipm_summary *s = summary_new();
-	if (s) {
-		s->recordings = 0;
-		snprintf(s->dir, sizeof s->dir, "total");
-	}
-	return s;
-}
-
-int aipm_summary_add(struct aipm_summary *t, const struct aipm_summary *s)
-{
-	int rec = t->recordings++;
-	/* The span of a multi-node job runs from the earliest start to the
-	 * latest end; its energies, CPU time and memory add up. */
-	t->start_ts = isnan(t->start_ts) || s->start_ts < t->start_ts ? s->start_ts : t->start_ts;
-	t->end_ts = isnan(t->end_ts) || s->end_ts > t->end_ts ? s->end_ts : t->end_ts;
-	t->duration_s = isnan(t->start_ts) || isnan(t->end_ts) ? NAN : t->end_ts - t->start_ts;
-	t->lines += s->lines;
-	t->samples += s->samples;
-	t->outside_window += s->outside_window;
-	t->blank += s->blank;
-	t->corrupt += s->corrupt;
-	t->truncated += s->truncated;
-	t->unknown_fields += s->unknown_fields;
-	t->segments += s->segments;
-	for (int z = 0; z < s->nzones; z++) {
-		int id = -1;
-		for (int i = 0; i < t->nzones; i++)
-			if (!strcmp(t->zones[i].name, s->zones[z].name))
-				id = i;
-		if (id < 0 && t->nzones < AIPM_MAX_ZONES) {
-			id = t->nzones++;
-			t->zones[id] = s->zones[z];
-			t->zones[id].energy_j = NAN;
-		}
-		if (id >= 0)
-			t->zones[id].energy_j = add(t->zones[id].energy_j, s->zones[z].energy_j);
-	}
-	for (int i = 0; i < AIPM_TOTAL_COUNT; i++)
-		t->total_j[i] = add(t->total_j[i], s->total_j[i]);
-	t->attributed_cpu_j = add(t->attributed_cpu_j, s->attributed_cpu_j);
-	t->attributed_dram_j = add(t->attributed_dram_j, s->attributed_dram_j);
-	t->attributed_gpu_j = add(t->attributed_gpu_j, s->attributed_gpu_j);
-	t->cpu_time_s = add(t->cpu_time_s, s->cpu_time_s);
-	t->pss_mean_bytes = add(t->pss_mean_bytes, s->pss_mean_bytes);
-	t->uss_mean_bytes = add(t->uss_mean_bytes, s->uss_mean_bytes);
-	t->pss_peak_bytes = add(t->pss_peak_bytes, s->pss_peak_bytes);
-	t->uss_peak_bytes = add(t->uss_peak_bytes, s->uss_peak_bytes);
-	for (int i = 0; i < s->ngpus; i++) {
-		struct aipm_summary_gpu *g = gpu_slot(t, s->gpus[i].index, rec);
-		if (!g)
-			return aipm_err(-ENOMEM, "out of memory");
-		*g = s->gpus[i];
-		g->recording = rec;
-	}
-	if (!t->format || (s->format && strcmp(t->format, s->format)))
-		t->format = t->format ? "mixed" : s->format;
-	if (rec == 0)
-		snprintf(t->description, sizeof t->description, "%s", s->description);
-	if (!t->cpu_reason[0]) {
-		snprintf(t->cpu_reason, sizeof t->cpu_reason, "%s", s->cpu_reason);
-		snprintf(t->cpu_fix, sizeof t->cpu_fix, "%s", s->cpu_fix);
-	}
-	if (!t->gpu_reason[0])
-		snprintf(t->gpu_reason, sizeof t->gpu_reason, "%s", s->gpu_reason);
-	t->window_from_ts = s->window_from_ts;
-	t->window_to_ts = s->window_to_ts;
-	return 0;
-}
-
-void aipm_summary_free(struct aipm_summary *s)
-{
-	if (!s)
-		return;
-	free(s->gpus);
-	free(s);
 }

@@ -4,7 +4,11 @@
  * way: a field of "cpu" or "gpu" by its own name ("intel_power"), one entry
  * of a per-pid or per-GPU object as "name.key" ("per_process_cpu_uses.1234",
  * "per_gpu_power_draw.0"), any other section prefixed by its name
- * ("temperature.coretemp/Package id 0").
+ * ("temperature.coretemp/Package id 0", "amd_gpu.per_gpu_power.0").
+ *
+ * The samples themselves come from the one sequential reader
+ * (record/reader.h): the views skip, count and number segments exactly as
+ * the report does.
  */
 #ifndef AIPM_EXPORT_FLATTEN_H
 #define AIPM_EXPORT_FLATTEN_H
@@ -13,26 +17,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "record/names.h"
+#include "record/reader.h"
+
 /* Called for each leaf (number, string or boolean) of the line's metrics. */
 typedef void (*aipm_flatten_fn)(void *ctx, const char *name, const cJSON *leaf);
 void aipm_flatten_metrics(const cJSON *root, aipm_flatten_fn fn, void *ctx);
 
-/* Lines of DIR/power_metrics.json, in order, one parse each: fn gets each
- * sample's tree, its time (Unix s: "timestamp", else the local "date") and
- * its segment (0, 1, ...). Blank, corrupt and truncated lines are counted in
- * *skipped. fn returns non-zero to stop. Returns 0 or -errno (message set). */
-typedef int (*aipm_sample_fn)(void *ctx, const cJSON *root, double ts, int segment);
-int aipm_recording_foreach(const char *dir, aipm_sample_fn fn, void *ctx, long long *skipped);
-
-/* A set of names in first-seen order (columns, series). */
-struct aipm_names {
-	char **names;
-	size_t n, cap;
-	size_t *slots; /* open addressing: index + 1, 0 = empty */
-	size_t nslots;
-};
-/* Index of name, adding it when add is true; -1 if absent or out of memory. */
-long aipm_names_find(struct aipm_names *s, const char *name, bool add);
-void aipm_names_free(struct aipm_names *s);
+/* Samples of DIR/power_metrics.json, in order: fn gets each sample's tree,
+ * the reader's sample (time, segment) and returns non-zero to stop. *st
+ * (may be NULL) gets the reader's counts. Returns 0 or -errno (message
+ * set). */
+typedef int (*aipm_sample_fn)(void *ctx, const cJSON *root, const struct aipm_sample *s);
+int aipm_recording_foreach(const char *dir, aipm_sample_fn fn, void *ctx, struct aipm_reader_stats *st);
 
 #endif

@@ -1,6 +1,7 @@
 /* plot.c: `aipm plot`, drawn with cairo. A view: it reads the recording
- * through flatten.c (so a metric is named as in the CSV) and draws; it
- * never totals anything. One panel per unit (W, J, bytes, %...), sharing a
+ * through flatten.c (so a metric is named as in the CSV, and samples and
+ * segments are the report's) and phases through the report's pairing rule
+ * (record/sidefiles.h), and draws; it never totals anything. One panel per unit (W, J, bytes, %...), sharing a
  * clock-time axis; a line per metric and device; a segment boundary lifts
  * the pen, so a pause between two `--append` runs is a gap, not a slope.
  */
@@ -16,9 +17,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include "analysis/line.h"
 #include "error.h"
 #include "flatten.h"
+#include "record/format.h"
+#include "record/sidefiles.h"
 #include "util.h"
 
 #define MAX_SERIES 48
@@ -49,6 +51,7 @@ struct phase {
 	char name[64];
 	double t0, t1;
 };
+#define PHASE_OPEN NAN
 
 struct plot {
 	const char *const *metrics;
@@ -145,47 +148,44 @@ static void leaf(void *ctx, const char *name, const cJSON *j)
 	push(s, pl->ts, v, pl->ts_seg);
 }
 
-static int sample(void *ctx, const cJSON *root, double ts, int seg)
+static int sample(void *ctx, const cJSON *root, const struct aipm_sample *s)
 {
 	struct plot *pl = ctx;
+	double ts = s->line->ts;
 	pl->ts = ts;
-	pl->ts_seg = seg;
+	pl->ts_seg = s->segment;
 	pl->t0 = fmin(pl->t0, ts);
 	pl->t1 = fmax(pl->t1, ts);
 	aipm_flatten_metrics(root, leaf, pl);
 	return pl->err;
 }
 
-static int read_phases(const char *dir, struct phase *ph)
+/* Phases to shade, read as the report reads them; past MAX_PHASES the
+ * rest are counted, not drawn. */
+static int read_phases(const char *dir, struct phase *ph, int *dropped)
 {
-	char path[4096], line[1024];
-	snprintf(path, sizeof path, "%s/phases.json", dir);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return 0;
-	int n = 0;
-	while (fgets(line, sizeof line, f)) {
-		cJSON *j = cJSON_Parse(line);
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
-		const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "event");
-		const cJSON *ts = cJSON_GetObjectItemCaseSensitive(j, "timestamp");
-		if (cJSON_IsString(name) && cJSON_IsString(ev) && cJSON_IsNumber(ts)) {
-			if (!strcmp(ev->valuestring, "begin") && n < MAX_PHASES) {
-				snprintf(ph[n].name, sizeof ph[n].name, "%s", name->valuestring);
-				ph[n].t0 = ts->valuedouble;
-				ph[n++].t1 = NAN;
-			} else if (!strcmp(ev->valuestring, "end")) {
-				/* the latest open phase of that name ends */
-				for (int i = n - 1; i >= 0; i--)
-					if (isnan(ph[i].t1) && !strcmp(ph[i].name, name->valuestring)) {
-						ph[i].t1 = ts->valuedouble;
-						break;
-					}
-			}
-		}
-		cJSON_Delete(j);
+	struct aipm_phase_edges *e;
+	*dropped = 0;
+	if (aipm_phase_edges_open(dir, &e) < 0) {
+		aipm_err_clear();
+		return 0; /* no phases.json: nothing to shade */
 	}
-	fclose(f);
+	int n = 0;
+	struct aipm_phase_edge x;
+	while (aipm_phase_edges_next(e, &x) > 0) {
+		if (!x.end && x.id < MAX_PHASES) {
+			snprintf(ph[x.id].name, sizeof ph[x.id].name, "%s", x.name);
+			ph[x.id].t0 = x.ts;
+			ph[x.id].t1 = PHASE_OPEN; /* until its end comes */
+			n = (int)x.id + 1 > n ? (int)x.id + 1 : n;
+		} else if (!x.end) {
+			++*dropped;
+		} else if (x.id < MAX_PHASES && !x.open) {
+			ph[x.id].t1 = x.ts; /* ids count phases in begin order */
+		}
+	}
+	aipm_phase_edges_close(e);
+	aipm_err_clear();
 	return n;
 }
 
@@ -283,10 +283,10 @@ static void draw_panel(cairo_t *cr, struct plot *pl, int nseries, int panel, con
 		cairo_stroke(cr);
 		if (!last)
 			continue;
-		time_t tt = (time_t)floor(t);
-		struct tm tm;
-		localtime_r(&tt, &tm);
-		strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+		/* The time of day, cut from the recording's own date format. */
+		char date[64];
+		aipm_format_date_ts(date, sizeof date, floor(t));
+		snprintf(buf, sizeof buf, "%.8s", date + 11);
 		if (ts < 1)
 			snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ".%d", (int)((t - floor(t)) * 10 + 0.5) % 10);
 		cairo_set_source_rgb(cr, 0, 0, 0);
@@ -360,7 +360,7 @@ static int render(struct plot *pl, int nseries, const char *dir, const char *pat
 		pl->s[i].panel = p;
 	}
 	struct phase ph[MAX_PHASES];
-	int nph = read_phases(dir, ph);
+	int nph = read_phases(dir, ph, &st->phases_dropped);
 	st->panels = npanels;
 	st->phases = nph;
 	double h = TOP + npanels * (PANEL_PX + GAP) + 20;
@@ -380,12 +380,9 @@ static int render(struct plot *pl, int nseries, const char *dir, const char *pat
 	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
 	cairo_set_source_rgb(cr, 0, 0, 0);
 	cairo_set_font_size(cr, 14);
-	char title[1200], day[32];
-	time_t t0 = (time_t)floor(pl->t0);
-	struct tm tm;
-	localtime_r(&t0, &tm);
-	strftime(day, sizeof day, "%Y-%m-%d", &tm);
-	snprintf(title, sizeof title, "%s - %s (local time)", dir, day);
+	char title[1200], date[64];
+	aipm_format_date_ts(date, sizeof date, pl->t0);
+	snprintf(title, sizeof title, "%s - %.10s (local time)", dir, date);
 	text(cr, LEFT, 24, title, 0);
 	for (int p = 0; p < npanels; p++) {
 		struct frame f = {.x0 = LEFT, .x1 = W_PX - RIGHT, .y0 = TOP + p * (PANEL_PX + GAP),
@@ -421,7 +418,10 @@ int aipm_plot_write(const char *dir, const char *const *metrics, size_t nmetrics
 	pl->t0 = INFINITY;
 	pl->t1 = -INFINITY;
 	memset(st, 0, sizeof *st);
-	int rc = aipm_recording_foreach(dir, sample, pl, &st->skipped_lines);
+	struct aipm_reader_stats rs;
+	int rc = aipm_recording_foreach(dir, sample, pl, &rs);
+	st->skipped_lines = aipm_reader_skipped(&rs);
+	st->segments = rs.segments;
 	if (rc == 0 && pl->err)
 		rc = aipm_err(pl->err, "%s: out of memory", dir);
 	int n = pl->names.n < MAX_SERIES ? (int)pl->names.n : MAX_SERIES;

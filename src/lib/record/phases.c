@@ -18,6 +18,7 @@
 #include "error.h"
 #include "metadata.h"
 #include "outdir.h"
+#include "record/sidefiles.h"
 #include "util.h"
 
 /* The two files, opened on first use and kept (a name re-opened per line
@@ -58,49 +59,31 @@ static long find_open(const struct aipm_phases *p, const char *name)
 	return -1;
 }
 
-/* Rebuild the open set from an existing phases.json (append). Unreadable or
- * foreign lines are skipped: the analysis skips them too. */
+/* Rebuild the open set from an existing phases.json (append), by the one
+ * pairing rule every reader uses (record/sidefiles.h): what the report
+ * will call open is what may be ended now. Unreadable lines are skipped
+ * there as here. */
 static void replay(struct aipm_phases *p, const char *path)
 {
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return;
-	char *line = NULL;
-	size_t cap = 0;
-	while (getline(&line, &cap, f) > 0) {
-		cJSON *j = cJSON_Parse(line);
-		const cJSON *n = cJSON_GetObjectItemCaseSensitive(j, "name");
-		const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "event");
-		if (cJSON_IsString(n) && cJSON_IsString(e) && !aipm_phases_check_name("phase", n->valuestring)) {
-			long i = find_open(p, n->valuestring);
-			if (!strcmp(e->valuestring, "begin") && i < 0)
-				add_open(p, n->valuestring);
-			else if (!strcmp(e->valuestring, "end") && i >= 0)
-				memmove(p->open[i], p->open[i + 1], (p->nopen-- - (size_t)i - 1) * sizeof p->open[0]);
-		}
-		cJSON_Delete(j);
+	struct aipm_phase_file *f = NULL;
+	struct aipm_phase_pairing *pp = NULL;
+	if (aipm_phase_file_open_path(path, &f) == 0 && aipm_phase_pairing_new(&pp) == 0) {
+		struct aipm_phase_event ev;
+		struct aipm_phase_step st;
+		while (aipm_phase_file_next(f, &ev) > 0 && aipm_phase_pair(pp, &ev, &st) == 0)
+			;
+		size_t i = 0;
+		for (const char *name; (name = aipm_phase_pairing_open_name(pp, &i));)
+			add_open(p, name);
 	}
-	free(line);
-	fclose(f);
+	aipm_phase_pairing_free(pp);
+	aipm_phase_file_close(f);
 	aipm_err_clear();
 }
 
 int aipm_phases_check_name(const char *what, const char *name)
 {
-	if (!name || !*name)
-		return aipm_err(-EINVAL, "a %s needs a name. Give a non-empty name such as \"train\"", what);
-	size_t n = strlen(name);
-	if (n > AIPM_PHASE_NAME_MAX)
-		return aipm_err(-ENAMETOOLONG, "%s name '%.32s...' is %zu bytes long. Keep it to %d", what, name, n,
-				AIPM_PHASE_NAME_MAX);
-	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
-		if (*c < 0x20 || *c == 0x7f || (*c == '=' && !strcmp(what, "metric")))
-			return aipm_err(-EINVAL, "%s name '%s' holds a control character%s. Use letters, digits, '_'",
-					what, name, strcmp(what, "metric") ? "" : " or '='");
-	if (!aipm_utf8_valid(name))
-		return aipm_err(-EINVAL, "%s name '%s' holds bytes that are not UTF-8. Use letters, digits, '_'",
-				what, name);
-	return 0;
+	return aipm_format_check_name(what, name); /* the format's rule, shared with the readers */
 }
 
 int aipm_phases_open(struct aipm_phases **out, struct aipm_outdir *dir, bool append)

@@ -19,7 +19,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define AIPM_PHASE_NAME_MAX 128
+#include "record/format.h"
+
+#define AIPM_PHASE_NAME_MAX AIPM_FORMAT_NAME_MAX /* the file's limit, once */
 
 struct aipm_phases;
 

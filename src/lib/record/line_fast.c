@@ -5,33 +5,35 @@
  * it. This scanner walks the text once, reads the few values the summary
  * needs and steps over the rest, checking the JSON grammar as it goes but
  * keeping nothing. It sets the same struct aipm_line as the cJSON parser
- * (line.c), through the same setters (line_impl.h).
+ * (line_dom.c), through the same setters (line_keys.h).
  *
  * It only vouches for lines it fully understands, and returns -1 for the
- * rest, which line.c then parses with cJSON: any backslash or control
+ * rest, which line_dom.c then parses with cJSON: any backslash or control
  * character in a string, a number strict JSON would not write, nesting
  * deeper than a line needs, text after the object, a duplicate or
  * out-of-order "timestamp"/"date"/"metrics", a line without a time. So on
  * a line it does answer, it must agree with cJSON exactly; what it gives up
- * on costs one more parse, never a different total. Zones are registered
- * in the shared table only once the whole line has passed, so a line given
- * up halfway leaves no trace.
+ * on costs one more parse, never a different total. Zones and GPUs are
+ * registered in the shared table only once the whole line has passed, so a
+ * line given up halfway leaves no trace.
  *
  * No allocation, no I/O: it runs once per line on every core.
  */
 #include <locale.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "line.h"
-#include "line_impl.h"
+#include "line_keys.h"
+#include "util.h"
 
 #define MAX_DEPTH 32
-/* Zone values of one line, registered after the line passed. */
-#define MAX_PENDING (2 * AIPM_MAX_ZONES)
+/* Zone and GPU values of one line, registered after the line passed; a
+ * line with more goes to cJSON. */
+#define MAX_PENDING (2 * AIPM_FORMAT_MAX_ZONES)
+#define MAX_PENDING_GPU 512
 
 struct pending_zone {
 	const char *name;
@@ -40,12 +42,30 @@ struct pending_zone {
 	bool energy;
 };
 
+struct pending_gpu {
+	const char *vendor;
+	size_t vlen;
+	long index;
+	enum aipm_line_key key;
+	double v; /* K_G_INTEGRATED: 1 or 0 */
+};
+
+/* The GPU section being read. */
+struct section {
+	const char *vendor;
+	size_t vlen;
+	bool nvidia;
+	enum aipm_line_key key; /* the per-GPU object being read */
+};
+
 struct cur {
 	const char *p, *end;
 	struct aipm_line *l;
 	struct pending_zone zones[MAX_PENDING];
-	int nzones;
+	struct pending_gpu gpus[MAX_PENDING_GPU];
+	int nzones, ngpus;
 	double pss_pid, uss_pid;
+	bool edge;
 };
 
 /* Bytes that end the fast run through a string: the quote, the backslash
@@ -98,10 +118,6 @@ static bool str(struct cur *c, const char **s, size_t *n)
 
 static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
 				     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-static locale_t c_locale;
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-static void c_locale_init(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
 
 /* A number in strict JSON grammar, its value in *v when v is given. The
  * value is the one strtod gives (cJSON's): with at most 2^53 as digits and
@@ -166,7 +182,7 @@ static bool number(struct cur *c, double *v)
 	char buf[64];
 	memcpy(buf, s, n);
 	buf[n] = '\0';
-	pthread_once(&c_locale_once, c_locale_init);
+	locale_t c_locale = aipm_c_locale();
 	if (!c_locale)
 		return false;
 	*v = strtod_l(buf, NULL, c_locale);
@@ -320,7 +336,7 @@ static bool sum_children(struct cur *c, double *sum, int depth)
 			return false;
 		if (!value_num(c, &v, depth + 1))
 			return false;
-		if (!isnan(v))
+		if (aipm_line_summable(v))
 			*sum = isnan(*sum) ? v : *sum + v;
 		if (eat(c, ','))
 			continue;
@@ -344,11 +360,14 @@ static bool zone_member(struct cur *c, const char *k, size_t kn, void *arg, int 
 static bool attrib_member(struct cur *c, const char *k, size_t kn, void *arg, int depth)
 {
 	(void)arg;
-	if (is_key(k, kn, "cpu"))
-		return value_num(c, &c->l->attributed_cpu_j, depth);
-	if (is_key(k, kn, "dram"))
-		return value_num(c, &c->l->attributed_dram_j, depth);
-	return skip(c, depth);
+	bool cpu = is_key(k, kn, "cpu"), dram = !cpu && is_key(k, kn, "dram");
+	if (!cpu && !dram)
+		return skip(c, depth);
+	double v;
+	if (!value_num(c, &v, depth))
+		return false;
+	aipm_line_set_attrib(c->l, dram, v);
+	return true;
 }
 
 /* Values a DOM gives no effect when they are not objects: an array's
@@ -377,37 +396,36 @@ static bool object_or_skip(struct cur *c, int depth, member_fn fn, void *arg, bo
 	return skip(c, depth);
 }
 
+static bool pend_gpu(struct cur *c, const struct section *sec, long index, double v)
+{
+	if (c->ngpus == MAX_PENDING_GPU)
+		return false;
+	c->gpus[c->ngpus++] = (struct pending_gpu){sec->vendor, sec->vlen, index, sec->key, v};
+	return true;
+}
+
 static bool gpu_member(struct cur *c, const char *k, size_t kn, void *arg, int depth)
 {
-	enum aipm_line_key key = *(enum aipm_line_key *)arg;
-	int g = aipm_line_gpu_index(k, kn);
+	const struct section *sec = arg;
+	long g = aipm_line_gpu_index(k, kn);
 	if (g < 0) {
-		if (!aipm_line_gpu_extra(key, k, kn))
+		if (!aipm_line_gpu_extra(sec->key, k, kn))
 			c->l->unknown_fields++;
 		return skip(c, depth);
 	}
-	if (key == K_G_INTEGRATED) {
+	if (sec->key == K_G_INTEGRATED) {
 		ws(c);
 		double v;
-		if (c->p < c->end && *c->p == 't') {
-			c->l->gpu[g].integrated = true;
-			return literal(c, "true", 4);
-		}
-		if (c->p < c->end && (*c->p == '-' || (*c->p >= '0' && *c->p <= '9'))) {
-			if (!number(c, &v))
-				return false;
-			c->l->gpu[g].integrated = v != 0;
-			return true;
-		}
-		c->l->gpu[g].integrated = false;
-		return skip(c, depth);
+		if (c->p < c->end && *c->p == 't')
+			return literal(c, "true", 4) && pend_gpu(c, sec, g, 1);
+		if (c->p < c->end && (*c->p == '-' || (*c->p >= '0' && *c->p <= '9')))
+			return number(c, &v) && pend_gpu(c, sec, g, v != 0);
+		return skip(c, depth) && pend_gpu(c, sec, g, 0);
 	}
 	double v;
 	if (!value_num(c, &v, depth))
 		return false;
-	if (!isnan(v))
-		aipm_line_set_gpu(c->l, g, key, v);
-	return true;
+	return isnan(v) || pend_gpu(c, sec, g, v);
 }
 
 static bool cpu_member(struct cur *c, const char *k, size_t kn, void *arg, int depth)
@@ -435,8 +453,8 @@ static bool cpu_member(struct cur *c, const char *k, size_t kn, void *arg, int d
 
 static bool gpu_obj_member(struct cur *c, const char *k, size_t kn, void *arg, int depth)
 {
-	(void)arg;
-	enum aipm_line_key key = aipm_line_key_gpu(k, kn);
+	struct section *sec = arg;
+	enum aipm_line_key key = aipm_line_key_gpu(k, kn, sec->nvidia);
 	if (key == K_UNKNOWN) {
 		c->l->unknown_fields++;
 		return skip(c, depth);
@@ -450,16 +468,21 @@ static bool gpu_obj_member(struct cur *c, const char *k, size_t kn, void *arg, i
 	}
 	if (key == K_IGNORED)
 		return skip(c, depth);
-	return object_or_skip(c, depth, gpu_member, &key, true);
+	sec->key = key;
+	return object_or_skip(c, depth, gpu_member, sec, true);
 }
 
 static bool metrics_member(struct cur *c, const char *k, size_t kn, void *arg, int depth)
 {
 	(void)arg;
-	bool cpu = is_key(k, kn, "cpu"), gpu = !cpu && is_key(k, kn, "gpu");
-	if ((cpu || gpu) && peek(c, '{'))
-		return members(c, depth, cpu ? cpu_member : gpu_obj_member, NULL);
-	if (!is_key(k, kn, "temperature"))
+	struct section sec = {0};
+	if (is_key(k, kn, AIPM_SECTION_CPU) && peek(c, '{'))
+		return members(c, depth, cpu_member, NULL);
+	if (aipm_format_gpu_section(k, kn, &sec.vendor, &sec.vlen) && peek(c, '{')) {
+		sec.nvidia = is_key(k, kn, AIPM_SECTION_GPU);
+		return members(c, depth, gpu_obj_member, &sec);
+	}
+	if (!aipm_line_section_quiet(k, kn))
 		c->l->unknown_fields++;
 	return skip(c, depth);
 }
@@ -476,21 +499,31 @@ static double line_time(double ts, const char *date, size_t date_n, struct aipm_
 	memcpy(buf, date, date_n);
 	buf[date_n] = '\0';
 	double t;
-	return aipm_date_parse(buf, dc, &t) ? t : NAN;
+	return aipm_format_date_parse(buf, dc, &t) ? t : NAN;
 }
 
-int aipm_line_parse_fast(const char *text, size_t len, struct aipm_zone_table *zt, struct aipm_date_cache *dc,
+/* The top-level "edge" member: a string marks an off-grid sample. */
+static bool edge_member(struct cur *c, bool *edge)
+{
+	const char *s;
+	size_t n;
+	*edge = peek(c, '"');
+	return *edge ? str(c, &s, &n) : skip(c, 1);
+}
+
+int aipm_line_parse_fast(const char *text, size_t len, struct aipm_line_table *t, struct aipm_date_cache *dc,
 			 struct aipm_line *l)
 {
 	struct cur c;
 	c.p = text;
 	c.end = text + len;
 	c.l = l;
-	c.nzones = 0;
+	c.nzones = c.ngpus = 0;
 	c.pss_pid = c.uss_pid = NAN;
 	if (!eat(&c, '{'))
 		return -1;
-	aipm_line_reset(l, aipm_zone_table_count(zt));
+	aipm_line_reset(l, t);
+	bool edge = false;
 	double ts = NAN;
 	const char *date = NULL;
 	size_t date_n = 0;
@@ -502,8 +535,8 @@ int aipm_line_parse_fast(const char *text, size_t len, struct aipm_zone_table *z
 		size_t kn;
 		if (!str(&c, &k, &kn) || !eat(&c, ':'))
 			return -1;
-		bool is_ts = is_key(k, kn, "timestamp"), is_date = !is_ts && is_key(k, kn, "date");
-		bool is_metrics = !is_ts && !is_date && is_key(k, kn, "metrics");
+		enum aipm_line_top top = aipm_line_key_top(k, kn);
+		bool is_ts = top == TOP_TIMESTAMP, is_date = top == TOP_DATE, is_metrics = top == TOP_METRICS;
 		/* These decide whether the line counts, and cJSON keeps the
 		 * last of each: one seen after the metrics were read is a line
 		 * for cJSON. */
@@ -526,6 +559,9 @@ int aipm_line_parse_fast(const char *text, size_t len, struct aipm_zone_table *z
 			if (isnan(l->ts) || !peek(&c, '{') || !members(&c, 1, metrics_member, NULL))
 				return -1;
 			metrics = true;
+		} else if (top == TOP_EDGE) {
+			if (!edge_member(&c, &edge))
+				return -1;
 		} else {
 			l->unknown_fields++;
 			if (!skip(&c, 1))
@@ -540,15 +576,20 @@ int aipm_line_parse_fast(const char *text, size_t len, struct aipm_zone_table *z
 	ws(&c);
 	if (c.p != c.end || !metrics)
 		return -1;
-	/* The line passed: only now may its zones enter the shared table. */
+	/* The line passed: only now may its zones and GPUs enter the shared
+	 * table, each kind in the order of the text, as cJSON's walk would
+	 * register them. */
+	l->edge = edge;
 	for (int i = 0; i < c.nzones; i++) {
-		char name[AIPM_NAME_LEN];
 		const struct pending_zone *z = &c.zones[i];
-		if (z->len >= sizeof name || memchr(z->name, '\0', z->len))
-			continue; /* too long for the table: cJSON's path drops it too */
-		memcpy(name, z->name, z->len);
-		name[z->len] = '\0';
-		aipm_line_set_zone(l, zt, name, z->v, z->energy);
+		aipm_line_set_zone(l, t, z->name, z->len, z->v, z->energy);
+	}
+	for (int i = 0; i < c.ngpus; i++) {
+		const struct pending_gpu *g = &c.gpus[i];
+		if (g->key == K_G_INTEGRATED)
+			aipm_line_set_gpu_integrated(l, t, g->vendor, g->vlen, g->index, g->v != 0);
+		else
+			aipm_line_set_gpu(l, t, g->vendor, g->vlen, g->index, g->key, g->v);
 	}
 	aipm_line_finish(l, c.pss_pid, c.uss_pid);
 	return AIPM_LINE_SAMPLE;
