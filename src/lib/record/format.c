@@ -99,6 +99,40 @@ static bool digits(const char *s, int n, int *out)
 	return true;
 }
 
+/* Days from 1970-01-01 to Y-M-D in the proleptic Gregorian calendar
+ * (Howard Hinnant's days_from_civil): no time zone involved. */
+static long long days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	long long era = (y >= 0 ? y : y - 399) / 400;
+	long long yoe = y - era * 400;
+	long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* A UTC offset after the time, as Python's isoformat writes an aware date
+ * ("+01:00", "-05:30", also "+0100") or "Z": seconds east of UTC. */
+static bool utc_offset(const char *p, int *east_s)
+{
+	int h, m = 0;
+	if (!strcmp(p, "Z")) {
+		*east_s = 0;
+		return true;
+	}
+	if ((*p != '+' && *p != '-') || !digits(p + 1, 2, &h))
+		return false;
+	const char *q = p + 3;
+	if (*q == ':')
+		q++;
+	if (*q && (!digits(q, 2, &m) || q[2]))
+		return false;
+	if (h > 23 || m > 59)
+		return false;
+	*east_s = (*p == '-' ? -1 : 1) * (h * 3600 + m * 60);
+	return true;
+}
+
 bool aipm_format_date_parse(const char *s, struct aipm_date_cache *c, double *ts)
 {
 	int Y, M, D, h, m, sec;
@@ -114,6 +148,11 @@ bool aipm_format_date_parse(const char *s, struct aipm_date_cache *c, double *ts
 		double scale = 0.1;
 		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
 			frac += (*p - '0') * scale;
+	}
+	int east;
+	if (*p && utc_offset(p, &east)) { /* an instant: no local time rules */
+		*ts = (double)(days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 + sec - east) + frac;
+		return true;
 	}
 	if (*p)
 		return false;

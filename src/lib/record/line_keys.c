@@ -178,6 +178,11 @@ static const struct key_name cpu_keys[] = {
 	KN("per_process_mem_use_percent", K_IGNORED), KN("total_mem_use", K_IGNORED),
 	KN("per_process_cpu_time", K_IGNORED), KN("mem_use_abs", K_IGNORED), KN("mem_use_percent", K_IGNORED),
 	KN("cpu_uses", K_IGNORED), KN("per_zone_energy_integrated", K_IGNORED),
+	/* aipm's own definitions beside AIPowerMeter's (docs/recording.md),
+	 * and the NVIDIA draw repeated for AIPowerMeter's total_power_draw
+	 * (counted once, from "gpu") */
+	KN("per_process_cpu_share", K_IGNORED), KN("machine_mem_unavailable", K_IGNORED),
+	KN("experiment_processes", K_IGNORED), KN("nvidia_draw_absolute", K_IGNORED),
 };
 
 /* Per-GPU objects, in every GPU section. per_gpu_power_draw is
