@@ -47,7 +47,7 @@ c = json.loads(ls[-1])["metrics"]["cpu"] if ls else {}
 kids = int(open(sys.argv[2]).read())
 pss = c.get("per_process_mem_use_abs", {})
 sys.exit(0 if c.get("experiment_processes", 0) >= 1501 and c.get("experiment_mem_pss", 0) >= 0.95 * kids and
-         abs(sum(pss.values()) - c["experiment_mem_pss"]) <= 1 and len(pss) <= 9 else 1)
+         abs(sum(pss.values()) - c["experiment_mem_pss"]) <= 1 and len(pss) <= 5 else 1)  # 4 named + other
 PY
 	then break; fi
 	sleep 0.1; n=$((n + 1))

@@ -39,7 +39,7 @@ void aipm_writer_close(struct aipm_writer *w);
 #define AIPM_WRITER_HOLD_MAX (4u << 20)
 /* The most processes one per-process object of a line lists; the rest are
  * summed under "other" (writer_proc.c). */
-#define AIPM_WRITER_PROCS_MAX 8
+#define AIPM_WRITER_PROCS_MAX 4
 
 /* Build the JSON line of s into b (no newline). Exposed for tests/bench. */
 void aipm_writer_format(struct aipm_buf *b, const struct aipm_snapshot *s);
