@@ -14,6 +14,7 @@
 
 #include "aipm.h"
 #include "error.h"
+#include "model/model.h"
 #include "outdir.h"
 #include "util.h"
 #include "writer.h"
@@ -266,6 +267,19 @@ void aipm_recorder_close(struct aipm_recorder *r)
 	aipm_outdir_unref(r->out);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
+}
+
+int aipm_recorder_store_model(struct aipm_recorder *r, const struct aipm_model_summary *s)
+{
+	struct aipm_buf b = {0};
+	aipm_model_summary_json(s, &b);
+	aipm_buf_put(&b, "\n", 1);
+	/* Like every file of the recording: no link followed, replaced by
+	 * rename, as the directory's owner with --as-owner. */
+	int e = b.oom ? aipm_err(-ENOMEM, "out of memory writing model_summary.json")
+		      : aipm_outdir_replace(r->out, "model_summary.json", b.data, b.len);
+	aipm_buf_free(&b);
+	return e;
 }
 
 struct aipm_sampler *aipm_recorder_sampler(struct aipm_recorder *r) { return r->sampler; }

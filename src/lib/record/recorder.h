@@ -69,6 +69,10 @@ bool aipm_recorder_tree_alive(struct aipm_recorder *r);
 int aipm_recorder_stop(struct aipm_recorder *r, int exit_status);
 /* Stop when started and committed; otherwise undo (see above). */
 void aipm_recorder_close(struct aipm_recorder *r);
+/* Store s as the recording's model_summary.json (replaced atomically,
+ * like every file of the recording). */
+struct aipm_model_summary;
+int aipm_recorder_store_model(struct aipm_recorder *r, const struct aipm_model_summary *s);
 struct aipm_sampler *aipm_recorder_sampler(struct aipm_recorder *r);
 struct aipm_outdir *aipm_recorder_outdir(struct aipm_recorder *r);
 const char *aipm_recorder_dir(const struct aipm_recorder *r);
