@@ -565,7 +565,8 @@ static void test_nvml_line_fields_have_aipowermeter_names_and_units(void **state
 	assert_near(num(g, "per_gpu_estimated_attributable_utilization", "0"), 0.75, 1e-9);
 	assert_near(num(g, "per_gpu_attributable_power", "0"), 150, 1e-9);
 	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(g, "per_gpu_attributable_power"), "all"));
-	assert_near(num(g, "per_gpu_absolute_percent_usage", "0"), 80, 1e-9);
+	/* AIPowerMeter's: the experiment's processes' SM use, a fraction */
+	assert_near(num(g, "per_gpu_absolute_percent_usage", "0"), 0.6, 1e-9);
 	assert_near(num(g, "per_gpu_use_rate", "0"), 80, 1e-9);
 	assert_near(num(g, "per_gpu_nvidia_use_rate", "0"), 80, 1e-9);
 	assert_near(num(g, "per_gpu_memory", "0"), 1073741824.0, 1e-9);
@@ -574,7 +575,7 @@ static void test_nvml_line_fields_have_aipowermeter_names_and_units(void **state
 	assert_near(num(mem, "4242", NULL), 1000000, 1e-9);
 	assert_null(cJSON_GetObjectItem(mem, "999")); /* not the experiment's */
 	cJSON *use = cJSON_GetObjectItem(cJSON_GetObjectItem(g, "per_gpu_per_pid_utilization_absolute"), "0");
-	assert_near(num(use, "4242", NULL), 60, 1e-9);
+	assert_near(num(use, "4242", NULL), 0.6, 1e-9);
 	assert_near(num(g, "per_gpu_energy", "0"), 60, 1e-9); /* 3 x 20 J */
 	assert_near(num(g, "per_gpu_attributed_energy", "0"), 45, 1e-9);
 	/* lost at sample 3: one interval of 50 W over 0.1 s integrated */

@@ -323,7 +323,8 @@ void aipm_line_set_gpu(struct aipm_line *l, struct aipm_line_table *t, const cha
 	case K_G_POWER: gp->power_w = v; break;
 	case K_G_ATTR_POWER: gp->attributable_power_w = v; break;
 	case K_G_USE: gp->sm_percent = v; break;
-	case K_G_PCT: if (isnan(gp->sm_percent)) gp->sm_percent = v; break;
+	/* AIPowerMeter's older writer: the experiment's SM use as a fraction */
+	case K_G_PCT: if (isnan(gp->sm_percent)) gp->sm_percent = 100 * v; break;
 	case K_G_MEM: gp->mem_bytes = v; break;
 	default: break;
 	}

@@ -80,6 +80,20 @@ static bool v_share(const struct aipm_gpu_value *g, double *o)
 	return g->share_valid;
 }
 
+/* AIPowerMeter's per_gpu_absolute_percent_usage: the experiment's
+ * processes' SM use summed, as a fraction (its pmon percent / 100), not the
+ * GPU's utilisation (that is per_gpu_use_rate). */
+static bool v_exp_sm(const struct aipm_gpu_value *g, double *o)
+{
+	*o = 0;
+	if (!live(g, AIPM_GPU_PROC_UTIL) || !g->procs_complete)
+		return false;
+	for (size_t k = 0; k < g->nprocs; k++)
+		if (g->procs[k].in_experiment)
+			*o += g->procs[k].sm_util / 100.0;
+	return true;
+}
+
 static bool v_sm(const struct aipm_gpu_value *g, double *o)
 {
 	*o = g->sm_util;
@@ -225,8 +239,8 @@ static void per_gpu_pid(struct aipm_buf *b, const char *key, const struct sectio
 			aipm_buf_printf(b, "%s\"%d\": ", pfirst ? "" : ", ", (int)p->pid);
 			if (mem)
 				aipm_buf_u64(b, p->mem_bytes);
-			else
-				aipm_buf_u64(b, p->sm_util);
+			else /* a fraction of the SMs, as AIPowerMeter divides pmon's percent */
+				aipm_buf_double(b, p->sm_util / 100.0);
 			pfirst = false;
 		}
 		aipm_buf_puts(b, "}");
@@ -258,7 +272,7 @@ static void format_section(struct aipm_buf *b, const struct section *x, bool nvi
 	per_gpu(b, "per_gpu_power_draw", x, v_power, false);
 	per_gpu(b, "per_gpu_attributable_power", x, v_attr_power, true);
 	per_gpu(b, "per_gpu_estimated_attributable_utilization", x, v_share, false);
-	per_gpu(b, "per_gpu_absolute_percent_usage", x, v_sm, false);
+	per_gpu(b, "per_gpu_absolute_percent_usage", x, v_exp_sm, false);
 	per_gpu_pid(b, "per_gpu_attributable_mem_use", x, AIPM_GPU_PROC_MEM, true);
 	per_gpu_pid(b, "per_gpu_per_pid_utilization_absolute", x, AIPM_GPU_PROC_UTIL, false);
 	per_gpu(b, "per_gpu_power", x, v_power, false);
