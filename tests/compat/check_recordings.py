@@ -101,8 +101,11 @@ def gpus(L, R, name):
     check(near(draw, e, bound), "%s: total_power_draw %.4f J = report cpu_total + gpu %.4f J" % (name, draw, e))
 
 
-def main():
-    root = os.path.join(T, "sys")
+def make_recordings(base):
+    """The recordings every check reads: {"cpu only": DIR, "full": DIR}
+    ("full" only with the fake NVML), each made by a real `aipm run` on a
+    fake powercap tree advancing at constant powers."""
+    root = os.path.join(base, "sys")
     subprocess.run([sys.executable, os.path.join(SRC, "tests/fixtures/mkrapl.py"), "make", root, "laptop"],
                    check=True)
     adv = subprocess.Popen([sys.executable, os.path.join(SRC, "tests/fixtures/mkrapl.py"), "advance", root,
@@ -112,33 +115,45 @@ def main():
     env = dict(os.environ, AIPM_SYSFS_ROOT=root)
     env.pop("AIPM_NVML_LIB", None)
     env.pop("AIPM_FAKE_NVML", None)
+    dirs = {}
     try:
-        cpu = os.path.join(T, "cpu")
-        run(["-o", cpu], env, "%s 400" % BURN)
-        L, R = energies("cpu only", cpu)
-        check(L.list_metrics()["GPU"] == [], "cpu only: no GPU metrics")
-        try:
-            L.total_power_draw()
-            check(False, "cpu only: total_power_draw fails (no NVIDIA draw measured, none invented)")
-        except TypeError:
-            check(True, "cpu only: total_power_draw fails (no NVIDIA draw measured, none invented)")
-
+        dirs["cpu only"] = os.path.join(base, "cpu")
+        run(["-o", dirs["cpu only"]], env, "%s 400" % BURN)
         if not NVML:
-            print("skip - GPU recordings: AIPM_FAKE_NVML_LIB not set")
-            return
-        ini = os.path.join(T, "gpus.ini")
+            return dirs
+        ini = os.path.join(base, "gpus.ini")
         with open(ini, "w") as f:
             f.write("count=2\ngpu0.name=Fake V100\ngpu0.energy=none\ngpu0.power_mw=120000\ngpu0.util=60\n"
                     "gpu0.proc=child 60 1000000 1 0\ngpu1.name=Fake P4\ngpu1.energy=none\n"
                     "gpu1.power_mw=50000\ngpu1.util=20\n")
         genv = dict(env, AIPM_NVML_LIB=NVML, AIPM_FAKE_NVML=ini)
-        full = os.path.join(T, "full")
+        full = dirs["full"] = os.path.join(base, "full")
         model = os.path.join(SRC, "tests/fixtures/onnx/op_conv_same.onnx")
         a = '"%s"' % AIPM
         run(["--model", model, "-o", full], genv,
             "%s mark train; %s 300; %s log epoch=1 acc=0.5; %s mark --end train; %s 200; %s log epoch=2 acc=0.75"
             % (a, BURN, a, a, BURN, a))
         run(["-a", "-o", full], genv, "%s 300; %s log epoch=3 acc=0.9" % (BURN, a))
+    finally:
+        adv.kill()
+        adv.wait()
+    return dirs
+
+
+def main():
+    try:
+        dirs = make_recordings(T)
+        L, R = energies("cpu only", dirs["cpu only"])
+        check(L.list_metrics()["GPU"] == [], "cpu only: no GPU metrics")
+        try:
+            L.total_power_draw()
+            check(False, "cpu only: total_power_draw fails (no NVIDIA draw measured, none invented)")
+        except TypeError:
+            check(True, "cpu only: total_power_draw fails (no NVIDIA draw measured, none invented)")
+        if "full" not in dirs:
+            print("skip - GPU recordings: AIPM_FAKE_NVML_LIB not set")
+            return
+        full = dirs["full"]
         L, R = energies("gpus, phases, metrics, 2 segments, model", full)
         check(R["segments"] == 2 and len(L.segment_ends) == 1, "full: two segments, one boundary")
         got = L.list_metrics()["GPU"]
@@ -156,8 +171,6 @@ def main():
         check(card.get("params_total") == 216 and R.get("model", {}).get("params_total") == 216,
               "full: model_summary.json loads (params 216)")
     finally:
-        adv.kill()
-        adv.wait()
         subprocess.run(["rm", "-rf", T])
 
 
