@@ -150,6 +150,7 @@ int aipm_recorder_start(struct aipm_recorder *r, const pid_t *roots, size_t nroo
 		.nroots = nroots,
 		.gpu_all_processes = r->cfg.info.gpu_all_processes,
 		.exclude_own_thread = r->cfg.exclude_own_thread,
+		.no_cpu_estimate = r->cfg.no_cpu_estimate,
 		.publish = false,
 		.baseline = true,
 		.sink = sink,

@@ -45,6 +45,7 @@ struct aipm_recorder_config {
 	bool defer_commit;
 	struct aipm_run_info info;
 	bool exclude_own_thread; /* library mode */
+	bool no_cpu_estimate;    /* --no-estimate */
 	/* Optional observer called after each line is written (sampler thread). */
 	void (*on_sample)(void *ctx, const struct aipm_snapshot *snap);
 	void *on_sample_ctx;

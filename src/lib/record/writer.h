@@ -50,5 +50,8 @@ void aipm_writer_format_gpu(struct aipm_buf *b, const struct aipm_snapshot *s);
 /* nvidia_draw_absolute: the NVIDIA GPUs' power readings, summed; false
  * unless every NVIDIA GPU of the catalog has one (and there is one). */
 bool aipm_writer_nvidia_draw(const struct aipm_snapshot *s, double *out_w);
+/* The CPU estimate's section (writer_estimate.c): ", \"cpu_estimate\":
+ * {...}" when the catalog has an estimate, nothing otherwise. */
+void aipm_writer_format_cpu_estimate(struct aipm_buf *b, const struct aipm_snapshot *s);
 
 #endif

@@ -42,6 +42,10 @@ struct aipm_cpu_ticks {
 bool aipm_parse_cpu_ticks(const char *buf, struct aipm_cpu_ticks *out);
 /* busy and total of the same line. */
 bool aipm_parse_proc_stat(const char *buf, uint64_t *busy_ticks, uint64_t *total_ticks);
+/* The same line's fields in kernel order (user nice system idle iowait irq
+ * softirq steal guest guest_nice), those absent 0; false without the first
+ * four. For the CPU estimate, which needs steal on its own. */
+bool aipm_parse_proc_stat_fields(const char *buf, uint64_t v[10]);
 
 /* The /proc/meminfo fields aipm and psutil use, in bytes; have says which
  * were present (AIPM_MEMINFO_* bits, in the order of the members). */
