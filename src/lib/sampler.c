@@ -151,7 +151,11 @@ static void *run(void *arg)
 		struct timespec real;
 		clock_gettime(CLOCK_REALTIME, &real);
 		aipm_pipeline_baseline(s->pipe, &now, &real);
-		next += s->step_ns < AIPM_BASELINE_MAX_NS ? s->step_ns : AIPM_BASELINE_MAX_NS;
+		/* The grid starts at the first line, a lead after the baseline
+		 * is done: a first scan of a busy /proc can take longer than a
+		 * short interval, and the first line would then be off the grid. */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		next = ts_ns(&now) + (s->step_ns < AIPM_BASELINE_MAX_NS ? s->step_ns : AIPM_BASELINE_MAX_NS);
 		struct timespec dl = ns_ts(next);
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &dl, NULL) == EINTR)
 			;
