@@ -29,17 +29,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from aipm_loader import Loader  # noqa: E402
+from tap import check, finish  # noqa: E402
 
 AIPM, SRC, BURN = os.environ["AIPM"], os.environ["AIPM_SRC"], os.environ["AIPM_BURN"]
 NVML = os.environ.get("AIPM_FAKE_NVML_LIB")
 T = tempfile.mkdtemp(prefix="aipm-compat.")
-failures = []
-
-
-def check(ok, what):
-    print(("ok - " if ok else "not ok - ") + what)
-    if not ok:
-        failures.append(what)
 
 
 def near(a, b, tol):
@@ -176,5 +170,4 @@ def main():
 
 if __name__ == "__main__":
     main()
-    print("%d failed" % len(failures))
-    sys.exit(1 if failures else 0)
+    sys.exit(finish())
