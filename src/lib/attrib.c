@@ -230,7 +230,18 @@ static void derive_cpu_shares(struct aipm_snapshot *cur, const struct aipm_snaps
 	}
 	for (size_t i = 0; i < cur->nprocs; i++)
 		listed += cur->procs[i].cpu_delta_ns;
-	cur->other_cpu_delta_ns = prev ? sub0(sub0(cur->tree_cpu_ns, prev->tree_cpu_ns), listed) : 0;
+	/* The tree's total can lag its processes: a child reaped between the
+	 * reads of its parent and its own is in neither for one sample (the
+	 * total holds), then arrives whole in the parent's child time. What
+	 * the listed processes ran beyond the total is owed, and paid from
+	 * the next intervals' "other", so it is not counted twice; a debt the
+	 * total never pays (a child reaped outside the tree) is forgotten past
+	 * AIPM_CPU_CARRY_MAX_NS. */
+	uint64_t dtree = prev ? sub0(cur->tree_cpu_ns, prev->tree_cpu_ns) : 0;
+	uint64_t owed = (prev ? prev->other_cpu_debt_ns : 0) + listed;
+	cur->other_cpu_delta_ns = prev ? sub0(dtree, owed) : 0;
+	uint64_t debt = prev ? sub0(owed, dtree) : 0;
+	cur->other_cpu_debt_ns = debt > AIPM_CPU_CARRY_MAX_NS ? AIPM_CPU_CARRY_MAX_NS : debt;
 	double share_sum = share_of(cur->other_cpu_delta_ns, dbusy), use_sum = share_of(cur->other_cpu_delta_ns, dus);
 	cur->other_cpu_share = share_sum;
 	cur->other_cpu_use = use_sum;

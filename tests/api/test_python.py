@@ -113,7 +113,7 @@ class MeasureTest(unittest.TestCase):
         self.assertEqual(len(lines), 160)
 
 
-FAKE_TORCH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_torch")
+FAKE_TORCH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes", "torch")
 FIXTURE = os.path.join(SRC, "tests/fixtures/onnx/op_conv_same.onnx")
 
 

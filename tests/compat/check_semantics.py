@@ -159,10 +159,18 @@ def test_a_large_idle_tree_writes_short_lines():
     ls = [json.loads(l)["metrics"]["cpu"] for l in raw]
     bad_pss = sum(1 for c in ls if "experiment_mem_pss" in c and
                   abs(sum(c.get("per_process_mem_use_abs", {}).values()) - c["experiment_mem_pss"]) > 1)
-    bad_cpu = sum(1 for a, b in zip(ls, ls[1:]) if abs(sum(b["absolute_cpu_time_per_pid"].values()) -
-                                                        (b["cpu_time"] - a["cpu_time"])) > 2e-5)
+    # CPU: the lines' sum up to each line is the tree's cpu_time there. The
+    # tree's total may lag one sample (a child reaped between its parent's
+    # read and its own is in neither until the next), so a line may be off
+    # if the next one brings the running sums back together.
+    run, off = 0.0, []
+    for k, (a, b) in enumerate(zip(ls, ls[1:])):
+        run += sum(b["absolute_cpu_time_per_pid"].values()) - (b["cpu_time"] - a["cpu_time"])
+        if abs(run) > 2e-5:
+            off.append(k)
+    bad_cpu = sum(1 for k in off if k + 1 in off or k == len(ls) - 2)
     check(bad_pss == 0 and bad_cpu == 0, "each line's per-process PSS sums to the tree's, its CPU times to the "
-          "tree's interval (%d, %d lines off)" % (bad_pss, bad_cpu))
+          "tree's interval (%d, %d lines off; %d caught up at the next line)" % (bad_pss, bad_cpu, len(off) - bad_cpu))
     truth = float(open(out).read())
     summed = sum(sum(c.get("absolute_cpu_time_per_pid", {}).values()) for c in ls)
     rep = json.loads(subprocess.run([AIPM, "report", "--json", d], check=True, capture_output=True).stdout)

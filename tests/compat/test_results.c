@@ -94,10 +94,17 @@ static struct aipm_results_writer *open_writer(bool append)
 	return w;
 }
 
+static int log_now(struct aipm_results_writer *w, const char *const *names, const double *v, size_t n)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return aipm_results_writer_log(w, names, v, n, &now);
+}
+
 static void log1(struct aipm_results_writer *w, const char *name, double v)
 {
 	const char *names[] = {name};
-	assert_int_equal(aipm_results_writer_log(w, names, &v, 1), 0);
+	assert_int_equal(log_now(w, names, &v, 1), 0);
 }
 
 /* What the one reader gives back: the records' times and their "epoch". */
@@ -163,7 +170,7 @@ static void test_results_a_refused_write_is_undone(void **state)
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
 	const char *names[] = {"a_long_metric_name_to_pass_the_limit"};
 	double v = 2;
-	int e = aipm_results_writer_log(w, names, &v, 1);
+	int e = log_now(w, names, &v, 1);
 	setrlimit(RLIMIT_FSIZE, &old);
 	assert_int_equal(e, -EFBIG);
 	size_t len2;

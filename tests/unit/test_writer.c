@@ -312,6 +312,42 @@ static void test_writer_lists_only_processes_with_something_to_say(void **state)
 	aipm_catalog_free(&c);
 }
 
+/* A child reaped between its parent's read and its own is in neither for
+ * one sample (the tree's total holds), then whole in the parent's child
+ * time: the lines' CPU times must still sum to the tree's, not count the
+ * parent's interval twice. */
+static void test_writer_cpu_times_sum_to_the_tree_when_its_total_lags(void **state)
+{
+	(void)state;
+	struct aipm_catalog c = {0};
+	rig_domain(&c, "package-0", AIPM_DOMAIN_PACKAGE, 0);
+	struct aipm_snapshot s[3];
+	const uint64_t ms = 1000000;
+	uint64_t parent[] = {100 * ms, 150 * ms, 200 * ms}, tree[] = {150 * ms, 150 * ms, 270 * ms};
+	double sum = 0;
+	for (int k = 0; k < 3; k++) {
+		assert_int_equal(aipm_snapshot_init(&s[k], &c), 0);
+		rig_at(&s[k], 0.1 * k);
+		s[k].sys_valid = true;
+		s[k].sys_busy_ns = s[k].sys_user_system_ns = (uint64_t)k * 200 * ms;
+		rig_proc(&s[k], 100, parent[k], 0);
+		if (k == 0)
+			rig_proc(&s[k], 101, 50 * ms, 0); /* the child, gone at k = 1 */
+		s[k].tree_cpu_ns = tree[k];
+		aipm_snapshot_derive(&s[k], k ? &s[k - 1] : NULL, &s[0]);
+		if (k) {
+			cJSON *j = format(&s[k]);
+			sum += object_sum(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "metrics"), "cpu"),
+							      "absolute_cpu_time_per_pid"));
+			cJSON_Delete(j);
+		}
+	}
+	assert_float_equal(sum, 0.120, 1e-9); /* 270 - 150 ms, not 170 */
+	for (int k = 0; k < 3; k++)
+		aipm_snapshot_free(&s[k]);
+	aipm_catalog_free(&c);
+}
+
 /* AIPowerMeter's loader needs the six NVIDIA keys on every line with a
  * "gpu" section: totals null when a GPU did not answer, never 0; and
  * total_power_draw finds nvidia_draw_absolute under "cpu". */
@@ -374,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_writer_puts_each_gpu_vendor_in_its_own_section),
 		cmocka_unit_test(test_writer_lists_only_processes_with_something_to_say),
 		cmocka_unit_test(test_writer_nvidia_section_has_the_loader_keys),
+		cmocka_unit_test(test_writer_cpu_times_sum_to_the_tree_when_its_total_lags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

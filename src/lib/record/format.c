@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -145,14 +146,29 @@ bool aipm_format_date_parse(const char *s, struct aipm_date_cache *c, double *ts
 		return false;
 	double frac = 0;
 	const char *p = s + 19;
+	uint64_t fdigits = 0; /* the fraction as an integer of fn digits */
+	int fn = 0;
 	if (*p == '.') {
 		double scale = 0.1;
-		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10) {
 			frac += (*p - '0') * scale;
+			if (fn < 15)
+				fdigits = fdigits * 10 + (uint64_t)(*p - '0'), fn++;
+		}
 	}
 	int east;
 	if (*p && utc_offset(p, &east)) { /* an instant: no local time rules */
-		*ts = (double)(days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 + sec - east) + frac;
+		long long whole = days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 + sec - east;
+		/* seconds and fraction as one integer over a power of ten: the
+		 * same double as the timestamp "whole.fraction" parses to, so an
+		 * instant written both ways reads back equal. */
+		static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+					     1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+		double scaled = (double)whole * p10[fn] + (double)fdigits;
+		if (whole >= 0 && scaled <= 9007199254740992.0)
+			*ts = scaled / p10[fn];
+		else
+			*ts = (double)whole + frac;
 		return true;
 	}
 	if (*p)

@@ -231,18 +231,16 @@ static int put(struct aipm_results_writer *w, const char *data, size_t n)
 }
 
 int aipm_results_writer_log(struct aipm_results_writer *w, const char *const *names, const double *values,
-			    size_t n)
+			    size_t n, const struct timespec *at)
 {
 	int e = ready(w);
 	if (e < 0)
 		return e;
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
 	struct aipm_buf *b = &w->rec;
 	aipm_buf_reset(b);
 	aipm_buf_puts(b, w->size == 0 ? "[\n" : w->empty ? "\n" : ",\n");
 	aipm_buf_puts(b, "{\"" AIPM_KEY_END_EPOCH "\": ");
-	put_epoch(b, &now);
+	put_epoch(b, at);
 	for (size_t i = 0; i < n; i++) {
 		aipm_buf_puts(b, ", ");
 		aipm_buf_json_str(b, names[i]);

@@ -33,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 struct aipm_outdir;
 struct aipm_results_writer;
@@ -41,11 +42,12 @@ struct aipm_results_writer;
  * append: an existing file is kept (rewritten into the array layout when it
  * is in another one). */
 int aipm_results_writer_open(struct aipm_results_writer **out, struct aipm_outdir *dir, bool append);
-/* One record of n metrics, stamped now. Names and values are checked by the
- * caller (aipm_phases_log). 0, or -errno with a message: the record is then
- * not in the file, and the file is as it was. */
+/* One record of n metrics at the instant at (CLOCK_REALTIME; the time of
+ * the sample taken for it, see phases.h). Names and values are checked by
+ * the caller (aipm_phases_log). 0, or -errno with a message: the record is
+ * then not in the file, and the file is as it was. */
 int aipm_results_writer_log(struct aipm_results_writer *w, const char *const *names, const double *values,
-			    size_t n);
+			    size_t n, const struct timespec *at);
 void aipm_results_writer_close(struct aipm_results_writer *w);
 
 /* Names a metric may not take: the record's own keys (its date, and the

@@ -1,10 +1,15 @@
-"""A stand-in for torch in the test suite (CI has no torch): what
-aipm.model_to_onnx calls and no more. onnx.export runs the model once (so
-a test can see the buffers it changes put back) and writes the ONNX file
-named by $AIPM_FAKE_TORCH_ONNX, recording its arguments in onnx.calls."""
+"""A stand-in for torch in the test suite (CI has no torch): what the aipm
+module calls and no more. torch.cuda (cuda.py) for m.phase(sync=True)
+(tests/edges/test_sync.py); nn, zeros, no_grad, random.fork_rng and
+onnx.export for aipm.model_to_onnx (tests/api/test_python.py): export runs
+the model once (so a test can see the buffers it changes put back) and
+writes the ONNX file named by $AIPM_FAKE_TORCH_ONNX, recording its
+arguments in onnx.calls."""
 import contextlib
 import os
 import shutil
+
+from . import cuda  # noqa: F401
 
 
 class Tensor:
