@@ -88,10 +88,16 @@ AIPM_API const char *aipm_meter_dir(const aipm_meter *m);
  * and a phase not open cannot end (-EINVAL). Names: 1..128 printable bytes. */
 AIPM_API int aipm_meter_phase_begin(aipm_meter *m, const char *name);
 AIPM_API int aipm_meter_phase_end(aipm_meter *m, const char *name);
-/* Experiment metrics: one results_exp.json line with the time and the
- * metric(s). Values must be finite; metric names hold no '='. */
+/* Experiment metrics: one results_exp.json record with the time and the
+ * metric(s). Values must be finite; metric names hold no '=' and are not
+ * the record's own keys (end_training_epoch, timestamp, date, metrics). */
 AIPM_API int aipm_meter_log(aipm_meter *m, const char *name, double value);
 AIPM_API int aipm_meter_log_many(aipm_meter *m, const char *const *names, const double *values, size_t n);
+/* Model complexity: read the ONNX file at onnx_path as `aipm model` does
+ * (parameters, multiply-accumulates) and store it as model_summary.json in
+ * the meter's recording. input_shapes: n "NAME=1x3x224x224" strings for
+ * inputs whose shape the file leaves symbolic (n may be 0). */
+AIPM_API int aipm_meter_model(aipm_meter *m, const char *onnx_path, const char *const *input_shapes, size_t n);
 
 /* ---- Reading a recording -------------------------------------------------
  *
@@ -108,6 +114,10 @@ AIPM_API int aipm_meter_log_many(aipm_meter *m, const char *const *names, const 
 AIPM_API int aipm_recording_summary_json(const char *dir, char **json_out);
 AIPM_API int aipm_recording_phases_json(const char *dir, char **json_out);
 AIPM_API int aipm_recording_metrics_json(const char *dir, char **json_out);
+/* The recording as CSV text, as `aipm export --csv` writes it: one row per
+ * sample, one column per metric (per-pid and per-GPU values as
+ * "name.key"), an empty cell where a sample lacks the metric. */
+AIPM_API int aipm_recording_csv(const char *dir, char **csv_out);
 AIPM_API void aipm_string_free(char *s);
 
 #ifdef __cplusplus

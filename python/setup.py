@@ -9,7 +9,7 @@ setup(
     name="aipm",
     version="0.1.0",
     description="Energy meter for ML/HPC workloads: measure from inside a Python program",
-    packages=["aipm"],
+    packages=["aipm", "aipm.compat"],
     python_requires=">=3.7",
     license="MIT",
 )

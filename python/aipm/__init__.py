@@ -15,6 +15,11 @@ reads it.
             m.log(epoch=epoch, acc=acc)
     print(aipm.Recording("out").summary()["energy_j"])
 
+With PyTorch, `aipm.measure("out", model=net, input_size=(1, 3, 224, 224))`
+also stores model_summary.json (parameters, multiply-accumulates: the
+numbers of `aipm model`). AIPowerMeter's scripts run with their import line
+changed to `from aipm.compat import experiment, parsers` (aipm/compat).
+
 libaipm is found through $AIPM_LIB (a path to libaipm.so), then a build
 directory of the source tree this package sits in (build/, builddir/),
 then the system's library path. Errors raise AipmError, an OSError whose
@@ -25,9 +30,10 @@ import ctypes.util
 import errno as _errno
 import json
 import os
+import tempfile
 import threading
 
-__all__ = ["AipmError", "Meter", "Phase", "Recording", "measure", "version", "library_path"]
+__all__ = ["AipmError", "Meter", "Phase", "Recording", "measure", "model_to_onnx", "version", "library_path"]
 
 
 class AipmError(OSError):
@@ -95,6 +101,8 @@ def _declare(lib):
         "aipm_recording_summary_json": ([ctypes.c_char_p, ctypes.POINTER(P)], ctypes.c_int),
         "aipm_recording_phases_json": ([ctypes.c_char_p, ctypes.POINTER(P)], ctypes.c_int),
         "aipm_recording_metrics_json": ([ctypes.c_char_p, ctypes.POINTER(P)], ctypes.c_int),
+        "aipm_recording_csv": ([ctypes.c_char_p, ctypes.POINTER(P)], ctypes.c_int),
+        "aipm_meter_model": ([P, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t], ctypes.c_int),
         "aipm_string_free": ([P], None),
     }
     for name, (args, res) in sigs.items():
@@ -164,21 +172,84 @@ class Phase:
         return False
 
 
+def _input_shapes(input_size):
+    """(1, 3, 224, 224), or a list of such tuples for a model of several inputs."""
+    if input_size is None:
+        raise ValueError("model given without input_size: give the shape of one batch, e.g. "
+                         "input_size=(1, 3, 224, 224)")
+    sizes = list(input_size)
+    if sizes and all(isinstance(d, int) for d in sizes):
+        sizes = [tuple(sizes)]
+    for sz in sizes:
+        if not isinstance(sz, (tuple, list)) or not sz or not all(isinstance(d, int) and d > 0 for d in sz):
+            raise ValueError("input_size: %r is not a shape such as (1, 3, 224, 224)" % (sz,))
+    return [tuple(sz) for sz in sizes]
+
+
+def model_to_onnx(model, input_size, path):
+    """Export a PyTorch model to ONNX at path, in the settings under which
+    aipm's counts are exact (README, Model complexity): the model's own
+    mode kept (training=PRESERVE: no Conv+BatchNorm fusion) and no constant
+    folding. The model is left as it was: its buffers (BatchNorm running
+    statistics, which a forward pass in training mode updates) and the
+    random number generator's state are put back."""
+    try:
+        import torch
+    except ImportError:
+        raise TypeError("model: %s is no PyTorch model (torch cannot be imported here). Pass an "
+                        "ONNX file's path instead" % type(model).__name__) from None
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError("model: %s is not a torch.nn.Module. Pass the network, or an ONNX file's path"
+                        % type(model).__name__)
+    shapes = _input_shapes(input_size)
+    params = list(model.parameters())
+    device = params[0].device if params else None
+    args = tuple(torch.zeros(*sz, device=device) for sz in shapes)
+    saved = [(b, b.detach().clone()) for b in model.buffers()]
+    try:
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            torch.onnx.export(model, args if len(args) > 1 else args[0], path,
+                              training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
+    finally:
+        with torch.no_grad():
+            for b, v in saved:
+                b.copy_(v)
+
+
 class Meter:
     """Measures this process and its children into a recording directory.
 
     Started on construction; stop() or the end of a with block stops it.
     One meter per process at a time (a second raises AipmError EBUSY).
+    model: a PyTorch network (with input_size, the shape of one batch) or
+    the path of an ONNX file: its parameters and multiply-accumulates are
+    stored as model_summary.json, counted by aipm's own ONNX reader. The
+    network is exported before the meter starts, so the export's CPU time
+    is not the experiment's.
     """
 
-    def __init__(self, dir, description=None, interval=None, mem_interval=None, append=False):
+    def __init__(self, dir, description=None, interval=None, mem_interval=None, append=False, model=None,
+                 input_size=None):
         lib = _load()
         self.dir = os.fspath(dir)
         opts = _Options(_b(description, "description") if description is not None else None,
                         float(interval or 0), float(mem_interval or 0), 1 if append else 0)
-        handle = ctypes.c_void_p()
-        _check(lib.aipm_meter_start(ctypes.byref(handle), _b(dir, "dir"), ctypes.byref(opts)))
-        self._h = handle
+        with tempfile.TemporaryDirectory(prefix="aipm-model.") as tmp:
+            onnx = None
+            if isinstance(model, (str, bytes, os.PathLike)):
+                onnx = model
+            elif model is not None:
+                onnx = os.path.join(tmp, "model.onnx")
+                model_to_onnx(model, input_size, onnx)
+            handle = ctypes.c_void_p()
+            _check(lib.aipm_meter_start(ctypes.byref(handle), _b(dir, "dir"), ctypes.byref(opts)))
+            self._h = handle
+            if onnx is not None:
+                try:
+                    _check(lib.aipm_meter_model(handle, _b(onnx, "model"), None, 0))
+                except BaseException:
+                    self.stop()
+                    raise
 
     def _handle(self, what):
         if self._h is None:
@@ -241,9 +312,11 @@ class Meter:
             _lib.aipm_meter_free(h)
 
 
-def measure(dir, description=None, interval=None, mem_interval=None, append=False):
-    """Start measuring into dir; use as `with aipm.measure("out") as m:`."""
-    return Meter(dir, description=description, interval=interval, mem_interval=mem_interval, append=append)
+def measure(dir, description=None, interval=None, mem_interval=None, append=False, model=None, input_size=None):
+    """Start measuring into dir; use as `with aipm.measure("out") as m:`.
+    model=net, input_size=(1, 3, 224, 224) stores model_summary.json."""
+    return Meter(dir, description=description, interval=interval, mem_interval=mem_interval, append=append,
+                 model=model, input_size=input_size)
 
 
 class Recording:
@@ -272,3 +345,13 @@ class Recording:
     def metrics(self):
         """The dict of `aipm report --metrics --json`: "points", the energy at each logged point."""
         return self._json("aipm_recording_metrics_json")
+
+    def csv(self):
+        """The text of `aipm export --csv`: one row per sample, one column per metric."""
+        lib = _load()
+        out = ctypes.c_void_p()
+        _check(lib.aipm_recording_csv(_b(self.dir, "dir"), ctypes.byref(out)))
+        try:
+            return ctypes.string_at(out).decode("utf-8", "replace")
+        finally:
+            lib.aipm_string_free(out)

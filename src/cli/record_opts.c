@@ -201,18 +201,7 @@ void record_opts_model_free(void *model)
 int record_opts_model_store(struct aipm_recorder *rec, void *model)
 {
 	struct aipm_model_summary *m = model;
-	if (!m)
-		return 0;
-	struct aipm_buf b = {0};
-	aipm_model_summary_json(m, &b);
-	aipm_buf_put(&b, "\n", 1);
-	int r = 0;
-	if (b.oom)
-		r = cli_fail(AIPM_EXIT_FAIL, "out of memory writing model_summary.json");
-	/* Like every file of the recording: no link followed, replaced by
-	 * rename, as the directory's owner with --as-owner. */
-	else if (aipm_outdir_replace(aipm_recorder_outdir(rec), "model_summary.json", b.data, b.len) < 0)
-		r = cli_fail_lib(AIPM_EXIT_FAIL, "--model: the model summary is not stored");
-	aipm_buf_free(&b);
-	return r;
+	if (m && aipm_recorder_store_model(rec, m) < 0)
+		return cli_fail_lib(AIPM_EXIT_FAIL, "--model: the model summary is not stored");
+	return 0;
 }

@@ -1,8 +1,9 @@
 /* attrib.c: powers, shares and attributed energy of one interval.
  *
  * The experiment's share of the CPU is its CPU time over the machine's busy
- * CPU time in the interval (as AIPowerMeter defines per_process_cpu_uses);
- * its share of DRAM is its PSS over the machine's used memory; its share of
+ * CPU time in the interval (user+nice+system+irq+softirq+steal; AIPowerMeter's
+ * per_process_cpu_uses, over user+system only, is derived beside it); its
+ * share of DRAM is its PSS over the machine's used memory; its share of
  * a GPU is its processes' SM use over all processes' SM use on that GPU.
  * Attributed energy is share x the domain's energy of the interval, summed
  * over intervals, so it can never exceed what the domain measured.
@@ -99,13 +100,14 @@ static void ensure_sorted(struct aipm_snapshot *s)
 		}
 }
 
-/* Per-process CPU and memory shares. Both tables are sorted by pid, so
- * one merge walk pairs each process with its previous self. */
+/* Per-process CPU time of the interval and memory shares. Both tables are
+ * sorted by pid, so one merge walk pairs each process with its previous
+ * self. */
 static void derive_procs(struct aipm_snapshot *cur, const struct aipm_snapshot *prev)
 {
 	uint64_t dbusy = prev && cur->sys_valid && prev->sys_valid ? sub0(cur->sys_busy_ns, prev->sys_busy_ns) : 0;
 	double used = cur->meminfo_valid ? (double)sub0(cur->mem_total_bytes, cur->mem_available_bytes) : 0;
-	double cpu_sum = 0, mem_sum = 0;
+	double mem_sum = 0;
 	uint64_t pss_sum = 0, uss_sum = 0;
 	bool mem_valid = false;
 	size_t j = 0;
@@ -114,12 +116,12 @@ static void derive_procs(struct aipm_snapshot *cur, const struct aipm_snapshot *
 		uint64_t before = 0;
 		while (prev && j < prev->nprocs && prev->procs[j].pid < p->pid)
 			j++;
-		if (prev && j < prev->nprocs && prev->procs[j].pid == p->pid &&
-		    prev->procs[j].start_ticks == p->start_ticks)
+		p->is_new = !(prev && j < prev->nprocs && prev->procs[j].pid == p->pid &&
+			      prev->procs[j].start_ticks == p->start_ticks);
+		if (!p->is_new)
 			before = prev->procs[j].cpu_ns;
 		/* A process new in this interval spent all its CPU time in it. */
-		p->cpu_share = dbusy ? (double)sub0(p->cpu_ns, before) / (double)dbusy : 0;
-		cpu_sum += p->cpu_share;
+		p->cpu_delta_ns = sub0(p->cpu_ns, before);
 		p->mem_share = (p->mem_valid && used > 0) ? (double)p->pss_bytes / used : 0;
 		mem_sum += p->mem_share;
 		if (p->mem_valid) {
@@ -130,12 +132,8 @@ static void derive_procs(struct aipm_snapshot *cur, const struct aipm_snapshot *
 	}
 	/* Tick granularity can make the parts exceed the whole by a tick or
 	 * two; scale down so the shares of one interval never sum above 1. */
-	for (size_t i = 0; i < cur->nprocs; i++) {
-		if (cpu_sum > 1)
-			cur->procs[i].cpu_share /= cpu_sum;
-		if (mem_sum > 1)
-			cur->procs[i].mem_share /= mem_sum;
-	}
+	for (size_t i = 0; mem_sum > 1 && i < cur->nprocs; i++)
+		cur->procs[i].mem_share /= mem_sum;
 	uint64_t dtree = prev ? sub0(cur->tree_cpu_ns, prev->tree_cpu_ns) : 0;
 	uint64_t carry_in = prev ? prev->tree_cpu_carry_ns : 0;
 	if (prev && !dbusy) {
@@ -205,6 +203,77 @@ static void derive_gpus(struct aipm_snapshot *cur, const struct aipm_snapshot *p
 		}
 	}
 	cur->attributed_gpu_j = total;
+}
+
+/* Per-process CPU shares of the interval, in two definitions
+ * (docs/recording.md): cpu_share over the machine's busy time
+ * (user+nice+system+irq+softirq+steal: every tick something ran), aipm's;
+ * cpu_use over user+system only, AIPowerMeter's per_process_cpu_uses
+ * (psutil's cpu_times()), which leaves the niced, interrupt and stolen time
+ * out of the whole and so gives a busy process a larger part of it. The
+ * tree's time that no listed process holds (processes that ended between
+ * two samples, children waited for) is "other", so that the parts of one
+ * line add up to the tree's time of the interval; each family, other
+ * included, is scaled down together where tick granularity makes the parts
+ * exceed the whole. */
+static double share_of(uint64_t part_ns, uint64_t whole_ns)
+{
+	return whole_ns ? (double)part_ns / (double)whole_ns : 0;
+}
+
+static void derive_cpu_shares(struct aipm_snapshot *cur, const struct aipm_snapshot *prev)
+{
+	uint64_t dbusy = 0, dus = 0, listed = 0;
+	if (prev && cur->sys_valid && prev->sys_valid) {
+		dbusy = sub0(cur->sys_busy_ns, prev->sys_busy_ns);
+		dus = sub0(cur->sys_user_system_ns, prev->sys_user_system_ns);
+	}
+	for (size_t i = 0; i < cur->nprocs; i++)
+		listed += cur->procs[i].cpu_delta_ns;
+	/* The tree's total can lag its processes: a child reaped between the
+	 * reads of its parent and its own is in neither for one sample (the
+	 * total holds), then arrives whole in the parent's child time. What
+	 * the listed processes ran beyond the total is owed, and paid from
+	 * the next intervals' "other", so it is not counted twice; a debt the
+	 * total never pays (a child reaped outside the tree) is forgotten past
+	 * AIPM_CPU_CARRY_MAX_NS. */
+	uint64_t dtree = prev ? sub0(cur->tree_cpu_ns, prev->tree_cpu_ns) : 0;
+	uint64_t owed = (prev ? prev->other_cpu_debt_ns : 0) + listed;
+	cur->other_cpu_delta_ns = prev ? sub0(dtree, owed) : 0;
+	uint64_t debt = prev ? sub0(owed, dtree) : 0;
+	cur->other_cpu_debt_ns = debt > AIPM_CPU_CARRY_MAX_NS ? AIPM_CPU_CARRY_MAX_NS : debt;
+	double share_sum = share_of(cur->other_cpu_delta_ns, dbusy), use_sum = share_of(cur->other_cpu_delta_ns, dus);
+	cur->other_cpu_share = share_sum;
+	cur->other_cpu_use = use_sum;
+	for (size_t i = 0; i < cur->nprocs; i++) {
+		struct aipm_proc *p = &cur->procs[i];
+		p->cpu_share = share_of(p->cpu_delta_ns, dbusy);
+		p->cpu_use = share_of(p->cpu_delta_ns, dus);
+		share_sum += p->cpu_share;
+		use_sum += p->cpu_use;
+	}
+	double ks = share_sum > 1 ? 1 / share_sum : 1, ku = use_sum > 1 ? 1 / use_sum : 1;
+	for (size_t i = 0; (ks < 1 || ku < 1) && i < cur->nprocs; i++) {
+		cur->procs[i].cpu_share *= ks;
+		cur->procs[i].cpu_use *= ku;
+	}
+	cur->other_cpu_share *= ks;
+	cur->other_cpu_use *= ku;
+}
+
+/* Each GPU's power over the interval from its energy counter (or the
+ * integral of its readings), as AIPowerMeter's nvidia_power is: a power
+ * whose trapezoid between samples gives back the counter's energy, unlike
+ * the reading at the sample. Unknown unless the GPU answered at both ends. */
+static void derive_gpu_interval_power(struct aipm_snapshot *cur, const struct aipm_snapshot *prev, double dt)
+{
+	for (size_t i = 0; i < cur->cat->ndevices; i++) {
+		struct aipm_gpu_value *g = &cur->gpus[i];
+		const struct aipm_gpu_value *p = prev ? &prev->gpus[i] : NULL;
+		g->interval_power_w = NAN;
+		if (p && dt > 0 && g->valid && p->valid && (g->fields & p->fields & AIPM_GPU_ENERGY))
+			g->interval_power_w = (double)sub0(g->energy_mj, p->energy_mj) / 1e3 / dt;
+	}
 }
 
 /* ---- the CPU estimate (cat->cpu_estimate) ---------------------------
@@ -282,7 +351,23 @@ void aipm_snapshot_derive(struct aipm_snapshot *cur, const struct aipm_snapshot 
 	cur->attributed_cpu_j = (prev ? prev->attributed_cpu_j : 0) + (has_pkg ? cur->tree_cpu_share * d.pkg_j : 0);
 	cur->attributed_dram_j = (prev ? prev->attributed_dram_j : 0) + (has_dram ? cur->tree_mem_share * d.dram_j : 0);
 	cur->tree_cpu_s = (double)sub0(cur->tree_cpu_ns, first->tree_cpu_ns) / 1e9;
+	derive_cpu_shares(cur, prev);
 	derive_gpus(cur, prev, first);
+	derive_gpu_interval_power(cur, prev, dt);
 	derive_cpu_estimate(cur, prev, dt);
 	aipm_scopes_derive(cur, prev, d.pkg_j, d.dram_j);
+	/* After a baseline (pipeline.h) the first sample is the origin of every
+	 * cumulative value, the estimate's and the scopes' too; its power keeps
+	 * the baseline's interval, as measured powers do. */
+	if (prev && first == cur) {
+		if (cur->cat->cpu_estimate) {
+			struct aipm_est_band power = cur->cpu_est.est.power;
+			aipm_cpu_estimate_init(&cur->cpu_est.est);
+			cur->cpu_est.est.power = power;
+		}
+		for (size_t i = 0; i < cur->scope.n; i++) {
+			struct aipm_scope_value *v = &cur->scope.v[i];
+			v->cpu_s = v->cpu_j = v->dram_j = v->gpu_j = 0;
+		}
+	}
 }

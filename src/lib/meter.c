@@ -23,6 +23,8 @@
 #include "analysis/phases.h"
 #include "analysis/summary.h"
 #include "error.h"
+#include "export/csv.h"
+#include "model/model.h"
 #include "record/phases.h"
 #include "record/recorder.h"
 #include "util.h"
@@ -212,6 +214,24 @@ AIPM_API int aipm_meter_log(aipm_meter *m, const char *name, double value)
 	return aipm_meter_log_many(m, &name, &value, 1);
 }
 
+AIPM_API int aipm_meter_model(aipm_meter *m, const char *onnx_path, const char *const *input_shapes, size_t n)
+{
+	if (!onnx_path || !*onnx_path)
+		return aipm_err(-EINVAL, "aipm_meter_model: no ONNX file given");
+	if (n && !input_shapes)
+		return aipm_err(-EINVAL, "aipm_meter_model: input_shapes is NULL");
+	struct aipm_model_summary s;
+	int e = aipm_model_analyze(onnx_path, input_shapes, n, &s);
+	if (e < 0)
+		return e;
+	if ((e = enter(m, "aipm_meter_model")) == 0) {
+		e = aipm_recorder_store_model(m->rec, &s);
+		pthread_mutex_unlock(&m->lock);
+	}
+	aipm_model_summary_free(&s);
+	return e;
+}
+
 /* ---- readers ---- */
 
 static int give(struct aipm_buf *b, char **out)
@@ -269,6 +289,28 @@ AIPM_API int aipm_recording_phases_json(const char *dir, char **json_out)
 AIPM_API int aipm_recording_metrics_json(const char *dir, char **json_out)
 {
 	return report_json(dir, json_out, "aipm_recording_metrics_json", true);
+}
+
+AIPM_API int aipm_recording_csv(const char *dir, char **csv_out)
+{
+	int e = check_args(dir, csv_out, "aipm_recording_csv");
+	if (e < 0)
+		return e;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return aipm_err(-ENOMEM, "out of memory");
+	struct aipm_csv_stats st = {0};
+	e = aipm_csv_export(dir, f, &st);
+	if (fclose(f) != 0 && e == 0)
+		e = aipm_err(-ENOMEM, "out of memory");
+	if (e < 0) {
+		free(text);
+		return e;
+	}
+	*csv_out = text;
+	return 0;
 }
 
 AIPM_API void aipm_string_free(char *s) { free(s); }

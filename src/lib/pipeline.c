@@ -30,6 +30,7 @@ struct aipm_pipeline {
 	size_t nsrc;
 	bool exclude_own_thread, gpu_all_processes;
 	double mem_interval_s, last_slow_s;
+	bool have_baseline; /* a baseline step was taken before the first */
 	_Atomic uint64_t reaped_ns;
 	_Atomic uint64_t count;
 	struct aipm_snapshot a, b, first;
@@ -153,8 +154,9 @@ static uint64_t thread_cpu_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-const struct aipm_snapshot *aipm_pipeline_step(struct aipm_pipeline *p, const struct timespec *mono,
-					       const struct timespec *real, const char *edge)
+/* Clear the current snapshot and sample every source into it. */
+static struct aipm_snapshot *sample_all(struct aipm_pipeline *p, const struct timespec *mono,
+					const struct timespec *real, const char *edge, bool first)
 {
 	struct aipm_snapshot *cur = p->cur;
 	aipm_snapshot_clear(cur);
@@ -167,7 +169,7 @@ const struct aipm_snapshot *aipm_pipeline_step(struct aipm_pipeline *p, const st
 	/* The slow tier, decided here and nowhere else; a small tolerance so
 	 * a 0.1 s grid hits a 1 s tier every tenth sample, not eleventh. */
 	double t = aipm_ts_to_s(mono);
-	cur->slow = cur->seq == 0 || t - p->last_slow_s >= p->mem_interval_s - 1e-6;
+	cur->slow = first || t - p->last_slow_s >= p->mem_interval_s - 1e-6;
 	if (cur->slow)
 		p->last_slow_s = t;
 	struct aipm_sample_ctx ctx = {
@@ -182,15 +184,40 @@ const struct aipm_snapshot *aipm_pipeline_step(struct aipm_pipeline *p, const st
 		int r = aipm_source_sample(p->src[i], &ctx, cur);
 		cur->source_ok[i] = p->src[i]->available && r == 0;
 	}
-	if (cur->seq == 0) {
-		aipm_snapshot_derive(cur, NULL, cur);
+	return cur;
+}
+
+static void rotate(struct aipm_pipeline *p, struct aipm_snapshot *cur)
+{
+	p->cur = p->prev;
+	p->prev = cur;
+}
+
+const struct aipm_snapshot *aipm_pipeline_baseline(struct aipm_pipeline *p, const struct timespec *mono,
+						   const struct timespec *real)
+{
+	struct aipm_snapshot *cur = sample_all(p, mono, real, NULL, true);
+	aipm_snapshot_derive(cur, NULL, cur);
+	p->have_baseline = true;
+	rotate(p, cur);
+	return cur;
+}
+
+const struct aipm_snapshot *aipm_pipeline_step(struct aipm_pipeline *p, const struct timespec *mono,
+					       const struct timespec *real, const char *edge)
+{
+	bool first = atomic_load(&p->count) == 0;
+	struct aipm_snapshot *cur = sample_all(p, mono, real, edge, first);
+	if (first) {
+		/* The first sample is its own origin; after a baseline its
+		 * interval is the time since the baseline (pipeline.h). */
+		aipm_snapshot_derive(cur, p->have_baseline ? p->prev : NULL, cur);
 		aipm_snapshot_copy(&p->first, cur);
 	} else {
 		aipm_snapshot_derive(cur, p->prev, &p->first);
 	}
 	atomic_fetch_add(&p->count, 1);
-	p->cur = p->prev;
-	p->prev = cur;
+	rotate(p, cur);
 	return cur;
 }
 

@@ -54,6 +54,16 @@ int aipm_pipeline_open(struct aipm_pipeline **out, const struct aipm_pipeline_co
  * owned by the pipeline and valid until the next step. */
 const struct aipm_snapshot *aipm_pipeline_step(struct aipm_pipeline *p, const struct timespec *mono,
 					       const struct timespec *real, const char *edge);
+/* A baseline step: the sources are sampled as in a step, but the snapshot
+ * is no sample of the recording (not counted, for no sink). The next step
+ * is then the recording's first: its powers, shares and per-interval CPU
+ * times cover the time since the baseline, while its cumulative values
+ * (energies, attributed energy, tree CPU time) start at 0 there. So the
+ * first line of a recording has powers, as every other line, and the
+ * recording starts at its first line. Returns the baseline snapshot, valid
+ * until the next step. */
+const struct aipm_snapshot *aipm_pipeline_baseline(struct aipm_pipeline *p, const struct timespec *mono,
+						   const struct timespec *real);
 /* Steps taken. */
 uint64_t aipm_pipeline_count(const struct aipm_pipeline *p);
 size_t aipm_pipeline_nsources(const struct aipm_pipeline *p);

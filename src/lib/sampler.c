@@ -146,6 +146,21 @@ static void *run(void *arg)
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	uint64_t next = ts_ns(&now);
+	if (s->cfg.baseline) {
+		/* Nobody holds the sampler before start returns: no stop or
+		 * extra sample can come during this wait. */
+		struct timespec real;
+		clock_gettime(CLOCK_REALTIME, &real);
+		aipm_pipeline_baseline(s->pipe, &now, &real);
+		/* The grid starts at the first line, a lead after the baseline
+		 * is done: a first scan of a busy /proc can take longer than a
+		 * short interval, and the first line would then be off the grid. */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		next = ts_ns(&now) + (s->step_ns < AIPM_BASELINE_MAX_NS ? s->step_ns : AIPM_BASELINE_MAX_NS);
+		struct timespec dl = ns_ts(next);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &dl, NULL) == EINTR)
+			;
+	}
 	take(s, NULL, NULL);
 	pthread_mutex_lock(&s->lock);
 	s->started = true;

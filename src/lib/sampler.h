@@ -25,6 +25,7 @@ struct aipm_sampler;
  * (about 31 years) and would overflow the nanosecond step. */
 #define AIPM_MIN_INTERVAL_NS 1000ull
 #define AIPM_MAX_INTERVAL_NS 1000000000000000000ull
+#define AIPM_BASELINE_MAX_NS 1000000000ull
 
 struct aipm_sampler_config {
 	double interval_s;       /* > 0; saturated to the bounds above */
@@ -46,6 +47,14 @@ struct aipm_sampler_config {
 	/* Cgroup scopes (membership.h): the experiment's cgroup (a tree for
 	 * aipm_sampler_tree_alive, like roots), or scopes beside the machine. */
 	struct aipm_scope_config scope;
+	/* Sample once, one interval before the first snapshot, without
+	 * handing that sample to the sink (aipm_pipeline_baseline): the first
+	 * snapshot then has powers and per-interval values like every other,
+	 * and start returns once it is taken. For recordings. The lead is
+	 * the interval, at most AIPM_BASELINE_MAX_NS: a command run at -i 60
+	 * should not wait a minute to start, and a first power over a shorter
+	 * lead is still a measured average, closer to the power at the start. */
+	bool baseline;
 	/* Keep a copy of the latest snapshot for aipm_sampler_latest(). */
 	bool publish;
 	/* Called in the sampler thread after each snapshot is derived. */

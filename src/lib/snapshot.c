@@ -157,6 +157,8 @@ void aipm_snapshot_clear(struct aipm_snapshot *s)
 	s->edge[0] = '\0';
 	s->sys_valid = s->meminfo_valid = s->tree_valid = s->tree_alive = false;
 	s->sys_busy_ns = s->sys_total_ns = s->mem_total_bytes = s->mem_available_bytes = 0;
+	s->sys_user_system_ns = s->mem_free_bytes = s->mem_buffers_bytes = s->mem_cached_bytes = 0;
+	s->mem_sreclaimable_bytes = 0;
 	s->nprocs = 0;
 	s->tree_cpu_ns = 0;
 	aipm_scope_values_clear(&s->scope);

@@ -171,6 +171,7 @@ struct aipm_gpu_value {
 	size_t nprocs, procs_cap;
 	struct aipm_gpu_proc *procs;
 	/* derived by the sampler */
+	double interval_power_w;    /* energy of the interval over its length; NAN if unknown */
 	double energy_j;            /* since the first sample */
 	bool share_valid;           /* exp_share is known */
 	double exp_share;           /* experiment's share of this GPU, [0,1] */
@@ -211,7 +212,10 @@ struct aipm_proc {
 	bool mem_valid;         /* PSS/USS read (possibly at the slow cadence) */
 	uint64_t pss_bytes, uss_bytes, rss_bytes;
 	/* derived by the sampler */
+	bool is_new;            /* not in the previous snapshot: its first interval */
+	uint64_t cpu_delta_ns;  /* CPU time in the interval (all of it when new) */
 	double cpu_share;       /* of the whole machine's busy CPU time, [0,1] */
+	double cpu_use;         /* of the machine's user+system time (AIPowerMeter's), [0,1] */
 	double mem_share;       /* PSS over the machine's used memory, [0,1] */
 };
 
@@ -236,8 +240,11 @@ struct aipm_snapshot {
 	 * and /proc/meminfo. */
 	bool sys_valid;
 	uint64_t sys_busy_ns, sys_total_ns;
+	uint64_t sys_user_system_ns; /* user + system only: AIPowerMeter's machine time */
 	bool meminfo_valid;
 	uint64_t mem_total_bytes, mem_available_bytes;
+	/* MemFree, Buffers, Cached, SReclaimable: psutil's "used" is made of them */
+	uint64_t mem_free_bytes, mem_buffers_bytes, mem_cached_bytes, mem_sreclaimable_bytes;
 
 	/* The process table: the experiment's processes (machine-wide mode:
 	 * every process), sorted by pid. Filled by the process source with
@@ -266,6 +273,12 @@ struct aipm_snapshot {
 	/* Cgroup scopes: the experiment's cgroup, scopes beside the machine
 	 * (scope/values.h). */
 	struct aipm_scope_values scope;
+	/* The tree's CPU time of the interval that no listed process holds:
+	 * processes that ended between two samples, children waited for. Its
+	 * shares count with the processes' when they are scaled to sum <= 1. */
+	uint64_t other_cpu_delta_ns;
+	uint64_t other_cpu_debt_ns; /* listed CPU time the tree's total has not caught up with */
+	double other_cpu_share, other_cpu_use;
 };
 
 /* Size the value arrays from cat (which must outlive s); -ENOMEM. */

@@ -262,7 +262,7 @@ static void test_amdsmi_line_goes_under_amd_gpu(void **state)
 	assert_float_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(a, "per_gpu_energy"), "0")->valuedouble,
 			   cur.gpus[0].energy_j, 1e-9);
 	cJSON *use = cJSON_GetObjectItem(cJSON_GetObjectItem(a, "per_gpu_per_pid_utilization_absolute"), "0");
-	assert_int_equal(cJSON_GetObjectItem(use, "4242")->valueint, 75);
+	assert_float_equal(cJSON_GetObjectItem(use, "4242")->valuedouble, 0.75, 1e-9); /* AIPowerMeter's fraction */
 	cJSON_Delete(j);
 	aipm_buf_free(&b);
 	close_src(s);

@@ -113,5 +113,112 @@ class MeasureTest(unittest.TestCase):
         self.assertEqual(len(lines), 160)
 
 
+FAKE_TORCH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes", "torch")
+FIXTURE = os.path.join(SRC, "tests/fixtures/onnx/op_conv_same.onnx")
+
+
+def aipm_model_json(path):
+    return json.loads(subprocess.run([os.environ["AIPM"], "model", "--json", path], check=True,
+                                     capture_output=True).stdout)
+
+
+class ModelTest(unittest.TestCase):
+    """measure(model=net, input_size=...) through a stand-in torch (CI has
+    none): the export's settings, the model left as it was, and the summary
+    the same as `aipm model` on the exported file."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.out = os.path.join(self.tmp.name, "out")
+        sys.path.insert(0, FAKE_TORCH)
+        os.environ["AIPM_FAKE_TORCH_ONNX"] = FIXTURE
+        for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
+            del sys.modules[name]
+        import torch
+        self.torch = torch
+
+        class Net(torch.nn.Module):
+            def __init__(self):
+                self._params = [torch.zeros(8, 3, 3, 3)]
+                self.running_mean = torch.zeros(8)
+                self._buffers = [self.running_mean]
+
+            def forward(self, x):
+                self.running_mean.value += 1  # what BatchNorm does in training mode
+
+        self.net = Net()
+
+    def tearDown(self):
+        sys.path.remove(FAKE_TORCH)
+        del sys.modules["torch"]
+        self.tmp.cleanup()
+
+    def test_a_torch_model_is_exported_and_summarised_by_aipm(self):
+        with aipm.measure(self.out, model=self.net, input_size=(1, 3, 4, 4)):
+            pass
+        call = self.torch.onnx.calls[-1]
+        self.assertEqual(call["training"], "PRESERVE")
+        self.assertIs(call["do_constant_folding"], False)
+        self.assertEqual(call["args"].shape, (1, 3, 4, 4))
+        self.assertEqual(self.net.running_mean.value, 0.0)  # the export's forward pass undone
+        self.assertEqual(self.torch.random.state, 0)
+        got = json.load(open(os.path.join(self.out, "model_summary.json")))
+        want = aipm_model_json(FIXTURE)
+        for k in ("params_total", "macs", "nodes", "by_op"):
+            self.assertEqual(got[k], want[k], k)
+        self.assertEqual(got["params_total"], 216)
+        self.assertEqual(aipm.Recording(self.out).summary()["model"]["params_total"], 216)
+
+    def test_an_onnx_path_needs_no_torch(self):
+        with aipm.measure(self.out, model=FIXTURE):
+            pass
+        self.assertEqual(json.load(open(os.path.join(self.out, "model_summary.json")))["macs"], 3456)
+
+    def test_a_model_without_input_size_is_refused_before_measuring(self):
+        with self.assertRaises(ValueError):
+            aipm.measure(self.out, model=self.net)
+        with self.assertRaises(TypeError):
+            aipm.measure(self.out, model=object(), input_size=(1, 3))
+        self.assertFalse(os.path.exists(self.out))
+
+
+AIPOWERMETER_SCRIPT = """
+from aipm.compat import experiment, parsers
+import os, subprocess, sys, time
+driver = parsers.JsonParser(sys.argv[1], meta_data="compat script")
+exp = experiment.Experiment(driver)
+p, q = exp.measure_yourself(period=0.1)
+time.sleep(0.3)  # the power starts and stops between samples, not at the edges
+subprocess.run([sys.executable, sys.argv[2], "advance", sys.argv[3], "intel-rapl:0=40", "--seconds", "0.6"])
+time.sleep(0.3)
+q.put(experiment.STOP_MESSAGE)
+p.join()
+r = experiment.ExpResults(parsers.JsonParser(sys.argv[1]))
+r.print()
+print("TOTAL", r.total_("intel_power"), r.get_exp_duration()[0], "rel_intel_power" in r.list_metrics()["CPU"])
+"""
+
+
+class CompatTest(unittest.TestCase):
+    """An AIPowerMeter script with only its import line changed."""
+
+    setUp = MeasureTest.setUp
+    tearDown = MeasureTest.tearDown
+
+    def test_an_aipowermeter_script_runs_with_its_import_line_changed(self):
+        script = os.path.join(self.tmp.name, "script.py")
+        open(script, "w").write(AIPOWERMETER_SCRIPT)
+        r = subprocess.run([sys.executable, script, self.out, SRC + "/tests/fixtures/mkrapl.py", self.root],
+                           capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        total, duration, rel = r.stdout.split("TOTAL")[1].split()
+        rep = aipm.Recording(self.out).summary()
+        self.assertEqual(rep["description"], "compat script")
+        self.assertAlmostEqual(float(total), rep["energy_j"]["cpu_total"], delta=0.05 * rep["energy_j"]["cpu_total"])
+        self.assertAlmostEqual(float(duration), rep["duration_s"], delta=1e-3)
+        self.assertEqual(rel, "True")
+        self.assertIn("energy cpu_total", r.stdout)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

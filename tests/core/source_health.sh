@@ -19,7 +19,8 @@ seg = m["segments"][-1]
 h = {s["name"]: s for s in seg["sources"]}
 lines = [json.loads(l) for l in open(d + "/power_metrics.json") if l.startswith("{")]
 r = h["rapl"]
-assert r["samples"] == len(lines), (r, len(lines))
+# one sample() call per line, and the baseline one interval before the first
+assert r["samples"] == len(lines) + 1, (r, len(lines))
 assert 2 <= r["failed"] < r["samples"], r
 assert "intel-rapl:0/energy_uj" in r["last_error"], r
 assert h["procfs"]["failed"] == 0 and "last_error" not in h["procfs"], h["procfs"]

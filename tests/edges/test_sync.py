@@ -2,7 +2,7 @@
 work queued so far (torch.cuda.synchronize()) before each edge sample, so
 that work's energy is in the phase it was launched in.
 
-torch is the stand-in of tests/edges/fake_torch (CI has neither torch nor a
+torch is the stand-in of tests/fakes/torch (CI has neither torch nor a
 GPU): its synchronize() finishes "kernels" queued with torch.cuda.queue(),
 each of which draws a known energy on the fake RAPL counter, as a GPU
 finishing work would. Without sync the work finishes after the phase's end
@@ -18,7 +18,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.environ["AIPM_SRC"]
-sys.path.insert(0, os.path.join(HERE, "fake_torch"))
+sys.path.insert(0, os.path.join(HERE, "..", "fakes", "torch"))
 sys.path.insert(0, os.path.join(SRC, "tests", "fixtures"))
 import aipm  # noqa: E402
 import mkrapl  # noqa: E402

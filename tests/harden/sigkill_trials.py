@@ -2,8 +2,9 @@
 """sigkill_trials.py [N] (issue 12): SIGKILL `aipm run` at random moments,
 N times (default 200), alternating fresh recordings and --append onto the
 killed one, with phases and metrics logged all along; then every line of
-power_metrics.json, phases.json and results_exp.json must be whole JSON and
-metadata.json one JSON object, and no temporary file may be left. Prints
+power_metrics.json and phases.json must be whole JSON, results_exp.json one
+JSON array with no logged record missing, metadata.json one JSON object,
+and no temporary file may be left. Prints
 the figures:
 
     trials, lines checked, broken lines, segments closed by --append,
@@ -27,9 +28,33 @@ AIPM = os.environ.get("AIPM") or next((p for p in (os.path.join(SRC, b, "aipm") 
                                        if os.path.exists(p)), "aipm")
 
 
+def check_results(d):
+    """results_exp.json is one JSON array at every moment (AIPowerMeter's
+    reader json.loads it whole), and holds every metric logged before the
+    kill: the job logs i = 1, 2, ... in each segment, so a gap is a loss."""
+    p = os.path.join(d, "results_exp.json")
+    if not os.path.exists(p):
+        return 0, 0
+    try:
+        recs = json.load(open(p, encoding="utf-8"))
+        if not isinstance(recs, list):
+            raise ValueError("not an array")
+    except ValueError as e:
+        print("    results_exp.json does not load: %s" % e)
+        return 1, 1
+    broken, prev = 0, 0
+    for r in recs:
+        i = r.get("i")
+        if i != 1 and i != prev + 1:
+            broken += 1
+            print("    results_exp.json: i=%s after %s (a record lost)" % (i, prev))
+        prev = i
+    return len(recs), broken
+
+
 def check_dir(d):
-    lines = broken = 0
-    for name in ("power_metrics.json", "phases.json", "results_exp.json"):
+    lines, broken = check_results(d)
+    for name in ("power_metrics.json", "phases.json"):
         p = os.path.join(d, name)
         if not os.path.exists(p):
             continue

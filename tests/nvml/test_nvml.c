@@ -535,31 +535,47 @@ static void test_nvml_line_fields_have_aipowermeter_names_and_units(void **state
 	       "gpu1.energy=none\ngpu1.power_mw=50000\ngpu1.lost_at=3\n");
 	struct aipm_source *s = open_src(false);
 	pid_t tree[] = {4242};
+	cJSON *g = NULL;
 	for (int k = 1; k <= 4; k++) {
 		sample(s, &cur, k);
 		set_tree(&cur, tree, 1);
 		derive(k);
+		if (k == 2)
+			g = gpu_json(&cur);
 	}
-	cJSON *g = gpu_json(&cur);
-	/* GPU 1 is lost: only GPU 0's power counts, GPU 1 keeps its energy */
-	assert_near(num(g, "nvidia_draw_absolute", NULL), 200, 1e-9);
-	assert_near(num(g, "nvidia_power", NULL), 200, 1e-9);
+	/* Both GPUs answer: totals over both, powers over the interval (GPU 1
+	 * from its integrated readings) */
+	assert_near(num(g, "nvidia_power", NULL), 250, 1e-9);
+	assert_near(num(g, "nvidia_draw_absolute", NULL), 250, 1e-9); /* the readings: 200 W + 50 W */
+	assert_near(num(g, "per_gpu_nvidia_power", "1"), 50, 1e-9);
+	cJSON_Delete(g);
+	g = gpu_json(&cur);
+	/* GPU 1 is lost: its power is unknown, so is every total (null where
+	 * AIPowerMeter's loader needs the key); GPU 1 keeps its energy */
+	assert_null(cJSON_GetObjectItem(g, "nvidia_draw_absolute"));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(g, "nvidia_power")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(g, "nvidia_memory")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(g, "nvidia_use_rate")));
+	assert_null(cJSON_GetObjectItem(g, "nvidia_attributable_power"));
+	assert_near(num(g, "per_gpu_nvidia_power", "0"), 200, 1e-9);
 	assert_near(num(g, "per_gpu_power_draw", "0"), 200, 1e-9);
+	assert_near(num(g, "per_gpu_power", "0"), 200, 1e-9);
 	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(g, "per_gpu_power_draw"), "1"));
+	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(g, "per_gpu_nvidia_power"), "1"));
 	assert_near(num(g, "per_gpu_estimated_attributable_utilization", "0"), 0.75, 1e-9);
 	assert_near(num(g, "per_gpu_attributable_power", "0"), 150, 1e-9);
-	assert_near(num(g, "per_gpu_attributable_power", "all"), 150, 1e-9);
-	assert_near(num(g, "nvidia_attributable_power", NULL), 150, 1e-9);
-	assert_near(num(g, "per_gpu_absolute_percent_usage", "0"), 80, 1e-9);
-	assert_near(num(g, "nvidia_use_rate", NULL), 80, 1e-9);
+	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(g, "per_gpu_attributable_power"), "all"));
+	/* AIPowerMeter's: the experiment's processes' SM use, a fraction */
+	assert_near(num(g, "per_gpu_absolute_percent_usage", "0"), 0.6, 1e-9);
 	assert_near(num(g, "per_gpu_use_rate", "0"), 80, 1e-9);
-	assert_near(num(g, "nvidia_memory", NULL), 1073741824.0, 1e-9);
+	assert_near(num(g, "per_gpu_nvidia_use_rate", "0"), 80, 1e-9);
 	assert_near(num(g, "per_gpu_memory", "0"), 1073741824.0, 1e-9);
+	assert_near(num(g, "per_gpu_nvidia_memory", "0"), 1073741824.0, 1e-9);
 	cJSON *mem = cJSON_GetObjectItem(cJSON_GetObjectItem(g, "per_gpu_attributable_mem_use"), "0");
 	assert_near(num(mem, "4242", NULL), 1000000, 1e-9);
 	assert_null(cJSON_GetObjectItem(mem, "999")); /* not the experiment's */
 	cJSON *use = cJSON_GetObjectItem(cJSON_GetObjectItem(g, "per_gpu_per_pid_utilization_absolute"), "0");
-	assert_near(num(use, "4242", NULL), 60, 1e-9);
+	assert_near(num(use, "4242", NULL), 0.6, 1e-9);
 	assert_near(num(g, "per_gpu_energy", "0"), 60, 1e-9); /* 3 x 20 J */
 	assert_near(num(g, "per_gpu_attributed_energy", "0"), 45, 1e-9);
 	/* lost at sample 3: one interval of 50 W over 0.1 s integrated */

@@ -99,6 +99,31 @@ static void test_proc_stat_busy_excludes_idle_and_iowait(void **state)
 	assert_int_equal(total, busy + 400 + 5);
 	assert_false(aipm_parse_proc_stat("intr 1 2 3\n", &busy, &total));
 	assert_false(aipm_parse_proc_stat("cpu  1 2\n", &busy, &total));
+	/* AIPowerMeter's machine time: psutil's user + system, nothing else */
+	struct aipm_cpu_ticks t;
+	assert_true(aipm_parse_cpu_ticks("cpu  10 2 30 400 5 6 7 8 100 0\n", &t));
+	assert_int_equal(t.user_system, 10 + 30);
+	assert_int_equal(t.busy, busy);
+}
+
+/* psutil's virtual_memory().used needs MemFree, Buffers, Cached and
+ * SReclaimable; SwapCached is not Cached, Private_Hugetlb is in psutil's USS. */
+static void test_meminfo_fields_for_psutil_used(void **state)
+{
+	(void)state;
+	struct aipm_meminfo m = {0};
+	aipm_parse_meminfo_fields("MemTotal: 1000 kB\nMemFree: 100 kB\nMemAvailable: 600 kB\nBuffers: 20 kB\n"
+				  "SwapCached: 7 kB\nCached: 300 kB\nSReclaimable: 40 kB\n", &m);
+	assert_int_equal(m.total, 1000 * 1024);
+	assert_int_equal(m.free, 100 * 1024);
+	assert_int_equal(m.available, 600 * 1024);
+	assert_int_equal(m.buffers, 20 * 1024);
+	assert_int_equal(m.cached, 300 * 1024);
+	assert_int_equal(m.sreclaimable, 40 * 1024);
+	assert_int_equal(m.have, 0x3f);
+	struct aipm_smaps s;
+	assert_true(aipm_parse_smaps_rollup("Pss: 9 kB\nPrivate_Clean: 1 kB\nPrivate_Dirty: 2 kB\nPrivate_Hugetlb: 4 kB\n", &s));
+	assert_int_equal(s.uss_bytes, 7 * 1024);
 }
 
 static void test_meminfo_leaves_missing_keys_untouched(void **state)
@@ -122,6 +147,7 @@ int main(void)
 		cmocka_unit_test(test_smaps_rollup_gives_pss_and_private_as_uss),
 		cmocka_unit_test(test_proc_stat_busy_excludes_idle_and_iowait),
 		cmocka_unit_test(test_meminfo_leaves_missing_keys_untouched),
+		cmocka_unit_test(test_meminfo_fields_for_psutil_used),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,9 +41,14 @@ static void two(struct aipm_snapshot *a, struct aipm_snapshot *b, bool dram)
 			aipm_snapshot_set_energy(s, d_dram, k ? 250000 : 0, true);
 		s->sys_valid = s->meminfo_valid = true;
 		s->sys_busy_ns = k ? 1000000000 : 0;
+		s->sys_user_system_ns = k ? 800000000 : 0;
 		s->tree_cpu_ns = k ? 500000000 : 0;
 		s->mem_total_bytes = 1000;
 		s->mem_available_bytes = 500;
+		s->mem_free_bytes = 200;
+		s->mem_buffers_bytes = 50;
+		s->mem_cached_bytes = 100;
+		s->mem_sreclaimable_bytes = 50;
 		struct aipm_proc *p = rig_proc(s, 4242, k ? 500000000 : 0, 100);
 		p->uss_bytes = 80;
 		aipm_snapshot_set_sensor(s, t_ok, 45.0);
@@ -72,6 +77,14 @@ static cJSON *format(const struct aipm_snapshot *s)
 	return j;
 }
 
+static double pid_value(const cJSON *cpu, const char *key, const char *pid)
+{
+	const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(cpu, key), pid);
+	if (!cJSON_IsNumber(v))
+		fail_msg("no %s.%s", key, pid);
+	return v->valuedouble;
+}
+
 static void test_writer_line_has_seed_fields_and_cumulative_energy(void **state)
 {
 	(void)state;
@@ -83,14 +96,18 @@ static void test_writer_line_has_seed_fields_and_cumulative_energy(void **state)
 	assert_float_equal(cJSON_GetObjectItem(cpu, "total_dram_power")->valuedouble, 0.25, 1e-9);
 	assert_float_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cpu, "per_zone_energy"), "package-0")->valuedouble,
 			   1.5, 1e-9);
-	assert_float_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cpu, "per_process_cpu_uses"), "4242")->valuedouble,
-			   0.5, 1e-9);
+	/* AIPowerMeter's CPU use is over user+system (0.8 s), aipm's share
+	 * over the busy time (1 s); the CPU time is that of the interval */
+	assert_float_equal(pid_value(cpu, "per_process_cpu_uses", "4242"), 0.625, 1e-9);
+	assert_float_equal(pid_value(cpu, "per_process_cpu_share", "4242"), 0.5, 1e-9);
+	assert_float_equal(pid_value(cpu, "absolute_cpu_time_per_pid", "4242"), 0.5, 1e-9);
 	assert_float_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cpu, "attributed_energy"), "cpu")->valuedouble,
 			   0.75, 1e-9);
-	assert_float_equal(cJSON_GetObjectItem(cpu, "rel_intel_power")->valuedouble, 0.75, 1e-9);
-	assert_float_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cpu, "per_process_mem_use_abs"), "4242")->valuedouble,
-			   100, 1e-9);
-	assert_float_equal(cJSON_GetObjectItem(cpu, "total_mem_use")->valuedouble, 500, 1e-9);
+	assert_float_equal(pid_value(cpu, "rel_intel_power", "4242"), 0.625 * 1.5, 1e-6);
+	assert_float_equal(pid_value(cpu, "per_process_mem_use_abs", "4242"), 100, 1e-9);
+	/* psutil's used: total - free - buffers - cached - SReclaimable */
+	assert_float_equal(cJSON_GetObjectItem(cpu, "total_mem_use")->valuedouble, 600, 1e-9);
+	assert_float_equal(cJSON_GetObjectItem(cpu, "machine_mem_unavailable")->valuedouble, 500, 1e-9);
 	assert_float_equal(cJSON_GetObjectItem(j, "timestamp")->valuedouble, 1795634401.123456, 1e-6);
 	/* Every value under "cpu" is a number or an object of numbers. */
 	for (cJSON *it = cpu->child; it; it = it->next) {
@@ -235,6 +252,152 @@ static void test_writer_puts_each_gpu_vendor_in_its_own_section(void **state)
 	aipm_catalog_free(&c);
 }
 
+static double object_sum(const cJSON *o)
+{
+	double sum = 0;
+	for (const cJSON *v = o ? o->child : NULL; v; v = v->next)
+		sum += v->valuedouble;
+	return sum;
+}
+
+/* A tree of 500 idle processes and one busy one, plus CPU time of children
+ * that ended in the interval: each per-process object lists at most
+ * AIPM_WRITER_PROCS_MAX processes, the rest summed under "other", so the
+ * line stays small and each object still adds up to the tree's value. */
+static void test_writer_lists_only_processes_with_something_to_say(void **state)
+{
+	(void)state;
+	struct aipm_catalog c = {0};
+	int pkg = rig_domain(&c, "package-0", AIPM_DOMAIN_PACKAGE, 0);
+	struct aipm_snapshot s[2];
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(aipm_snapshot_init(&s[k], &c), 0);
+		rig_at(&s[k], 0.1 * k);
+		aipm_snapshot_set_energy(&s[k], pkg, k ? 4000000 : 0, true);
+		s[k].sys_valid = s[k].meminfo_valid = true;
+		s[k].sys_busy_ns = s[k].sys_user_system_ns = k ? 200000000 : 0;
+		s[k].mem_total_bytes = 1u << 30;
+		s[k].mem_available_bytes = 1u << 29;
+		uint64_t tree = 0;
+		for (int i = 0; i < 501; i++) {
+			uint64_t cpu = i == 250 && k ? 90000000 : 1000; /* one busy process */
+			rig_proc(&s[k], 1000 + i, cpu, 4096 + (uint64_t)i)->uss_bytes = 1024;
+			tree += cpu;
+		}
+		s[k].tree_cpu_ns = tree + (k ? 5000000 : 0); /* + 5 ms of ended children */
+	}
+	aipm_snapshot_derive(&s[0], NULL, &s[0]);
+	aipm_snapshot_derive(&s[1], &s[0], &s[0]);
+	struct aipm_buf b = {0};
+	aipm_writer_format(&b, &s[1]);
+	assert_true(b.len < 2048);
+	cJSON *j = format(&s[1]);
+	cJSON *cpu = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "metrics"), "cpu");
+	cJSON *t = cJSON_GetObjectItem(cpu, "absolute_cpu_time_per_pid");
+	/* the busy one, and the ended children's time under "other" */
+	assert_int_equal(cJSON_GetArraySize(t), 2);
+	assert_float_equal(cJSON_GetObjectItem(t, "1250")->valuedouble, 0.089999, 1e-6);
+	assert_float_equal(object_sum(t), 0.094999, 1e-6);
+	assert_float_equal(object_sum(cJSON_GetObjectItem(cpu, "per_process_cpu_uses")), 0.094999 / 0.2, 1e-6);
+	cJSON *pss = cJSON_GetObjectItem(cpu, "per_process_mem_use_abs");
+	assert_int_equal(cJSON_GetArraySize(pss), AIPM_WRITER_PROCS_MAX + 1);
+	assert_non_null(cJSON_GetObjectItem(pss, "1500")); /* the largest */
+	assert_float_equal(object_sum(pss), (double)s[1].tree_pss_bytes, 0.5);
+	assert_float_equal(cJSON_GetObjectItem(cpu, "experiment_mem_pss")->valuedouble, 501 * 4096 + 500 * 501 / 2, 0.5);
+	assert_float_equal(object_sum(cJSON_GetObjectItem(cpu, "per_process_mem_use_uss")), 501 * 1024, 0.5);
+	cJSON_Delete(j);
+	aipm_buf_free(&b);
+	aipm_snapshot_free(&s[0]);
+	aipm_snapshot_free(&s[1]);
+	aipm_catalog_free(&c);
+}
+
+/* A child reaped between its parent's read and its own is in neither for
+ * one sample (the tree's total holds), then whole in the parent's child
+ * time: the lines' CPU times must still sum to the tree's, not count the
+ * parent's interval twice. */
+static void test_writer_cpu_times_sum_to_the_tree_when_its_total_lags(void **state)
+{
+	(void)state;
+	struct aipm_catalog c = {0};
+	rig_domain(&c, "package-0", AIPM_DOMAIN_PACKAGE, 0);
+	struct aipm_snapshot s[3];
+	const uint64_t ms = 1000000;
+	uint64_t parent[] = {100 * ms, 150 * ms, 200 * ms}, tree[] = {150 * ms, 150 * ms, 270 * ms};
+	double sum = 0;
+	for (int k = 0; k < 3; k++) {
+		assert_int_equal(aipm_snapshot_init(&s[k], &c), 0);
+		rig_at(&s[k], 0.1 * k);
+		s[k].sys_valid = true;
+		s[k].sys_busy_ns = s[k].sys_user_system_ns = (uint64_t)k * 200 * ms;
+		rig_proc(&s[k], 100, parent[k], 0);
+		if (k == 0)
+			rig_proc(&s[k], 101, 50 * ms, 0); /* the child, gone at k = 1 */
+		s[k].tree_cpu_ns = tree[k];
+		aipm_snapshot_derive(&s[k], k ? &s[k - 1] : NULL, &s[0]);
+		if (k) {
+			cJSON *j = format(&s[k]);
+			sum += object_sum(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "metrics"), "cpu"),
+							      "absolute_cpu_time_per_pid"));
+			cJSON_Delete(j);
+		}
+	}
+	assert_float_equal(sum, 0.120, 1e-9); /* 270 - 150 ms, not 170 */
+	for (int k = 0; k < 3; k++)
+		aipm_snapshot_free(&s[k]);
+	aipm_catalog_free(&c);
+}
+
+/* AIPowerMeter's loader needs the six NVIDIA keys on every line with a
+ * "gpu" section: totals null when a GPU did not answer, never 0; and
+ * total_power_draw finds nvidia_draw_absolute under "cpu". */
+static void test_writer_nvidia_section_has_the_loader_keys(void **state)
+{
+	(void)state;
+	struct aipm_catalog c = {0};
+	rig_device(&c, "nvidia", 0, "A100");
+	rig_device(&c, "nvidia", 1, "A100");
+	struct aipm_snapshot s[2];
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(aipm_snapshot_init(&s[k], &c), 0);
+		rig_at(&s[k], 0.5 * k);
+		for (int g = 0; g < 2; g++) {
+			struct aipm_gpu_value *v = &s[k].gpus[g];
+			v->valid = true;
+			v->fields = AIPM_GPU_ENERGY | AIPM_GPU_POWER | AIPM_GPU_UTIL | AIPM_GPU_MEM;
+			v->power_w = 99; /* the reading; the interval's power comes from energy */
+			v->energy_mj = (uint64_t)k * (g ? 50000u : 100000u);
+			v->sm_util = g ? 20 : 60;
+			v->mem_used_bytes = g ? 1000 : 3000;
+		}
+	}
+	aipm_snapshot_derive(&s[0], NULL, &s[0]);
+	aipm_snapshot_derive(&s[1], &s[0], &s[0]);
+	cJSON *j = format(&s[1]);
+	cJSON *m = cJSON_GetObjectItem(j, "metrics"), *g = cJSON_GetObjectItem(m, "gpu");
+	assert_float_equal(cJSON_GetObjectItem(g, "nvidia_power")->valuedouble, 300, 1e-9);
+	assert_float_equal(cJSON_GetObjectItem(g, "nvidia_memory")->valuedouble, 4000, 1e-9);
+	assert_float_equal(cJSON_GetObjectItem(g, "nvidia_use_rate")->valuedouble, 40, 1e-9);
+	assert_float_equal(pid_value(g, "per_gpu_nvidia_power", "1"), 100, 1e-9);
+	assert_float_equal(pid_value(g, "per_gpu_nvidia_memory", "0"), 3000, 1e-9);
+	assert_float_equal(pid_value(g, "per_gpu_nvidia_use_rate", "1"), 20, 1e-9);
+	assert_float_equal(pid_value(g, "per_gpu_power", "0"), 99, 1e-9);
+	assert_float_equal(cJSON_GetObjectItem(g, "nvidia_draw_absolute")->valuedouble, 198, 1e-9);
+	assert_float_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "cpu"), "nvidia_draw_absolute")->valuedouble, 198,
+			   1e-9);
+	cJSON_Delete(j);
+	s[1].gpus[1].fields &= ~(unsigned)AIPM_GPU_MEM; /* GPU 1's memory was not read */
+	j = format(&s[1]);
+	g = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "metrics"), "gpu");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(g, "nvidia_memory")));
+	assert_float_equal(cJSON_GetObjectItem(g, "nvidia_power")->valuedouble, 300, 1e-9);
+	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(g, "per_gpu_nvidia_memory"), "1"));
+	cJSON_Delete(j);
+	aipm_snapshot_free(&s[0]);
+	aipm_snapshot_free(&s[1]);
+	aipm_catalog_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +408,9 @@ int main(void)
 		cmocka_unit_test(test_writer_unreadable_temperature_is_absent),
 		cmocka_unit_test(test_writer_marks_an_off_grid_line_with_edge),
 		cmocka_unit_test(test_writer_puts_each_gpu_vendor_in_its_own_section),
+		cmocka_unit_test(test_writer_lists_only_processes_with_something_to_say),
+		cmocka_unit_test(test_writer_nvidia_section_has_the_loader_keys),
+		cmocka_unit_test(test_writer_cpu_times_sum_to_the_tree_when_its_total_lags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

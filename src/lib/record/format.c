@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -101,6 +102,40 @@ static bool digits(const char *s, int n, int *out)
 	return true;
 }
 
+/* Days from 1970-01-01 to Y-M-D in the proleptic Gregorian calendar
+ * (Howard Hinnant's days_from_civil): no time zone involved. */
+static long long days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	long long era = (y >= 0 ? y : y - 399) / 400;
+	long long yoe = y - era * 400;
+	long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* A UTC offset after the time, as Python's isoformat writes an aware date
+ * ("+01:00", "-05:30", also "+0100") or "Z": seconds east of UTC. */
+static bool utc_offset(const char *p, int *east_s)
+{
+	int h, m = 0;
+	if (!strcmp(p, "Z")) {
+		*east_s = 0;
+		return true;
+	}
+	if ((*p != '+' && *p != '-') || !digits(p + 1, 2, &h))
+		return false;
+	const char *q = p + 3;
+	if (*q == ':')
+		q++;
+	if (*q && (!digits(q, 2, &m) || q[2]))
+		return false;
+	if (h > 23 || m > 59)
+		return false;
+	*east_s = (*p == '-' ? -1 : 1) * (h * 3600 + m * 60);
+	return true;
+}
+
 bool aipm_format_date_parse(const char *s, struct aipm_date_cache *c, double *ts)
 {
 	int Y, M, D, h, m, sec;
@@ -112,10 +147,30 @@ bool aipm_format_date_parse(const char *s, struct aipm_date_cache *c, double *ts
 		return false;
 	double frac = 0;
 	const char *p = s + 19;
+	uint64_t fdigits = 0; /* the fraction as an integer of fn digits */
+	int fn = 0;
 	if (*p == '.') {
 		double scale = 0.1;
-		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10) {
 			frac += (*p - '0') * scale;
+			if (fn < 15)
+				fdigits = fdigits * 10 + (uint64_t)(*p - '0'), fn++;
+		}
+	}
+	int east;
+	if (*p && utc_offset(p, &east)) { /* an instant: no local time rules */
+		long long whole = days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 + sec - east;
+		/* seconds and fraction as one integer over a power of ten: the
+		 * same double as the timestamp "whole.fraction" parses to, so an
+		 * instant written both ways reads back equal. */
+		static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+					     1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+		double scaled = (double)whole * p10[fn] + (double)fdigits;
+		if (whole >= 0 && scaled <= 9007199254740992.0)
+			*ts = scaled / p10[fn];
+		else
+			*ts = (double)whole + frac;
+		return true;
 	}
 	if (*p)
 		return false;

@@ -125,7 +125,8 @@ struct aipm_date_cache {
 	double hour_ts;
 };
 /* Parse "YYYY-MM-DD HH:MM:SS[.ffffff]" (or with 'T', as Python's isoformat
- * writes it) as local time. c may be NULL. false if malformed. */
+ * writes it) as local time, or, followed by a UTC offset ("+01:00", "Z"),
+ * as that instant. c may be NULL. false if malformed. */
 bool aipm_format_date_parse(const char *s, struct aipm_date_cache *c, double *ts);
 /* The date aipm writes for Unix time ts, local time, microseconds. */
 void aipm_format_date_ts(char *out, size_t n, double ts);

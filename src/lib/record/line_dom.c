@@ -73,7 +73,8 @@ static void parse_cpu(struct aipm_line *l, const cJSON *cpu, struct aipm_line_ta
 	for (const cJSON *c = cpu->child; c; c = c->next) {
 		enum aipm_line_key k = aipm_line_key_cpu(c->string, slen(c->string));
 		if (aipm_line_key_scalar(k)) {
-			aipm_line_set_scalar(l, k, num(c));
+			/* AIPowerMeter writes rel_intel_power per pid: its sum */
+			aipm_line_set_scalar(l, k, k == K_REL_CPU && cJSON_IsObject(c) ? obj_sum(c) : num(c));
 			continue;
 		}
 		switch (k) {

@@ -434,7 +434,8 @@ static bool cpu_member(struct cur *c, const char *k, size_t kn, void *arg, int d
 	enum aipm_line_key key = aipm_line_key_cpu(k, kn);
 	if (aipm_line_key_scalar(key)) {
 		double v;
-		if (!value_num(c, &v, depth))
+		/* AIPowerMeter writes rel_intel_power per pid: its sum */
+		if (key == K_REL_CPU && peek(c, '{') ? !sum_children(c, &v, depth) : !value_num(c, &v, depth))
 			return false;
 		aipm_line_set_scalar(c->l, key, v);
 		return true;

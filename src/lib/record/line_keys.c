@@ -180,6 +180,11 @@ static const struct key_name cpu_keys[] = {
 	KN("per_process_mem_use_percent", K_IGNORED), KN("total_mem_use", K_IGNORED),
 	KN("per_process_cpu_time", K_IGNORED), KN("mem_use_abs", K_IGNORED), KN("mem_use_percent", K_IGNORED),
 	KN("cpu_uses", K_IGNORED), KN("per_zone_energy_integrated", K_IGNORED),
+	/* aipm's own definitions beside AIPowerMeter's (docs/recording.md),
+	 * and the NVIDIA draw repeated for AIPowerMeter's total_power_draw
+	 * (counted once, from "gpu") */
+	KN("per_process_cpu_share", K_IGNORED), KN("machine_mem_unavailable", K_IGNORED),
+	KN("experiment_processes", K_IGNORED), KN("nvidia_draw_absolute", K_IGNORED),
 };
 
 /* Per-GPU objects, in every GPU section. per_gpu_power_draw is
@@ -346,7 +351,8 @@ void aipm_line_set_gpu(struct aipm_line *l, struct aipm_line_table *t, const cha
 	case K_G_POWER: gp->power_w = v; break;
 	case K_G_ATTR_POWER: gp->attributable_power_w = v; break;
 	case K_G_USE: gp->sm_percent = v; break;
-	case K_G_PCT: if (isnan(gp->sm_percent)) gp->sm_percent = v; break;
+	/* AIPowerMeter's older writer: the experiment's SM use as a fraction */
+	case K_G_PCT: if (isnan(gp->sm_percent)) gp->sm_percent = 100 * v; break;
 	case K_G_MEM: gp->mem_bytes = v; break;
 	case K_G_ENERGY_AGE: gp->energy_age_s = v; break;
 	default: break;

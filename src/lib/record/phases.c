@@ -1,7 +1,8 @@
-/* phases.c: see phases.h. Lines are built in memory and written with one
- * write() on an O_APPEND descriptor kept open, so a line is whole on disk
- * or absent (a short write on a full disk is cut back), as in
- * power_metrics.json, and two writers never interleave bytes. */
+/* phases.c: see phases.h. phases.json lines are built in memory and
+ * written with one write() on an O_APPEND descriptor kept open, so a line
+ * is whole on disk or absent (a short write on a full disk is cut back), as
+ * in power_metrics.json, and two writers never interleave bytes.
+ * results_exp.json records go through results.h under the same lock. */
 #include "phases.h"
 
 #include <cJSON.h>
@@ -19,6 +20,7 @@
 #include "metadata.h"
 #include "outdir.h"
 #include "record/sidefiles.h"
+#include "results.h"
 #include "util.h"
 
 /* The two files, opened on first use and kept (a name re-opened per line
@@ -32,7 +34,8 @@ struct side_file {
 struct aipm_phases {
 	pthread_mutex_t lock;
 	struct aipm_outdir *dir;
-	struct side_file files[2]; /* phases.json, results_exp.json */
+	struct side_file files[1]; /* phases.json */
+	struct aipm_results_writer *results; /* results_exp.json (results.h) */
 	char (*open)[AIPM_PHASE_NAME_MAX + 1]; /* names of open phases */
 	size_t nopen, cap;
 	aipm_phases_edge_fn edge; /* the instant of a line (phases.h) */
@@ -98,7 +101,6 @@ int aipm_phases_open(struct aipm_phases **out, struct aipm_outdir *dir, bool app
 	pthread_mutex_init(&p->lock, NULL);
 	p->dir = aipm_outdir_ref(dir);
 	p->files[0] = (struct side_file){.name = "phases.json", .fd = -1};
-	p->files[1] = (struct side_file){.name = "results_exp.json", .fd = -1};
 	for (size_t i = 0; append && i < AIPM_ARRAY_SIZE(p->files); i++) {
 		bool exists;
 		int e = aipm_outdir_check(dir, p->files[i].name, &exists);
@@ -106,6 +108,11 @@ int aipm_phases_open(struct aipm_phases **out, struct aipm_outdir *dir, bool app
 			aipm_phases_close(p);
 			return e;
 		}
+	}
+	int e = aipm_results_writer_open(&p->results, dir, append);
+	if (e < 0) {
+		aipm_phases_close(p);
+		return e;
 	}
 	if (append) {
 		/* replay() reads by path: hand it the descriptor opened safely
@@ -247,24 +254,17 @@ int aipm_phases_log(struct aipm_phases *p, const char *const *names, const doubl
 			if (!strcmp(names[k], names[i]))
 				return aipm_err(-EINVAL, "metric '%s' is given twice in one line. Give each once",
 						names[i]);
+		if (aipm_results_reserved_name(names[i]))
+			return aipm_err(-EINVAL, "metric name '%s' is a key of the record itself (its date). Name "
+						 "the metric otherwise, e.g. '%s_value'", names[i], names[i]);
 	}
-	struct aipm_buf b = {0};
+	/* The record's instant is that of a sample taken for it (phases.h),
+	 * so a report reads the counters there. */
 	struct timespec at;
 	edge_time(p, "log", NULL, &at);
-	line_head(&b, &at);
-	aipm_buf_puts(&b, ", \"metrics\": {");
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			aipm_buf_puts(&b, ", ");
-		aipm_buf_json_str(&b, names[i]);
-		aipm_buf_puts(&b, ": ");
-		aipm_buf_double(&b, values[i]);
-	}
-	aipm_buf_puts(&b, "}");
 	pthread_mutex_lock(&p->lock);
-	int e = append_line(p, &p->files[1], &b);
+	int e = aipm_results_writer_log(p->results, names, values, n, &at);
 	pthread_mutex_unlock(&p->lock);
-	aipm_buf_free(&b);
 	return e;
 }
 
@@ -283,6 +283,7 @@ void aipm_phases_close(struct aipm_phases *p)
 	for (size_t i = 0; i < AIPM_ARRAY_SIZE(p->files); i++)
 		if (p->files[i].fd >= 0)
 			close(p->files[i].fd);
+	aipm_results_writer_close(p->results);
 	aipm_outdir_unref(p->dir);
 	pthread_mutex_destroy(&p->lock);
 	free(p->open);

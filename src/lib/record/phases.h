@@ -1,7 +1,7 @@
 /* phases.h: the side files of a recording written from inside the
- * experiment: phases.json (named intervals) and results_exp.json
- * (experiment metrics), both JSON lines with a date and a timestamp
- * (docs/recording.md).
+ * experiment: phases.json (named intervals, JSON lines with a date and a
+ * timestamp) and results_exp.json (experiment metrics, a JSON array of
+ * AIPowerMeter's records, written by results.h) (docs/recording.md).
  *
  * One struct aipm_phases serves the library's meter and the control socket
  * of `aipm run`, so both write the same lines. It keeps the set of open
@@ -37,7 +37,8 @@ struct aipm_outdir;
 int aipm_phases_open(struct aipm_phases **out, struct aipm_outdir *dir, bool append);
 int aipm_phases_begin(struct aipm_phases *p, const char *name);
 int aipm_phases_end(struct aipm_phases *p, const char *name);
-/* One results_exp.json line holding n metrics (names unique, values finite). */
+/* One results_exp.json record holding n metrics (names unique, not a key
+ * of the record itself, values finite). */
 int aipm_phases_log(struct aipm_phases *p, const char *const *names, const double *values, size_t n);
 /* Where a line's time comes from. fn(ctx, why, at) takes a sample at this
  * instant for the line (why says what for: "begin NAME", "end NAME",

@@ -15,6 +15,7 @@
 
 #include "aipm.h"
 #include "error.h"
+#include "model/model.h"
 #include "outdir.h"
 #include "util.h"
 #include "writer.h"
@@ -29,6 +30,8 @@ struct aipm_recorder {
 	pthread_mutex_t lock;
 	bool committed, meta_saved, failing, stopped;
 	size_t held_peak;      /* most lines held during the current outage */
+	struct timespec first_real; /* the first line's time: the segment's start */
+	bool have_first;
 	int fail_err;          /* the last write's error, and why */
 	char fail_msg[600];
 	struct timespec last_real; /* the latest sample's time (under lock) */
@@ -97,6 +100,10 @@ static void sink(void *ctx, const struct aipm_snapshot *snap)
 {
 	struct aipm_recorder *r = ctx;
 	pthread_mutex_lock(&r->lock);
+	if (!r->have_first) {
+		r->first_real = snap->real;
+		r->have_first = true;
+	}
 	note(r, aipm_writer_write(r->writer, snap));
 	r->last_real = snap->real;
 	r->have_last = true;
@@ -161,6 +168,7 @@ int aipm_recorder_start(struct aipm_recorder *r, const pid_t *roots, size_t nroo
 		.scope.cgroup = r->cfg.info.scope ? r->cfg.info.scope->cgroup : NULL,
 		.no_cpu_estimate = r->cfg.no_cpu_estimate,
 		.publish = false,
+		.baseline = true,
 		.sink = sink,
 		.sink_ctx = r,
 	};
@@ -168,14 +176,18 @@ int aipm_recorder_start(struct aipm_recorder *r, const pid_t *roots, size_t nroo
 	if (e < 0 || (e = aipm_interval_check("the memory interval", sc.mem_interval_s,
 					       AIPM_MEM_INTERVAL_MAX_S)) < 0)
 		return e;
-	struct timespec start;
-	clock_gettime(CLOCK_REALTIME, &start);
+	/* Returns once the first line is written, a baseline interval later
+	 * (sampler.h): the recording, and the command, start there. */
 	struct aipm_sampler *smp;
 	if ((e = aipm_sampler_start(&smp, &sc)) < 0)
 		return e;
+	struct timespec start;
+	clock_gettime(CLOCK_REALTIME, &start);
 	/* Under lock: another thread's edge may look for the sampler. */
 	pthread_mutex_lock(&r->lock);
 	r->sampler = smp;
+	if (r->have_first)
+		start = r->first_real;
 	pthread_mutex_unlock(&r->lock);
 	struct aipm_source *src[AIPM_MAX_SOURCES];
 	size_t n = sources(r, src);
@@ -290,6 +302,19 @@ void aipm_recorder_close(struct aipm_recorder *r)
 	pthread_mutex_destroy(&r->lock);
 	pthread_mutex_destroy(&r->edge_lock);
 	free(r);
+}
+
+int aipm_recorder_store_model(struct aipm_recorder *r, const struct aipm_model_summary *s)
+{
+	struct aipm_buf b = {0};
+	aipm_model_summary_json(s, &b);
+	aipm_buf_put(&b, "\n", 1);
+	/* Like every file of the recording: no link followed, replaced by
+	 * rename, as the directory's owner with --as-owner. */
+	int e = b.oom ? aipm_err(-ENOMEM, "out of memory writing model_summary.json")
+		      : aipm_outdir_replace(r->out, "model_summary.json", b.data, b.len);
+	aipm_buf_free(&b);
+	return e;
 }
 
 /* ---- edge samples ---- */

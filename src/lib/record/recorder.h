@@ -73,6 +73,10 @@ int aipm_recorder_stop(struct aipm_recorder *r, int exit_status);
 int aipm_recorder_scope_end(struct aipm_recorder *r, const struct aipm_scope_end *e);
 /* Stop when started and committed; otherwise undo (see above). */
 void aipm_recorder_close(struct aipm_recorder *r);
+/* Store s as the recording's model_summary.json (replaced atomically,
+ * like every file of the recording). */
+struct aipm_model_summary;
+int aipm_recorder_store_model(struct aipm_recorder *r, const struct aipm_model_summary *s);
 /* ---- edge samples: the instants of phases and logged points ----
  *
  * A phase's begin and end and a logged point are instants; their line in

@@ -190,6 +190,9 @@ struct aipm_result {
 struct aipm_results_file;
 /* -ENOENT (message: how to log) when DIR has no results_exp.json. */
 int aipm_results_open(const char *dir, struct aipm_results_file **out);
+/* The same for a results_exp.json named by its path (the writer hands a
+ * descriptor opened safely, as /proc/self/fd/N, to rewrite the file). */
+int aipm_results_open_path(const char *path, struct aipm_results_file **out);
 /* 1: the next record; 0: the end; -errno. Records are read in any of the
  * layouts docs/recording.md names (JSON lines, a JSON array, AIPowerMeter's
  * records with end_training_epoch); unreadable ones are skipped, counted. */

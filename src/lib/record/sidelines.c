@@ -237,12 +237,8 @@ struct aipm_results_file {
 	char *out; /* the last record's metrics JSON */
 };
 
-int aipm_results_open(const char *dir, struct aipm_results_file **out)
+static int results_file_new(struct aipm_results_file **out, int fd)
 {
-	int fd = open_side(dir, AIPM_FILE_RESULTS,
-			   "nothing was logged. Use `aipm log` inside `aipm run`, or the library's aipm_meter_log");
-	if (fd < 0)
-		return fd;
 	struct aipm_results_file *f = calloc(1, sizeof *f);
 	if (!f || aipm_lines_init(&f->ls, fd, 0, 1ll << 62, true) < 0) {
 		free(f);
@@ -252,6 +248,19 @@ int aipm_results_open(const char *dir, struct aipm_results_file **out)
 	f->fd = fd;
 	*out = f;
 	return 0;
+}
+
+int aipm_results_open(const char *dir, struct aipm_results_file **out)
+{
+	int fd = open_side(dir, AIPM_FILE_RESULTS,
+			   "nothing was logged. Use `aipm log` inside `aipm run`, or the library's aipm_meter_log");
+	return fd < 0 ? fd : results_file_new(out, fd);
+}
+
+int aipm_results_open_path(const char *path, struct aipm_results_file **out)
+{
+	int fd = aipm_open_regular(path);
+	return fd < 0 ? fd : results_file_new(out, fd);
 }
 
 long long aipm_results_skipped(const struct aipm_results_file *f) { return f->skipped; }

@@ -21,6 +21,7 @@
 
 #include "error.h"
 #include "outdir.h"
+#include "writer_priv.h"
 
 struct aipm_writer {
 	int fd;
@@ -215,8 +216,7 @@ static void put_date(struct aipm_buf *b, const struct timespec *t)
 	aipm_buf_put(b, "\"", 1);
 }
 
-/* `"key": ` with the separating comma managed by *first. */
-static void key(struct aipm_buf *b, bool *first, const char *k)
+void aipm_writer_key(struct aipm_buf *b, bool *first, const char *k)
 {
 	if (!*first)
 		aipm_buf_put(b, ", ", 2);
@@ -229,11 +229,11 @@ static void num(struct aipm_buf *b, bool *first, const char *k, double v)
 {
 	if (!isfinite(v))
 		return;
-	key(b, first, k);
+	aipm_writer_key(b, first, k);
 	aipm_buf_double(b, v);
 }
 
-static void pid_key(struct aipm_buf *b, bool *first, pid_t pid)
+void aipm_writer_pid_key(struct aipm_buf *b, bool *first, pid_t pid)
 {
 	if (!*first)
 		aipm_buf_put(b, ", ", 2);
@@ -249,7 +249,7 @@ static void pid_key(struct aipm_buf *b, bool *first, pid_t pid)
  * tree. Shares get 9 decimals (1e-9 of the machine), seconds and watts 6
  * (a microsecond, a microwatt). Anything out of range goes to the general
  * formatter. */
-static void put_fixed(struct aipm_buf *b, double v, int dec)
+void aipm_writer_put_fixed(struct aipm_buf *b, double v, int dec)
 {
 	static const double scale[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
 	static const uint64_t iscale[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
@@ -280,47 +280,20 @@ static void put_fixed(struct aipm_buf *b, double v, int dec)
 	aipm_buf_put(b, tmp + i, sizeof tmp - (size_t)i);
 }
 
-enum proc_field { PF_CPU_USE, PF_CPU_TIME, PF_PSS, PF_USS, PF_MEM_PCT, PF_CPU_POWER, PF_DRAM_POWER };
-
-static void per_process(struct aipm_buf *b, bool *first, const char *name, const struct aipm_snapshot *s,
-			enum proc_field f, double scale)
-{
-	bool need_mem = f == PF_PSS || f == PF_USS || f == PF_MEM_PCT || f == PF_DRAM_POWER;
-	key(b, first, name);
-	aipm_buf_put(b, "{", 1);
-	bool f2 = true;
-	for (size_t i = 0; i < s->nprocs; i++) {
-		const struct aipm_proc *p = &s->procs[i];
-		if (need_mem && !p->mem_valid)
-			continue;
-		pid_key(b, &f2, p->pid);
-		switch (f) {
-		case PF_CPU_USE: put_fixed(b, p->cpu_share, 9); break;
-		case PF_CPU_TIME: put_fixed(b, (double)p->cpu_ns / 1e9, 6); break;
-		case PF_PSS: aipm_buf_u64(b, p->pss_bytes); break;
-		case PF_USS: aipm_buf_u64(b, p->uss_bytes); break;
-		case PF_MEM_PCT: put_fixed(b, p->mem_share, 9); break;
-		case PF_CPU_POWER: put_fixed(b, p->cpu_share * scale, 6); break;
-		case PF_DRAM_POWER: put_fixed(b, p->mem_share * scale, 6); break;
-		}
-	}
-	aipm_buf_put(b, "}", 1);
-}
-
 /* per_zone_energy / per_zone_power: every domain of the catalog by name.
  * Energy is cumulative and held when a read failed; power only where it
  * was measured over the interval. */
 static void zones(struct aipm_buf *b, bool *first, const struct aipm_snapshot *s, bool energy)
 {
 	const struct aipm_catalog *c = s->cat;
-	key(b, first, energy ? "per_zone_energy" : "per_zone_power");
+	aipm_writer_key(b, first, energy ? "per_zone_energy" : "per_zone_power");
 	aipm_buf_put(b, "{", 1);
 	bool f2 = true;
 	for (size_t i = 0; i < c->ndomains; i++) {
 		double v = energy ? s->domains[i].energy_j : s->domains[i].power_w;
 		if (!energy && !(s->domains[i].valid && isfinite(v)))
 			continue;
-		key(b, &f2, c->domains[i].name);
+		aipm_writer_key(b, &f2, c->domains[i].name);
 		aipm_buf_double(b, v);
 	}
 	aipm_buf_put(b, "}", 1);
@@ -332,15 +305,26 @@ static double kind_power(const struct aipm_snapshot *s, enum aipm_domain_kind k)
 	return aipm_snapshot_kind_power(s, k, &w) ? w : NAN;
 }
 
+/* psutil's virtual_memory().used, AIPowerMeter's total_mem_use: MemTotal -
+ * MemFree - Buffers - (Cached + SReclaimable), or MemTotal - MemFree where
+ * that goes below 0 (psutil 5.9, Linux). */
+static double psutil_used(const struct aipm_snapshot *s)
+{
+	uint64_t t = s->mem_total_bytes, f = s->mem_free_bytes;
+	uint64_t rest = f + s->mem_buffers_bytes + s->mem_cached_bytes + s->mem_sreclaimable_bytes;
+	return (double)(t >= rest ? t - rest : t > f ? t - f : 0);
+}
+
 static void format_tree(struct aipm_buf *b, bool *first, const struct aipm_snapshot *s, double pkg, double core,
 			double dram, bool interval)
 {
 	const struct aipm_catalog *c = s->cat;
 	bool has_pkg = aipm_catalog_has_kind(c, AIPM_DOMAIN_PACKAGE);
 	bool has_dram = aipm_catalog_has_kind(c, AIPM_DOMAIN_DRAM);
+	bool mem = aipm_writer_has_mem(s);
 	if (has_pkg || has_dram) {
 		bool f2 = true;
-		key(b, first, "attributed_energy");
+		aipm_writer_key(b, first, "attributed_energy");
 		aipm_buf_put(b, "{", 1);
 		if (has_pkg)
 			num(b, &f2, "cpu", s->attributed_cpu_j);
@@ -348,21 +332,28 @@ static void format_tree(struct aipm_buf *b, bool *first, const struct aipm_snaps
 			num(b, &f2, "dram", s->attributed_dram_j);
 		aipm_buf_put(b, "}", 1);
 	}
-	num(b, first, "rel_intel_power", s->tree_cpu_share * pkg);
-	/* AIPowerMeter charges per-process CPU power on the core zone; AMD
-	 * parts expose only the package, which then stands in. */
-	double cpu_base = isfinite(core) ? core : pkg;
-	if (isfinite(cpu_base))
-		per_process(b, first, "per_process_cpu_power", s, PF_CPU_POWER, cpu_base);
-	if (isfinite(dram))
-		per_process(b, first, "per_process_dram_power", s, PF_DRAM_POWER, dram);
-	if (interval)
-		per_process(b, first, "per_process_cpu_uses", s, PF_CPU_USE, 0);
-	per_process(b, first, "absolute_cpu_time_per_pid", s, PF_CPU_TIME, 0);
-	per_process(b, first, "per_process_mem_use_abs", s, PF_PSS, 0);
-	per_process(b, first, "per_process_mem_use_uss", s, PF_USS, 0);
-	per_process(b, first, "per_process_mem_use_percent", s, PF_MEM_PCT, 0);
+	/* AIPowerMeter's: each process's share of user+system time times the
+	 * package power, and times the core power (written only where there is
+	 * a core zone: the package is not the core). */
+	if (interval && isfinite(pkg))
+		aipm_writer_per_process(b, first, "rel_intel_power", s, AIPM_PF_CPU_USE_POWER, pkg);
+	if (interval && isfinite(core))
+		aipm_writer_per_process(b, first, "per_process_cpu_power", s, AIPM_PF_CPU_USE_POWER, core);
+	if (mem && isfinite(dram))
+		aipm_writer_per_process(b, first, "per_process_dram_power", s, AIPM_PF_DRAM_POWER, dram);
+	if (interval) {
+		aipm_writer_per_process(b, first, "per_process_cpu_uses", s, AIPM_PF_CPU_USE, 0);
+		aipm_writer_per_process(b, first, "per_process_cpu_share", s, AIPM_PF_CPU_SHARE, 0);
+		aipm_writer_per_process(b, first, "absolute_cpu_time_per_pid", s, AIPM_PF_CPU_TIME, 0);
+	}
+	if (mem) {
+		aipm_writer_per_process(b, first, "per_process_mem_use_abs", s, AIPM_PF_PSS, 0);
+		aipm_writer_per_process(b, first, "per_process_mem_use_uss", s, AIPM_PF_USS, 0);
+		aipm_writer_per_process(b, first, "per_process_mem_use_percent", s, AIPM_PF_MEM_PCT, 0);
+	}
 	num(b, first, "cpu_time", s->tree_cpu_s);
+	/* The per-process objects list a few: how many there are. */
+	num(b, first, "experiment_processes", (double)s->nprocs);
 	if (s->tree_mem_valid) {
 		num(b, first, "experiment_mem_pss", (double)s->tree_pss_bytes);
 		num(b, first, "experiment_mem_uss", (double)s->tree_uss_bytes);
@@ -372,7 +363,7 @@ static void format_tree(struct aipm_buf *b, bool *first, const struct aipm_snaps
 static void format_cpu(struct aipm_buf *b, const struct aipm_snapshot *s)
 {
 	bool first = true;
-	bool interval = s->seq > 0 && s->interval_s > 0;
+	bool interval = s->interval_s > 0;
 	bool domains = s->cat->ndomains > 0;
 	double pkg = NAN, core = NAN, uncore = NAN, dram = NAN, psys = NAN;
 	if (domains && interval) {
@@ -393,11 +384,19 @@ static void format_cpu(struct aipm_buf *b, const struct aipm_snapshot *s)
 			zones(b, &first, s, false);
 		zones(b, &first, s, true);
 	}
+	/* Repeated from the "gpu" section: AIPowerMeter's
+	 * ExpResults.total_power_draw looks nvidia_draw_absolute up among the
+	 * metrics it loads, and it loads only six keys of "gpu". */
+	double nv;
+	if (aipm_writer_nvidia_draw(s, &nv))
+		num(b, &first, "nvidia_draw_absolute", nv);
 	if (s->tree_valid)
 		format_tree(b, &first, s, pkg, core, dram, interval);
-	if (s->meminfo_valid)
-		num(b, &first, "total_mem_use", (double)(s->mem_total_bytes > s->mem_available_bytes
-								  ? s->mem_total_bytes - s->mem_available_bytes : 0));
+	if (s->meminfo_valid) {
+		uint64_t t = s->mem_total_bytes, a = s->mem_available_bytes;
+		num(b, &first, "total_mem_use", psutil_used(s));
+		num(b, &first, "machine_mem_unavailable", (double)(t > a ? t - a : 0));
+	}
 	aipm_buf_put(b, "}", 1);
 }
 

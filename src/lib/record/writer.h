@@ -37,6 +37,9 @@ void aipm_writer_held(const struct aipm_writer *w, size_t *held, uint64_t *dropp
 void aipm_writer_close(struct aipm_writer *w);
 
 #define AIPM_WRITER_HOLD_MAX (4u << 20)
+/* The most processes one per-process object of a line lists; the rest are
+ * summed under "other" (writer_proc.c). */
+#define AIPM_WRITER_PROCS_MAX 4
 
 /* Build the JSON line of s into b (no newline). Exposed for tests/bench. */
 void aipm_writer_format(struct aipm_buf *b, const struct aipm_snapshot *s);
@@ -44,6 +47,9 @@ void aipm_writer_format(struct aipm_buf *b, const struct aipm_snapshot *s);
  * NVIDIA devices, ", \"<vendor>_gpu\": {...}" for each other vendor of the
  * catalog; appends nothing when the catalog has no device. */
 void aipm_writer_format_gpu(struct aipm_buf *b, const struct aipm_snapshot *s);
+/* nvidia_draw_absolute: the NVIDIA GPUs' power readings, summed; false
+ * unless every NVIDIA GPU of the catalog has one (and there is one). */
+bool aipm_writer_nvidia_draw(const struct aipm_snapshot *s, double *out_w);
 /* The CPU estimate's section (writer_estimate.c): ", \"cpu_estimate\":
  * {...}" when the catalog has an estimate, nothing otherwise. */
 void aipm_writer_format_cpu_estimate(struct aipm_buf *b, const struct aipm_snapshot *s);

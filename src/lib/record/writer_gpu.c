@@ -9,19 +9,35 @@
  * new vendor needs no change here. It reads only the snapshot and its
  * catalog; the sources fill it and attribution derives shares and energies.
  *
- * Missing is not zero: a per-GPU key appears only for GPUs whose validity
- * bit says the value was read, and a scalar only when at least one GPU has
- * the value. A lost GPU keeps only its cumulative energies. A GPU whose
- * process list was not read whole has no share that sample.
+ * Each power key keeps its AIPowerMeter meaning. nvidia_power and
+ * per_gpu_nvidia_power are each GPU's energy over the interval divided by
+ * its length, as AIPowerMeter's current writer computes them from NVML's
+ * energy counter: their trapezoid between lines gives back the counter's
+ * energy. nvidia_draw_absolute, per_gpu_power_draw and the attributable
+ * powers are NVML's power reading at the line's time, as AIPowerMeter's
+ * earlier writer took nvidia-smi's power.draw; per_gpu_power (aipm's) is
+ * that reading too.
  *
- * AIPowerMeter's loader (parsers.JsonParser.load_gpu_metrics) reads
- * per_gpu_attributable_power['all'] for the total attributable power, so
- * that object carries an "all" member next to the GPU indices; anything
- * that sums per-GPU values must skip it (nvidia_attributable_power is the
- * same number).
+ * AIPowerMeter's loader (parsers.JsonParser.load_gpu_metrics) reads, on
+ * every line with a "gpu" section, nvidia_power, nvidia_memory,
+ * nvidia_use_rate and their per_gpu_nvidia_ objects, and fails on a line
+ * without one: those six are always written, a total that was not measured
+ * as null (its loader skips None), never as 0.
+ *
+ * Missing is not zero: a per-GPU key appears only for GPUs whose validity
+ * bit says the value was read, and a total only when every GPU of the
+ * section has the value (a sum over some GPUs would pass for all of them).
+ * A lost GPU keeps only its cumulative energies. A GPU whose process list
+ * was not read whole has no share that sample.
+ *
+ * per_gpu_attributable_power carries an "all" member next to the GPU
+ * indices (older AIPowerMeter loaders read ['all']); anything that sums
+ * per-GPU values must skip it (nvidia_attributable_power is the same
+ * number).
  */
 #include "writer.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -36,22 +52,46 @@ typedef bool (*gpu_value_fn)(const struct aipm_gpu_value *g, double *out);
 
 static bool live(const struct aipm_gpu_value *g, unsigned bits) { return g->valid && (g->fields & bits) == bits; }
 
+/* NVML's power reading at the sample (nvidia-smi's power.draw). */
 static bool v_power(const struct aipm_gpu_value *g, double *o)
 {
 	*o = g->power_w;
 	return live(g, AIPM_GPU_POWER);
 }
 
+/* Over the interval, from the energy (derived by attribution). */
+static bool v_interval(const struct aipm_gpu_value *g, double *o)
+{
+	*o = g->interval_power_w;
+	return g->valid && isfinite(*o);
+}
+
 static bool v_attr_power(const struct aipm_gpu_value *g, double *o)
 {
-	*o = g->exp_share * g->power_w;
-	return live(g, AIPM_GPU_POWER) && g->share_valid;
+	if (!v_power(g, o) || !g->share_valid)
+		return false;
+	*o *= g->exp_share;
+	return true;
 }
 
 static bool v_share(const struct aipm_gpu_value *g, double *o)
 {
 	*o = g->exp_share;
 	return g->share_valid;
+}
+
+/* AIPowerMeter's per_gpu_absolute_percent_usage: the experiment's
+ * processes' SM use summed, as a fraction (its pmon percent / 100), not the
+ * GPU's utilisation (that is per_gpu_use_rate). */
+static bool v_exp_sm(const struct aipm_gpu_value *g, double *o)
+{
+	*o = 0;
+	if (!live(g, AIPM_GPU_PROC_UTIL) || !g->procs_complete)
+		return false;
+	for (size_t k = 0; k < g->nprocs; k++)
+		if (g->procs[k].in_experiment)
+			*o += g->procs[k].sm_util / 100.0;
+	return true;
 }
 
 static bool v_sm(const struct aipm_gpu_value *g, double *o)
@@ -112,27 +152,38 @@ static const char *sep(const struct aipm_buf *b)
 	return b->len && b->data[b->len - 1] == '{' ? "" : ", ";
 }
 
-/* Sum (or mean) of fn over the section's GPUs that have it; false if none. */
+/* Sum (or mean) of fn over the section's GPUs; false unless every GPU of
+ * the section has it. */
 static bool total(const struct section *x, gpu_value_fn fn, bool mean, double *out)
 {
 	double sum = 0, v;
 	size_t n = 0;
-	for (size_t i = 0; i < x->s->cat->ndevices; i++)
-		if (in(x, i) && fn(&x->s->gpus[i], &v)) {
-			sum += v;
-			n++;
-		}
+	for (size_t i = 0; i < x->s->cat->ndevices; i++) {
+		if (!in(x, i))
+			continue;
+		if (!fn(&x->s->gpus[i], &v))
+			return false;
+		sum += v;
+		n++;
+	}
 	*out = mean && n ? sum / (double)n : sum;
 	return n > 0;
 }
 
-static void scalar(struct aipm_buf *b, const char *key, const struct section *x, gpu_value_fn fn, bool mean)
+/* required: written as null when not measured (AIPowerMeter's loader
+ * needs the key); otherwise left out. */
+static void scalar(struct aipm_buf *b, const char *key, const struct section *x, gpu_value_fn fn, bool mean,
+		   bool required)
 {
 	double v;
-	if (!total(x, fn, mean, &v))
+	bool have = total(x, fn, mean, &v);
+	if (!have && !required)
 		return;
 	aipm_buf_printf(b, "%s\"%s\": ", sep(b), key);
-	aipm_buf_double(b, v);
+	if (have)
+		aipm_buf_double(b, v);
+	else
+		aipm_buf_puts(b, "null");
 }
 
 static void index_key(struct aipm_buf *b, const struct section *x, size_t i, bool *first)
@@ -195,8 +246,8 @@ static void per_gpu_pid(struct aipm_buf *b, const char *key, const struct sectio
 			aipm_buf_printf(b, "%s\"%d\": ", pfirst ? "" : ", ", (int)p->pid);
 			if (mem)
 				aipm_buf_u64(b, p->mem_bytes);
-			else
-				aipm_buf_u64(b, p->sm_util);
+			else /* a fraction of the SMs, as AIPowerMeter divides pmon's percent */
+				aipm_buf_double(b, p->sm_util / 100.0);
 			pfirst = false;
 		}
 		aipm_buf_puts(b, "}");
@@ -216,16 +267,19 @@ static void format_section(struct aipm_buf *b, const struct section *x, bool nvi
 	aipm_buf_puts(b, ": {");
 	if (nvidia) {
 		/* AIPowerMeter's NVIDIA scalars, named after the vendor. */
-		scalar(b, "nvidia_draw_absolute", x, v_power, false);
-		scalar(b, "nvidia_attributable_power", x, v_attr_power, false);
-		scalar(b, "nvidia_power", x, v_power, false);
-		scalar(b, "nvidia_memory", x, v_mem, false);
-		scalar(b, "nvidia_use_rate", x, v_sm, true);
+		scalar(b, "nvidia_draw_absolute", x, v_power, false, false);
+		scalar(b, "nvidia_attributable_power", x, v_attr_power, false, false);
+		scalar(b, "nvidia_power", x, v_interval, false, true);
+		scalar(b, "nvidia_memory", x, v_mem, false, true);
+		scalar(b, "nvidia_use_rate", x, v_sm, true, true);
+		per_gpu(b, "per_gpu_nvidia_power", x, v_interval, false);
+		per_gpu(b, "per_gpu_nvidia_memory", x, v_mem, false);
+		per_gpu(b, "per_gpu_nvidia_use_rate", x, v_sm, false);
 	}
 	per_gpu(b, "per_gpu_power_draw", x, v_power, false);
 	per_gpu(b, "per_gpu_attributable_power", x, v_attr_power, true);
 	per_gpu(b, "per_gpu_estimated_attributable_utilization", x, v_share, false);
-	per_gpu(b, "per_gpu_absolute_percent_usage", x, v_sm, false);
+	per_gpu(b, "per_gpu_absolute_percent_usage", x, v_exp_sm, false);
 	per_gpu_pid(b, "per_gpu_attributable_mem_use", x, AIPM_GPU_PROC_MEM, true);
 	per_gpu_pid(b, "per_gpu_per_pid_utilization_absolute", x, AIPM_GPU_PROC_UTIL, false);
 	per_gpu(b, "per_gpu_power", x, v_power, false);
@@ -239,6 +293,12 @@ static void format_section(struct aipm_buf *b, const struct section *x, bool nvi
 		per_gpu(b, "per_gpu_energy_age", x, v_energy_age, false);
 	per_gpu_integrated(b, x);
 	aipm_buf_puts(b, "}");
+}
+
+bool aipm_writer_nvidia_draw(const struct aipm_snapshot *s, double *out_w)
+{
+	struct section x = {.s = s, .vendor = "nvidia"};
+	return total(&x, v_power, false, out_w);
 }
 
 void aipm_writer_format_gpu(struct aipm_buf *b, const struct aipm_snapshot *s)

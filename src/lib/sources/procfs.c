@@ -263,26 +263,30 @@ static int scan(struct procfs *s)
 static void read_machine(struct procfs *s, const struct aipm_sample_ctx *ctx, struct aipm_snapshot *snap)
 {
 	char buf[4096];
-	uint64_t busy, total;
-	if (aipm_pread_all(s->stat_fd, buf, 512) > 0 && aipm_parse_proc_stat(buf, &busy, &total)) {
+	struct aipm_cpu_ticks ticks;
+	if (aipm_pread_all(s->stat_fd, buf, 512) > 0 && aipm_parse_cpu_ticks(buf, &ticks)) {
 		snap->sys_valid = true;
-		snap->sys_busy_ns = busy * s->tick_ns;
-		snap->sys_total_ns = total * s->tick_ns;
+		snap->sys_busy_ns = ticks.busy * s->tick_ns;
+		snap->sys_total_ns = ticks.total * s->tick_ns;
+		snap->sys_user_system_ns = ticks.user_system * s->tick_ns;
 	}
 	/* Memory moves slowly: /proc/meminfo is read at the slow tier. */
 	if (ctx->slow) {
-		uint64_t t = 0, a = 0;
+		struct aipm_meminfo m = {0};
 		s->meminfo_valid = aipm_pread_all(s->meminfo_fd, buf, sizeof buf) > 0;
 		if (s->meminfo_valid) {
-			aipm_parse_meminfo(buf, &t, &a);
-			s->meminfo_valid = t > 0;
-			s->mem_total = t;
-			s->mem_avail = a;
+			aipm_parse_meminfo_fields(buf, &m);
+			s->meminfo_valid = m.total > 0;
+			s->mem = m;
 		}
 	}
 	snap->meminfo_valid = s->meminfo_valid;
-	snap->mem_total_bytes = s->mem_total;
-	snap->mem_available_bytes = s->mem_avail;
+	snap->mem_total_bytes = s->mem.total;
+	snap->mem_available_bytes = s->mem.available;
+	snap->mem_free_bytes = s->mem.free;
+	snap->mem_buffers_bytes = s->mem.buffers;
+	snap->mem_cached_bytes = s->mem.cached;
+	snap->mem_sreclaimable_bytes = s->mem.sreclaimable;
 }
 
 /* What the run had to degrade so far (the peak, so a note made while

@@ -38,7 +38,7 @@ struct procfs {
 	_Atomic uint64_t *reaped;
 	uint64_t tick_ns;
 	bool meminfo_valid;
-	uint64_t mem_total, mem_avail;
+	struct aipm_meminfo mem; /* at the last slow-tier read */
 	struct pidtable cur, next;
 	struct member *members, *members_next;
 	size_t nmembers, members_cap, next_cap;

@@ -1,6 +1,7 @@
 /* procparse.c: see procparse.h. */
 #include "procparse.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "util.h"
@@ -64,7 +65,7 @@ static const char *next_line(const char *p)
 
 bool aipm_parse_smaps_rollup(const char *buf, struct aipm_smaps *out)
 {
-	uint64_t pss = 0, rss = 0, pc = 0, pd = 0, v;
+	uint64_t pss = 0, rss = 0, pc = 0, pd = 0, ph = 0, v;
 	bool got_pss = false;
 	for (const char *p = buf; p && *p; p = next_line(p)) {
 		if (field_kb(p, "Pss:", &v)) {
@@ -76,10 +77,12 @@ bool aipm_parse_smaps_rollup(const char *buf, struct aipm_smaps *out)
 			pc = v;
 		} else if (field_kb(p, "Private_Dirty:", &v)) {
 			pd = v;
+		} else if (field_kb(p, "Private_Hugetlb:", &v)) {
+			ph = v;
 		}
 	}
 	out->pss_bytes = pss * 1024;
-	out->uss_bytes = (pc + pd) * 1024;
+	out->uss_bytes = (pc + pd + ph) * 1024;
 	out->rss_bytes = rss * 1024;
 	return got_pss;
 }
@@ -96,24 +99,57 @@ bool aipm_parse_proc_stat_fields(const char *buf, uint64_t v[10])
 	return n >= 4;
 }
 
-bool aipm_parse_proc_stat(const char *buf, uint64_t *busy_ticks, uint64_t *total_ticks)
+bool aipm_parse_cpu_ticks(const char *buf, struct aipm_cpu_ticks *out)
 {
 	uint64_t v[10];
 	if (!aipm_parse_proc_stat_fields(buf, v))
 		return false;
 	/* user nice system idle iowait irq softirq steal guest guest_nice */
-	*busy_ticks = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-	*total_ticks = *busy_ticks + v[3] + v[4];
+	out->busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+	out->total = out->busy + v[3] + v[4];
+	out->user_system = v[0] + v[2];
 	return true;
+}
+
+bool aipm_parse_proc_stat(const char *buf, uint64_t *busy_ticks, uint64_t *total_ticks)
+{
+	struct aipm_cpu_ticks t;
+	if (!aipm_parse_cpu_ticks(buf, &t))
+		return false;
+	*busy_ticks = t.busy;
+	*total_ticks = t.total;
+	return true;
+}
+
+void aipm_parse_meminfo_fields(const char *buf, struct aipm_meminfo *m)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+		{"MemTotal:", offsetof(struct aipm_meminfo, total)},
+		{"MemFree:", offsetof(struct aipm_meminfo, free)},
+		{"MemAvailable:", offsetof(struct aipm_meminfo, available)},
+		{"Buffers:", offsetof(struct aipm_meminfo, buffers)},
+		{"Cached:", offsetof(struct aipm_meminfo, cached)},
+		{"SReclaimable:", offsetof(struct aipm_meminfo, sreclaimable)},
+	};
+	uint64_t v;
+	for (const char *p = buf; p && *p; p = next_line(p))
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			if (field_kb(p, keys[i].key, &v)) {
+				*(uint64_t *)((char *)m + keys[i].off) = v * 1024;
+				m->have |= 1u << i;
+				break;
+			}
 }
 
 void aipm_parse_meminfo(const char *buf, uint64_t *total_bytes, uint64_t *available_bytes)
 {
-	uint64_t v;
-	for (const char *p = buf; p && *p; p = next_line(p)) {
-		if (field_kb(p, "MemTotal:", &v))
-			*total_bytes = v * 1024;
-		else if (field_kb(p, "MemAvailable:", &v))
-			*available_bytes = v * 1024;
-	}
+	struct aipm_meminfo m = {0};
+	aipm_parse_meminfo_fields(buf, &m);
+	if (m.have & AIPM_MEMINFO_TOTAL)
+		*total_bytes = m.total;
+	if (m.have & AIPM_MEMINFO_AVAILABLE)
+		*available_bytes = m.available;
 }

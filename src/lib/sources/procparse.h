@@ -26,19 +26,42 @@ bool aipm_parse_pid_stat(const char *buf, struct aipm_pid_stat *out);
 bool aipm_pid_stat_ended(const struct aipm_pid_stat *f);
 
 struct aipm_smaps {
-	uint64_t pss_bytes, uss_bytes, rss_bytes; /* USS = Private_Clean + Private_Dirty */
+	/* USS = Private_Clean + Private_Dirty + Private_Hugetlb, as psutil sums it */
+	uint64_t pss_bytes, uss_bytes, rss_bytes;
 };
 /* /proc/PID/smaps_rollup. false when it has no Pss line (no address space). */
 bool aipm_parse_smaps_rollup(const char *buf, struct aipm_smaps *out);
 
-/* The "cpu " line of /proc/stat: busy = user+nice+system+irq+softirq+steal
- * (guest is already in user), total = busy+idle+iowait. */
+/* The "cpu " line of /proc/stat, in USER_HZ ticks: busy =
+ * user+nice+system+irq+softirq+steal (guest is already in user), total =
+ * busy+idle+iowait, user_system = user+system (AIPowerMeter's machine-wide
+ * time, psutil.cpu_times().user + .system). */
+struct aipm_cpu_ticks {
+	uint64_t busy, total, user_system;
+};
+bool aipm_parse_cpu_ticks(const char *buf, struct aipm_cpu_ticks *out);
+/* busy and total of the same line. */
 bool aipm_parse_proc_stat(const char *buf, uint64_t *busy_ticks, uint64_t *total_ticks);
 /* The same line's fields in kernel order (user nice system idle iowait irq
  * softirq steal guest guest_nice), those absent 0; false without the first
  * four. For the CPU estimate, which needs steal on its own. */
 bool aipm_parse_proc_stat_fields(const char *buf, uint64_t v[10]);
 
+/* The /proc/meminfo fields aipm and psutil use, in bytes; have says which
+ * were present (AIPM_MEMINFO_* bits, in the order of the members). */
+enum {
+	AIPM_MEMINFO_TOTAL = 1u << 0,
+	AIPM_MEMINFO_FREE = 1u << 1,
+	AIPM_MEMINFO_AVAILABLE = 1u << 2,
+	AIPM_MEMINFO_BUFFERS = 1u << 3,
+	AIPM_MEMINFO_CACHED = 1u << 4,
+	AIPM_MEMINFO_SRECLAIMABLE = 1u << 5,
+};
+struct aipm_meminfo {
+	uint64_t total, free, available, buffers, cached, sreclaimable;
+	unsigned have;
+};
+void aipm_parse_meminfo_fields(const char *buf, struct aipm_meminfo *m);
 /* MemTotal and MemAvailable of /proc/meminfo, in bytes; each left
  * untouched when absent. */
 void aipm_parse_meminfo(const char *buf, uint64_t *total_bytes, uint64_t *available_bytes);
