@@ -38,8 +38,6 @@ int aipm_phases_begin(struct aipm_phases *p, const char *name);
 int aipm_phases_end(struct aipm_phases *p, const char *name);
 /* One results_exp.json line holding n metrics (names unique, values finite). */
 int aipm_phases_log(struct aipm_phases *p, const char *const *names, const double *values, size_t n);
-/* How many phases are open now. */
-size_t aipm_phases_open_count(struct aipm_phases *p);
 void aipm_phases_close(struct aipm_phases *p);
 
 /* A valid phase or metric name: 1..128 bytes, printable, no '='. Sets the
