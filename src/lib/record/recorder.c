@@ -90,8 +90,6 @@ static void sink(void *ctx, const struct aipm_snapshot *snap)
 	pthread_mutex_lock(&r->lock);
 	note(r, aipm_writer_write(r->writer, snap));
 	pthread_mutex_unlock(&r->lock);
-	if (r->cfg.on_sample)
-		r->cfg.on_sample(r->cfg.on_sample_ctx, snap);
 }
 
 int aipm_recorder_open(struct aipm_recorder **out, const struct aipm_recorder_config *cfg, bool *replaced,
@@ -143,7 +141,7 @@ int aipm_recorder_start(struct aipm_recorder *r, const pid_t *roots, size_t nroo
 		.nroots = nroots,
 		.gpu_all_processes = r->cfg.info.gpu_all_processes,
 		.exclude_own_thread = r->cfg.exclude_own_thread,
-		.publish = false,
+		.paths = r->cfg.paths,
 		.sink = sink,
 		.sink_ctx = r,
 	};
