@@ -8,7 +8,6 @@
  * a host's setenv in another thread has nothing to race. Each test that
  * pins the second sets the AIPM_* variables to something else than the
  * options and checks that the options won. */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,46 +22,33 @@
 #include <cmocka.h>
 
 #include "aipm.h"
+#include "scratch.h"
 
-static char root[256], dir[300], rapl[300], empty[300];
+static char rapl[300];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(root, sizeof root, "%s/aipm-options.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(root))
+	if (scratch_make("options") < 0)
 		return -1;
-	snprintf(dir, sizeof dir, "%s/rec", root);
-	snprintf(empty, sizeof empty, "%s/empty", root);
 	snprintf(rapl, sizeof rapl, "%s/rapl", root);
 	char cmd[1024];
 	snprintf(cmd, sizeof cmd, "python3 '%s/tests/fixtures/mkrapl.py' make '%s' laptop >/dev/null",
 		 getenv("AIPM_SRC"), rapl);
-	return mkdir(empty, 0755) == 0 && system(cmd) == 0 ? 0 : -1;
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove();
 }
 
 /* metadata.json's source NAME: 1 available, 0 not, -1 absent; its reason
  * copied to reason. */
 static int source(const char *name, char *reason, size_t n)
 {
-	char path[400];
-	snprintf(path, sizeof path, "%s/metadata.json", dir);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	static char text[1 << 16];
-	size_t len = fread(text, 1, sizeof text - 1, f);
-	fclose(f);
-	text[len] = '\0';
-	cJSON *m = cJSON_Parse(text);
-	assert_non_null(m);
+	cJSON *m = scratch_json("metadata.json");
 	int r = -1;
 	const cJSON *s;
 	cJSON_ArrayForEach(s, cJSON_GetObjectItem(m, "sources"))
@@ -201,16 +187,7 @@ static void test_null_options_are_the_defaults(void **state)
 	char *json;
 	assert_int_equal(aipm_recording_summary_json(dir, &json), 0);
 	aipm_string_free(json);
-	char path[400];
-	snprintf(path, sizeof path, "%s/metadata.json", dir);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	char text[1 << 14];
-	size_t n = fread(text, 1, sizeof text - 1, f);
-	fclose(f);
-	text[n] = '\0';
-	cJSON *j = cJSON_Parse(text);
-	assert_non_null(j);
+	cJSON *j = scratch_json("metadata.json");
 	assert_true(cJSON_GetObjectItem(j, "interval_s")->valuedouble == 0.1);
 	assert_true(cJSON_GetObjectItem(j, "mem_interval_s")->valuedouble == 1.0);
 	cJSON_Delete(j);

@@ -9,7 +9,6 @@
  * smaps_rollup) read at every sample, of a process with 256 MiB touched,
  * while the caller sleeps. The sampler then spends a good part of a CPU;
  * the experiment, asleep, almost nothing. */
-#include <cjson/cJSON.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,8 +23,7 @@
 #include <cmocka.h>
 
 #include "aipm.h"
-
-static char root[256], dir[300], empty[300];
+#include "scratch.h"
 
 static double num(const cJSON *o, const char *key)
 {
@@ -33,21 +31,6 @@ static double num(const cJSON *o, const char *key)
 	if (!cJSON_IsNumber(v))
 		fail_msg("no number %s", key);
 	return v->valuedouble;
-}
-
-static cJSON *load(const char *name)
-{
-	char path[400];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	static char text[1 << 16];
-	size_t n = fread(text, 1, sizeof text - 1, f);
-	fclose(f);
-	text[n] = '\0';
-	cJSON *j = cJSON_Parse(text);
-	assert_non_null(j);
-	return j;
 }
 
 static void test_sampler_thread_time_is_not_the_experiments(void **state)
@@ -73,7 +56,7 @@ static void test_sampler_thread_time_is_not_the_experiments(void **state)
 	aipm_meter_free(m);
 	free(mem);
 
-	cJSON *meta = load("metadata.json");
+	cJSON *meta = scratch_json("metadata.json");
 	double sampler_s = num(cJSON_GetArrayItem(cJSON_GetObjectItem(meta, "segments"), 0), "aipm_cpu_s");
 	cJSON_Delete(meta);
 	char *json;
@@ -94,20 +77,13 @@ static void test_sampler_thread_time_is_not_the_experiments(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(root, sizeof root, "%s/aipm-self.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(root))
-		return -1;
-	snprintf(dir, sizeof dir, "%s/rec", root);
-	snprintf(empty, sizeof empty, "%s/empty", root);
-	return mkdir(empty, 0755);
+	return scratch_make("self");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove();
 }
 
 int main(void)
