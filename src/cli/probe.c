@@ -61,7 +61,7 @@ static void source_json(struct aipm_buf *b, struct aipm_source *s, bool first)
 
 static void source_text(const struct aipm_source *s)
 {
-	printf("%-7s %-13s %s\n", s->ops->name, state(s), s->ops->what);
+	printf("%-12s %-13s %s\n", s->ops->name, state(s), s->ops->what); /* "cpu_estimate" */
 	printf("        %s\n", s->reason);
 	if (s->last_error[0])
 		printf("        sample failed: %s\n", s->last_error);

@@ -30,6 +30,8 @@ void record_opts_usage(FILE *f)
 		   "  -d, --description TEXT what this run is, stored in metadata.json\n"
 		   "  -a, --append           add a new segment to an existing recording\n"
 		   "      --gpu-all-processes  attribute every GPU process to the experiment (containers)\n"
+		   "      --no-estimate      where CPU energy is not measured (no RAPL), record no CPU\n"
+		   "                         power estimate either (it is recorded apart, as cpu_estimate)\n"
 		   "  -q, --quiet            no summary at the end\n");
 }
 
@@ -79,6 +81,8 @@ int record_opts_parse(struct record_opts *o, int argc, char **argv, int *i)
 		o->as_owner = true;
 	} else if (!strcmp(a, "--gpu-all-processes")) {
 		o->gpu_all_processes = true;
+	} else if (!strcmp(a, "--no-estimate")) {
+		o->no_estimate = true;
 	} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 		o->quiet = true;
 	} else {
@@ -107,6 +111,7 @@ int record_opts_open(const struct record_opts *o, struct aipm_recorder_config *r
 	rc->info.interval_s = o->interval_s;
 	rc->info.mem_interval_s = o->mem_interval_s;
 	rc->info.gpu_all_processes = o->gpu_all_processes;
+	rc->no_cpu_estimate = o->no_estimate;
 	rc->on_event = on_event;
 	bool closed = false;
 	if (aipm_recorder_open(rec, rc, replaced, &closed) < 0)
@@ -121,6 +126,19 @@ void record_opts_say_replaced(const struct record_opts *o, bool replaced)
 {
 	if (replaced && !o->quiet)
 		cli_fail(0, "replacing the recording in %s (use --append to add a segment instead)", o->dir);
+}
+
+/* A model standing in for a measurement is said as plainly as the
+ * measurement's absence, and always: a recording with an estimate must
+ * never pass for one that measured. */
+static void say_estimates(struct aipm_sampler *s)
+{
+	for (size_t i = 0; s && i < aipm_sampler_nsources(s); i++) {
+		const struct aipm_source *src = aipm_sampler_source(s, i);
+		if (src->available && (src->ops->provides & AIPM_PROVIDES_CPU_ESTIMATE))
+			cli_fail(0, "%s. Recorded apart as cpu_estimate, with low and high bounds, never as measured "
+				    "energy (--no-estimate turns it off)", src->reason);
+	}
 }
 
 void record_opts_warn_sources(struct aipm_recorder *r, bool quiet)
@@ -138,6 +156,7 @@ void record_opts_warn_sources(struct aipm_recorder *r, bool quiet)
 			cli_fail(0, "no %s will be recorded: %s. To measure %s: %s", o->missing, src->reason,
 				 o->missing, src->fix[0] ? src->fix : "see `aipm probe`");
 	}
+	say_estimates(s);
 }
 
 void record_opts_print_summary(const char *dir)

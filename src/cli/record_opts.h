@@ -16,6 +16,7 @@ struct record_opts {
 	size_t ninput_shapes;
 	double interval_s, mem_interval_s;
 	bool append, gpu_all_processes, quiet, as_owner;
+	bool no_estimate; /* --no-estimate */
 };
 
 /* Defaults: -o aipm-run, -i 0.1, --mem-interval 1. */

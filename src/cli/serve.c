@@ -54,6 +54,7 @@
 
 static const char usage[] =
 	"usage: aipm serve [--listen ADDR:PORT] [--interval S] [--user NAME] [--processes N]\n"
+	"                  [--no-estimate]\n"
 	"\n"
 	"Serve this machine's energy, power, memory, GPU and temperature readings\n"
 	"to Prometheus at http://ADDR:PORT/metrics (text format 0.0.4).\n"
@@ -66,7 +67,9 @@ static const char usage[] =
 	"                      (default nobody)\n"
 	"  --processes N       also the top N processes (1 to 1000) by attributed power:\n"
 	"                      aipm_process_power_watts (CPU share x package power,\n"
-	"                      only with RAPL) and aipm_process_cpu_ratio\n";
+	"                      only with RAPL) and aipm_process_cpu_ratio\n"
+	"  --no-estimate       without RAPL, serve no CPU power estimate either (it is\n"
+	"                      served apart, as aipm_cpu_estimated_* with _low/_high bounds)\n";
 
 static void sink(void *ctx, const struct aipm_snapshot *snap)
 {
@@ -154,6 +157,17 @@ static int drop_privileges(uid_t uid, gid_t gid)
 	return 0;
 }
 
+/* A model standing in for a measurement is said as plainly as its absence. */
+static void say_estimates(struct aipm_sampler *s)
+{
+	for (size_t i = 0; i < aipm_sampler_nsources(s); i++) {
+		const struct aipm_source *src = aipm_sampler_source(s, i);
+		if (src->available && (src->ops->provides & AIPM_PROVIDES_CPU_ESTIMATE))
+			fprintf(stderr, "aipm: serve: %s. Served apart as aipm_cpu_estimated_* with _low and _high "
+					"bounds, never as RAPL energy (--no-estimate turns it off).\n", src->reason);
+	}
+}
+
 /* Generic over the sources, as record_opts_warn_sources: what each one
  * lost means for the exposition. --processes needs the process list. */
 static void warn_sources(struct aipm_sampler *s, bool processes)
@@ -177,6 +191,7 @@ static void warn_sources(struct aipm_sampler *s, bool processes)
 			upper, o->missing ? o->missing : "its readings", needed ? " and without process series" : "",
 			o->name, src->reason, src->fix[0] ? " Fix: " : "", src->fix, src->fix[0] ? "." : "");
 	}
+	say_estimates(s);
 }
 
 struct opts {
@@ -184,6 +199,7 @@ struct opts {
 	double interval_s;
 	bool user_given;
 	size_t processes; /* 0: no per-process series */
+	bool no_estimate;
 };
 
 /* A whole number from 1 to MAX_PROCESSES, digits only. */
@@ -226,6 +242,10 @@ static int parse(int argc, char **argv, struct opts *o)
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage, stdout);
 			return -1;
+		}
+		if (!strcmp(a, "--no-estimate")) {
+			o->no_estimate = true;
+			continue;
 		}
 		const char *v = NULL;
 		const char *eq = strchr(a, '=');
@@ -305,6 +325,7 @@ static int serve(const struct opts *o)
 		.interval_s = o->interval_s,
 		.mem_interval_s = o->interval_s,
 		.all_processes = o->processes > 0,
+		.no_cpu_estimate = o->no_estimate,
 		.sink = sink,
 		.sink_ctx = &x,
 	};

@@ -207,6 +207,62 @@ static void derive_gpus(struct aipm_snapshot *cur, const struct aipm_snapshot *p
 	cur->attributed_gpu_j = total;
 }
 
+/* ---- the CPU estimate (cat->cpu_estimate) ---------------------------
+ *
+ * Not a measurement: its totals live in cur->cpu_est, apart from every
+ * measured domain, and nothing here adds them to one. The load of an
+ * interval is its busy ticks over its total ticks (steal apart, see
+ * snapshot.h). /proc/stat counts in 10 ms ticks: an interval shorter than
+ * a tick per CPU, or one whose read failed, has no load of its own, so
+ * the last counters are held and the next read covers the whole span at
+ * its average load. Nothing is lost and nothing is guessed. */
+
+/* Hold the previous sample's counters and add this interval to the span
+ * they wait to cover, with the experiment's share x time over it. */
+static void cpu_estimate_hold(struct aipm_cpu_estimate_value *e, const struct aipm_cpu_estimate_value *p,
+			      double span_s, double share_s)
+{
+	e->busy_ticks = p->busy_ticks;
+	e->total_ticks = p->total_ticks;
+	e->have = p->have;
+	e->pending_s = p->have ? span_s : 0;
+	e->pending_share_s = p->have ? share_s : 0;
+}
+
+/* The experiment's share of the estimate is the share measured energy
+ * gets (tree_cpu_share), weighted by time over the span, so attributed
+ * energy never exceeds the machine's estimate, bound by bound. */
+static void derive_cpu_estimate(struct aipm_snapshot *cur, const struct aipm_snapshot *prev, double dt)
+{
+	const struct aipm_cpu_estimate_entry *ce = cur->cat->cpu_estimate;
+	struct aipm_cpu_estimate_value *e = &cur->cpu_est;
+	e->load = NAN;
+	if (!ce)
+		return;
+	if (!prev) {
+		aipm_cpu_estimate_init(&e->est);
+		e->have = e->valid;
+		e->pending_s = e->pending_share_s = 0;
+		return;
+	}
+	const struct aipm_cpu_estimate_value *p = &prev->cpu_est;
+	double span = p->pending_s + (dt > 0 ? dt : 0);
+	double share_s = p->pending_share_s + clamp01(cur->tree_cpu_share) * (dt > 0 ? dt : 0);
+	e->est = p->est;
+	e->est.power = (struct aipm_est_band){NAN, NAN, NAN};
+	uint64_t dtotal = e->valid && p->have ? sub0(e->total_ticks, p->total_ticks) : 0;
+	if (!e->valid || (p->have && !dtotal)) {
+		cpu_estimate_hold(e, p, span, share_s);
+		return;
+	}
+	e->have = true;
+	e->pending_s = e->pending_share_s = 0;
+	if (!p->have)
+		return; /* the first counters read: a baseline */
+	e->load = clamp01((double)sub0(e->busy_ticks, p->busy_ticks) / (double)dtotal);
+	aipm_cpu_estimate_add(&e->est, &ce->model, e->load, span > 0 ? share_s / span : 0, span);
+}
+
 void aipm_snapshot_derive(struct aipm_snapshot *cur, const struct aipm_snapshot *prev,
 			  const struct aipm_snapshot *first)
 {
@@ -227,4 +283,5 @@ void aipm_snapshot_derive(struct aipm_snapshot *cur, const struct aipm_snapshot 
 	cur->attributed_dram_j = (prev ? prev->attributed_dram_j : 0) + (has_dram ? cur->tree_mem_share * d.dram_j : 0);
 	cur->tree_cpu_s = (double)sub0(cur->tree_cpu_ns, first->tree_cpu_ns) / 1e9;
 	derive_gpus(cur, prev, first);
+	derive_cpu_estimate(cur, prev, dt);
 }

@@ -8,7 +8,10 @@
  *    experiment's share of one interval;
  *  - attributed energy never exceeds the measured energy of its domain;
  *  - a share over an incomplete list (a GPU process list not read whole)
- *    is unknown, never computed.
+ *    is unknown, never computed;
+ *  - the CPU estimate (where no CPU energy is measured) stays apart from
+ *    every measured quantity, and its attributed share never exceeds it,
+ *    bound by bound.
  * Membership of GPU processes is decided here too (membership.h), after
  * every source has sampled.
  */

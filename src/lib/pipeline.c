@@ -69,6 +69,7 @@ static int copy_config(struct aipm_pipeline *p, const struct aipm_pipeline_confi
 	};
 	p->scfg.membership = &p->mb;
 	p->scfg.reaped_ns = &p->reaped_ns;
+	p->scfg.no_cpu_estimate = cfg->no_cpu_estimate;
 	p->exclude_own_thread = cfg->exclude_own_thread;
 	p->gpu_all_processes = cfg->gpu_all_processes;
 	p->mem_interval_s = cfg->mem_interval_s > 0 ? cfg->mem_interval_s : 1.0;

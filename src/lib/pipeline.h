@@ -39,6 +39,8 @@ struct aipm_pipeline_config {
 	 * thread that runs the steps is taken out of the tree. */
 	bool exclude_own_thread;
 	double mem_interval_s;     /* slow tier; <= 0 means 1 s */
+	/* --no-estimate: no CPU power estimate (sources/cpu_estimate.c). */
+	bool no_cpu_estimate;
 };
 
 /* Open every registered source. -errno with aipm_error_last(). */

@@ -190,6 +190,7 @@ int aipm_sampler_start(struct aipm_sampler **out, const struct aipm_sampler_conf
 		.gpu_all_processes = cfg->gpu_all_processes,
 		.exclude_own_thread = cfg->exclude_own_thread,
 		.mem_interval_s = cfg->mem_interval_s,
+		.no_cpu_estimate = cfg->no_cpu_estimate,
 	};
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_condattr_t ca;

@@ -39,6 +39,8 @@ struct aipm_sampler_config {
 	/* Measuring the calling process (library mode): the sampler thread's
 	 * own CPU time is subtracted from the tree. */
 	bool exclude_own_thread;
+	/* --no-estimate: no CPU power estimate where CPU energy is unmeasured. */
+	bool no_cpu_estimate;
 	/* Paths for the sources; NULL: read from the environment by
 	 * aipm_sampler_start, in the caller's thread (never the sampler's). */
 	const struct aipm_paths *paths;

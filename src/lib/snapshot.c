@@ -62,8 +62,20 @@ int aipm_catalog_add_source(struct aipm_catalog *c, const char *name)
 	ADD(c->sources, c->nsources, c->sources_cap, name);
 }
 
+int aipm_catalog_set_cpu_estimate(struct aipm_catalog *c, const char *source, const struct aipm_cpu_power_model *m)
+{
+	if (c->cpu_estimate)
+		return -EEXIST;
+	c->cpu_estimate = malloc(sizeof *c->cpu_estimate);
+	if (!c->cpu_estimate)
+		return -ENOMEM;
+	*c->cpu_estimate = (struct aipm_cpu_estimate_entry){.source = source, .model = *m};
+	return 0;
+}
+
 void aipm_catalog_free(struct aipm_catalog *c)
 {
+	free(c->cpu_estimate);
 	free(c->domains);
 	free(c->devices);
 	free(c->sensors);
@@ -146,6 +158,8 @@ void aipm_snapshot_clear(struct aipm_snapshot *s)
 	s->sys_busy_ns = s->sys_total_ns = s->mem_total_bytes = s->mem_available_bytes = 0;
 	s->nprocs = 0;
 	s->tree_cpu_ns = 0;
+	s->cpu_est.valid = false;
+	s->cpu_est.busy_ticks = s->cpu_est.total_ticks = 0;
 }
 
 int aipm_snapshot_copy(struct aipm_snapshot *dst, const struct aipm_snapshot *src)
@@ -205,6 +219,13 @@ void aipm_snapshot_set_sensor(struct aipm_snapshot *s, int id, double value)
 		return;
 	s->sensors[id].valid = true;
 	s->sensors[id].value = value;
+}
+
+void aipm_snapshot_set_cpu_load(struct aipm_snapshot *s, uint64_t busy_ticks, uint64_t total_ticks)
+{
+	s->cpu_est.valid = true;
+	s->cpu_est.busy_ticks = busy_ticks;
+	s->cpu_est.total_ticks = total_ticks;
 }
 
 struct aipm_gpu_value *aipm_snapshot_gpu(struct aipm_snapshot *s, int id)

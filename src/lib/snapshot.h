@@ -29,6 +29,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "estimate/estimate.h"
+
 #define AIPM_NAME_LEN 64
 /* Limits of the recording reader (analysis/line.h), which sizes its tables
  * by them; the model itself has no fixed limit. */
@@ -77,6 +79,15 @@ struct aipm_sensor {
 	const char *unit;         /* "celsius" */
 };
 
+/* A CPU power estimate (estimate/estimate.h): a model, not a measurement.
+ * Published at open by the estimate source only where no CPU energy
+ * domain is in the catalog; consumers write it under names of its own
+ * ("cpu_estimate"), never as a domain, so no total can mix the two. */
+struct aipm_cpu_estimate_entry {
+	const char *source;
+	struct aipm_cpu_power_model model;
+};
+
 struct aipm_catalog {
 	struct aipm_domain *domains;
 	size_t ndomains, domains_cap;
@@ -87,6 +98,8 @@ struct aipm_catalog {
 	/* The sources, by index (ops->name), for per-source health. */
 	const char **sources;
 	size_t nsources, sources_cap;
+	/* NULL: no estimate (CPU energy measured, --no-estimate, no cpuinfo). */
+	struct aipm_cpu_estimate_entry *cpu_estimate;
 };
 
 /* Append one entry; returns its id (>= 0) or -ENOMEM. */
@@ -97,6 +110,8 @@ int aipm_catalog_add_gpu(struct aipm_catalog *c, const char *source, const char 
 			 const char *name, const char *uuid, bool energy_integrated);
 int aipm_catalog_add_sensor(struct aipm_catalog *c, const struct aipm_sensor *s);
 int aipm_catalog_add_source(struct aipm_catalog *c, const char *name);
+/* Publish the CPU estimate (copied): 0, -EEXIST when one is there, -ENOMEM. */
+int aipm_catalog_set_cpu_estimate(struct aipm_catalog *c, const char *source, const struct aipm_cpu_power_model *m);
 void aipm_catalog_free(struct aipm_catalog *c);
 const char *aipm_domain_kind_name(enum aipm_domain_kind k);
 /* The recording section of a device: "gpu" for NVIDIA, "<vendor>_gpu". */
@@ -156,6 +171,24 @@ struct aipm_gpu_value {
 	double attributed_energy_j; /* cumulative */
 };
 
+/* The CPU estimate's inputs (set by its source) and totals (derived). */
+struct aipm_cpu_estimate_value {
+	bool valid;              /* /proc/stat was read this sample */
+	/* USER_HZ ticks since boot. Steal time is neither busy nor idle for
+	 * this machine: the host ran another tenant, so busy leaves it out
+	 * and total keeps it (the load is then the guest's own share). */
+	uint64_t busy_ticks;     /* user nice system irq softirq */
+	uint64_t total_ticks;    /* busy + idle + iowait + steal */
+	/* derived by the sampler (attrib.c) */
+	bool have;               /* busy/total hold counters read now or earlier */
+	double pending_s;        /* time since those counters, not yet estimated */
+	double pending_share_s;  /* the experiment's CPU share x time over it */
+	double load;             /* the interval's utilisation, [0,1]; NaN unknown */
+	/* est.power: the interval's (NaN when not estimated); est.energy,
+	 * est.attributed: since the first sample, never going back. */
+	struct aipm_cpu_estimate est;
+};
+
 struct aipm_sensor_value {
 	bool valid; /* an unreadable sensor (EIO, ENODATA) is not valid */
 	double value;
@@ -183,6 +216,9 @@ struct aipm_snapshot {
 	struct timespec real;      /* CLOCK_REALTIME at the sample */
 	bool slow;                 /* the slow tier (PSS/USS, temperatures) was read */
 	char edge[64];             /* off-grid sample: why it was taken; "" on the grid */
+
+	/* Meaningful when cat->cpu_estimate. */
+	struct aipm_cpu_estimate_value cpu_est;
 
 	/* Keyed by catalog id; sized by aipm_snapshot_init. */
 	struct aipm_domain_value *domains;   /* [cat->ndomains] */
@@ -237,6 +273,8 @@ void aipm_snapshot_clear(struct aipm_snapshot *s);
  * passes it, with valid false). */
 void aipm_snapshot_set_energy(struct aipm_snapshot *s, int id, uint64_t energy_uj, bool valid);
 void aipm_snapshot_set_sensor(struct aipm_snapshot *s, int id, double value);
+/* The estimate source's /proc/stat counters (see struct aipm_cpu_estimate_value). */
+void aipm_snapshot_set_cpu_load(struct aipm_snapshot *s, uint64_t busy_ticks, uint64_t total_ticks);
 struct aipm_gpu_value *aipm_snapshot_gpu(struct aipm_snapshot *s, int id);
 /* The GPU's entry for pid, appended when new; NULL only when out of
  * memory (the caller then clears procs_complete). */

@@ -60,6 +60,9 @@ struct aipm_source_config {
 	/* CPU time (ns) of descendants that aipm reaped with wait4, owned by
 	 * the sampler, updated by the reaping thread. */
 	_Atomic uint64_t *reaped_ns;
+	/* --no-estimate: no CPU power estimate even where no CPU energy is
+	 * measured (sources/cpu_estimate.c). */
+	bool no_cpu_estimate;
 };
 
 /* What the sampler tells every source at each sample. */
@@ -86,8 +89,10 @@ enum {
 	AIPM_PROVIDES_PROCESSES = 1u << 3,
 	AIPM_PROVIDES_MACHINE = 1u << 4,
 	AIPM_PROVIDES_TEMPERATURE = 1u << 5,
+	/* A model, not a measurement: the CLI says so when it is available. */
+	AIPM_PROVIDES_CPU_ESTIMATE = 1u << 6,
 };
-#define AIPM_PROVIDES_COUNT 6
+#define AIPM_PROVIDES_COUNT 7
 /* "cpu_energy", ... for bit number i (0 .. AIPM_PROVIDES_COUNT-1). */
 const char *aipm_provides_name(unsigned i);
 
@@ -148,6 +153,7 @@ extern const struct aipm_source_ops aipm_source_procfs;
 extern const struct aipm_source_ops aipm_source_nvml;
 extern const struct aipm_source_ops aipm_source_amdsmi;
 extern const struct aipm_source_ops aipm_source_hwmon;
+extern const struct aipm_source_ops aipm_source_cpu_estimate;
 
 /* Helper for sources: fill reason/fix with printf formats. */
 void aipm_source_set(struct aipm_source *s, bool available, const char *fix,

@@ -66,6 +66,11 @@ static int line_parsers_differ(const char *text, size_t len, int *gave_up)
 	for (int i = 0; i < AIPM_PW_COUNT; i++)
 		DIFF(!line_cmp_d(a.pw[i], b.pw[i]), "a whole-machine power");
 	DIFF(!line_cmp_d(a.pss_bytes, b.pss_bytes) || !line_cmp_d(a.uss_bytes, b.uss_bytes), "PSS/USS");
+	for (int i = 0; i < AIPM_EST_J_COUNT; i++)
+		DIFF(!line_cmp_d(a.est_j[i], b.est_j[i]), "a CPU estimate energy");
+	for (int i = 0; i < AIPM_EST_W_COUNT; i++)
+		DIFF(!line_cmp_d(a.est_w[i], b.est_w[i]), "a CPU estimate power");
+	DIFF(!line_cmp_d(a.est_load, b.est_load), "the CPU estimate's load");
 	DIFF(a.ngpus != b.ngpus, "ngpus");
 	for (int g = 0; g < a.ngpus; g++) {
 		const struct aipm_line_gpu *x = &a.gpu[g], *y = &b.gpu[g];

@@ -180,6 +180,8 @@ static const char *const gpu_keys[] = {"nvidia_draw_absolute", "nvidia_attributa
 	"per_gpu_attributed_energy", "per_gpu_power_draw", "per_gpu_attributable_power", "per_gpu_use_rate",
 	"per_gpu_absolute_percent_usage", "per_gpu_memory", "per_gpu_energy_integrated", "per_gpu_temperature",
 	"intel_power", "brand_new"};
+static const char *const est_keys[] = {"energy_j", "energy_low_j", "energy_high_j", "attributed_j",
+	"attributed_low_j", "attributed_high_j", "power_w", "power_low_w", "power_high_w", "load", "method", "brand_new"};
 static const char *const zone_keys[] = {"package-0", "core-0", "dram-0", "uncore-0", "psys", "package-1"};
 static const char *const gpu_idx[] = {"0", "1", "15", "99", "007", "all", "-1", "x", "1234567"};
 static const char *const attrib_keys[] = {"cpu", "dram", "gpu"};
@@ -254,6 +256,8 @@ static void random_line(struct out *o)
 						section(o, cpu_keys, sizeof cpu_keys / sizeof *cpu_keys);
 					else if (strstr(s, "gpu") && rnd(8))
 						section(o, gpu_keys, sizeof gpu_keys / sizeof *gpu_keys);
+					else if (!strcmp(s, "cpu_estimate") && rnd(8))
+						section(o, est_keys, sizeof est_keys / sizeof *est_keys);
 					else
 						value(o, 2);
 				}

@@ -15,7 +15,7 @@ grep_q "zones listed" "package-0, dram-0, package-1, dram-1" "$T/out"
 grep_q "hwmon available" "hwmon *available" "$T/out"
 AIPM_SYSFS_ROOT="$T/sys" "$AIPM" probe --json >"$T/j"
 check "probe --json parses and lists 4 sources" python3 -c "
-import json; d=json.load(open('$T/j')); assert [s['name'] for s in d['sources']]==['rapl','procfs','nvml','amdsmi','hwmon']
+import json; d=json.load(open('$T/j')); assert [s['name'] for s in d['sources']]==['rapl','procfs','cpu_estimate','nvml','amdsmi','hwmon']
 r=d['sources'][0]; assert r['available'] and len(r['details']['zones'])==4"
 # Temperatures land under metrics.temperature.
 AIPM_SYSFS_ROOT="$T/sys" "$AIPM" run -q -o "$T/r" -- sleep 0.1

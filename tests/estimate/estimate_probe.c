@@ -13,6 +13,7 @@
 
 #include "aipm.h"
 #include "estimate/estimate.h"
+#include "util.h"
 
 static cJSON *band(const struct aipm_est_band *b)
 {
@@ -20,29 +21,6 @@ static cJSON *band(const struct aipm_est_band *b)
 	cJSON_AddNumberToObject(o, "w", b->w);
 	cJSON_AddNumberToObject(o, "low_w", b->low_w);
 	cJSON_AddNumberToObject(o, "high_w", b->high_w);
-	return o;
-}
-
-static cJSON *identity(const struct aipm_cpu_identity *id)
-{
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "model_name", id->model_name);
-	cJSON_AddStringToObject(o, "vendor_id", id->vendor_id);
-	cJSON_AddNumberToObject(o, "family", id->family);
-	cJSON_AddNumberToObject(o, "model", id->model);
-	cJSON_AddNumberToObject(o, "stepping", id->stepping);
-	cJSON_AddNumberToObject(o, "ncpus", id->ncpus);
-	cJSON_AddNumberToObject(o, "sockets", id->sockets);
-	cJSON_AddNumberToObject(o, "cores_per_socket", id->cores_per_socket);
-	cJSON_AddNumberToObject(o, "threads_per_socket", id->threads_per_socket);
-	cJSON_AddStringToObject(o, "hypervisor", aipm_cpu_virt_name(id->virt));
-	cJSON_AddStringToObject(o, "cloud", aipm_cloud_name(id->cloud));
-	for (int i = 0; i < AIPM_DMI_NFIELDS; i++) {
-		if (id->dmi_err[i] == 0)
-			cJSON_AddStringToObject(o, aipm_dmi_field_name(i), id->dmi[i]);
-		else
-			cJSON_AddNullToObject(o, aipm_dmi_field_name(i));
-	}
 	return o;
 }
 
@@ -58,19 +36,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "aipm: %s\n", aipm_error_last());
 		return 1;
 	}
-	const struct aipm_est_table_info *t = aipm_est_table_info(m.table);
-	cJSON *o = cJSON_CreateObject(), *power = cJSON_CreateArray();
-	cJSON_AddItemToObject(o, "identity", identity(&id));
-	cJSON_AddStringToObject(o, "method", aipm_est_method_name(m.method));
-	cJSON_AddStringToObject(o, "table", t->name);
-	cJSON_AddStringToObject(o, "table_version", t->version);
-	cJSON_AddNumberToObject(o, "row", m.row);
-	cJSON_AddStringToObject(o, "row_key", m.row_key);
-	cJSON_AddStringToObject(o, "arch", m.arch);
-	cJSON_AddNumberToObject(o, "multiplier", m.multiplier);
-	cJSON_AddItemToObject(o, "idle", band(&m.idle));
-	cJSON_AddItemToObject(o, "full", band(&m.full));
-	cJSON_AddStringToObject(o, "text", m.text);
+	/* The recording's own description of the model (metadata.json's
+	 * details), so the comparison reads what a recording says. */
+	struct aipm_buf b = {0};
+	aipm_cpu_estimate_describe(&b, &id, &m);
+	cJSON *o = b.data ? cJSON_Parse(b.data) : NULL;
+	aipm_buf_free(&b);
+	if (!o) {
+		fprintf(stderr, "aipm: the estimate's description does not parse\n");
+		return 1;
+	}
+	cJSON *power = cJSON_CreateArray();
 	for (int i = 3; i < argc; i++) {
 		struct aipm_est_band p;
 		double u = strtod(argv[i], NULL);

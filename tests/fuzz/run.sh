@@ -28,7 +28,7 @@ sources="$lib/record/format.c $lib/record/line.c $lib/record/line_keys.c $lib/re
 	$lib/record/line_dom.c $lib/record/lines.c $lib/record/reader.c $lib/record/scan.c $lib/record/names.c
 	$lib/record/sidefiles.c $lib/record/sidelines.c $lib/record/phase_edges.c $lib/record/reorder.c
 	$lib/analysis/series.c $lib/analysis/summary.c
-	$lib/analysis/summary_meta.c $lib/analysis/summary_out.c $lib/analysis/out.c $lib/analysis/cursor.c
+	$lib/analysis/summary_meta.c $lib/analysis/summary_out.c $lib/analysis/summary_estimate.c $lib/analysis/out.c $lib/analysis/cursor.c
 	$lib/analysis/phases.c $lib/analysis/phases_out.c $lib/export/flatten.c $lib/export/csv.c
 	$lib/error.c $lib/util.c"
 rc=0

@@ -94,6 +94,8 @@ static int total_add(struct phase_run *p, const struct aipm_phase_result *r)
 		t->energy_j = t->attributed_j = t->duration_s = t->cpu_time_s = NAN;
 		for (int i = 0; i < AIPM_TOTAL_COUNT; i++)
 			t->total_j[i] = NAN;
+		for (int i = 0; i < AIPM_EST_J_COUNT; i++)
+			t->est_j[i] = NAN;
 	}
 	t->count++;
 	t->energy_j = aipm_nadd(t->energy_j, aipm_totals_machine_j(&r->t));
@@ -102,6 +104,8 @@ static int total_add(struct phase_run *p, const struct aipm_phase_result *r)
 	t->cpu_time_s = aipm_nadd(t->cpu_time_s, r->t.cpu_time_s);
 	for (int i = 0; i < AIPM_TOTAL_COUNT; i++)
 		t->total_j[i] = aipm_nadd(t->total_j[i], r->t.total_j[i]);
+	for (int i = 0; i < AIPM_EST_J_COUNT; i++)
+		t->est_j[i] = aipm_nadd(t->est_j[i], r->t.est_j[i]);
 	return 0;
 }
 

@@ -42,6 +42,7 @@ struct aipm_phase_total {
 	int count;
 	double energy_j, attributed_j, duration_s, cpu_time_s; /* NAN: not measured */
 	double total_j[AIPM_TOTAL_COUNT];
+	double est_j[AIPM_EST_J_COUNT]; /* the CPU estimate's (series.h), kept apart */
 };
 
 /* One logged point, measured: from the start of the recording and since

@@ -15,6 +15,7 @@
 struct view {
 	struct aipm_out *o;
 	bool json, first, interpolated;
+	bool estimated; /* a row had a CPU estimate: the legend says what it is */
 };
 
 /* A number in a text column: "-" when missing. */
@@ -75,7 +76,19 @@ static void phase_json(struct view *v, const struct aipm_phase_result *r, double
 	aipm_json_bool(b, "interpolated", r->f.interpolated, &f);
 	aipm_json_str(b, "missing_reason", r->f.covered ? NULL : r->f.missing, &f);
 	json_totals(b, r->t.total_j, &f);
+	aipm_estimate_json(b, "estimate", r->t.est_j, &f);
 	aipm_out_puts(v->o, "}");
+}
+
+/* A text row's CPU estimate, after its measured columns: "est." marks it
+ * (the legend at the end says what it is). */
+static void estimate_col(struct view *v, const double *est_j)
+{
+	if (isnan(est_j[AIPM_EST_J]))
+		return;
+	v->estimated = true;
+	aipm_out_printf(v->o, "  est. CPU %.3f J [%.3f, %.3f]", est_j[AIPM_EST_J], est_j[AIPM_EST_J_LOW],
+			est_j[AIPM_EST_J_HIGH]);
 }
 
 static void phase(void *ctx, const struct aipm_phase_result *r, double start_ts)
@@ -91,11 +104,20 @@ static void phase(void *ctx, const struct aipm_phase_result *r, double start_ts)
 	col(v->o, aipm_totals_machine_j(&r->t), 13);
 	col(v->o, aipm_totals_attributed_j(&r->t), 13);
 	col(v->o, r->t.cpu_time_s, 11);
+	estimate_col(v, r->t.est_j);
 	v->interpolated |= r->f.interpolated;
 	aipm_out_printf(v->o, "%s%s%s%s%s\n", r->f.interpolated ? " ~" : "",
 			r->open ? "  (never ended: to the end of the recording)" : "",
 			r->f.covered ? "" : "  (not measured: ", r->f.covered ? "" : r->f.missing,
 			r->f.covered ? "" : ")");
+}
+
+/* What "est." means, once, when a row had one. */
+static void estimate_legend(struct view *v)
+{
+	if (v->estimated)
+		aipm_out_printf(v->o, "est. CPU: CPU energy NOT measured (no RAPL), a model's estimate [low, high] "
+				      "(aipm report shows the method); in no energy column\n");
 }
 
 /* The notes, in words, for the text reports. */
@@ -135,6 +157,7 @@ static void end_phases(void *ctx, const struct aipm_phase_total *names, size_t n
 			aipm_json_num(b, "attributed_j", t->attributed_j, &f);
 			aipm_json_num(b, "cpu_time_s", t->cpu_time_s, &f);
 			json_totals(b, t->total_j, &f);
+			aipm_estimate_json(b, "estimate", t->est_j, &f);
 			aipm_out_puts(v->o, "}");
 		}
 		aipm_out_puts(v->o, "]");
@@ -151,9 +174,11 @@ static void end_phases(void *ctx, const struct aipm_phase_total *names, size_t n
 		col(v->o, t->energy_j, 13);
 		col(v->o, t->attributed_j, 13);
 		col(v->o, t->cpu_time_s, 11);
+		estimate_col(v, t->est_j);
 		aipm_out_printf(v->o, "\n");
 	}
 	notes_text(v, nt, "phases.json");
+	estimate_legend(v);
 	if (v->interpolated)
 		aipm_out_printf(v->o, "~ an edge fell between two samples: the counters were interpolated linearly there\n");
 }
@@ -192,6 +217,8 @@ static void point(void *ctx, const struct aipm_point_result *r, double start_ts)
 		aipm_json_num(b, "energy_since_previous_j", aipm_totals_machine_j(&r->since_prev), &f);
 		aipm_json_num(b, "attributed_since_previous_j", aipm_totals_attributed_j(&r->since_prev), &f);
 		aipm_json_num(b, "duration_since_previous_s", r->f_prev.covered ? r->f_prev.covered_s : NAN, &f);
+		aipm_estimate_json(b, "estimate", r->from_start.est_j, &f);
+		aipm_estimate_json(b, "estimate_since_previous", r->since_prev.est_j, &f);
 		aipm_json_bool(b, "interpolated", r->f_start.interpolated, &f);
 		aipm_json_str(b, "missing_reason", r->f_start.covered ? NULL : r->f_start.missing, &f);
 		aipm_out_puts(v->o, "}");
@@ -227,7 +254,7 @@ static int write_report(const char *dir, bool json, struct aipm_out *out, bool p
 {
 	static const struct aipm_phase_sink phases_sink = {begin_phases, phase, NULL, end_phases};
 	static const struct aipm_phase_sink points_sink = {begin_points, NULL, point, end_points};
-	struct view v = {out, json, true, false};
+	struct view v = {out, json, true, false, false};
 	int rc = points ? aipm_metric_report_run(dir, &points_sink, &v) : aipm_phase_report_run(dir, &phases_sink, &v);
 	aipm_out_flush(out, false);
 	if (rc == 0 && out->err)

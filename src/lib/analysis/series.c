@@ -121,6 +121,8 @@ void aipm_run_add(struct aipm_run *r, const struct aipm_line *l, const struct ai
 	counter(r, AIPM_SID_ATT_CPU, ts, l->attributed_cpu_j, lo, hi);
 	counter(r, AIPM_SID_ATT_DRAM, ts, l->attributed_dram_j, lo, hi);
 	counter(r, AIPM_SID_CPU_TIME, ts, l->cpu_time_s, lo, hi);
+	for (int i = 0; i < AIPM_EST_J_COUNT; i++)
+		counter(r, AIPM_SID_EST + i, ts, l->est_j[i], lo, hi);
 	for (int i = 0; i < AIPM_PW_COUNT; i++)
 		power(r, AIPM_SID_PW + i, ts, l->pw[i], lo, hi);
 	/* Every zone and GPU the table knows: one this line lacks must not
@@ -269,6 +271,9 @@ void aipm_series_derive(const struct aipm_series *w, const struct aipm_line_tabl
 	}
 	out->total_j[AIPM_TOTAL_GPU] = isnan(gpu_j) ? val(w, AIPM_SID_PW + AIPM_PW_GPU) : gpu_j;
 	out->attributed_gpu_j = isnan(gpu_att) ? val(w, AIPM_SID_PW + AIPM_PW_REL_GPU) : gpu_att;
+	/* The estimate's own totals: never part of the measured ones above. */
+	for (int i = 0; i < AIPM_EST_J_COUNT; i++)
+		out->est_j[i] = val(w, AIPM_SID_EST + i);
 }
 
 double aipm_totals_machine_j(const struct aipm_totals *t)

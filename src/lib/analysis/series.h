@@ -102,6 +102,9 @@ struct aipm_totals {
 	double total_j[AIPM_TOTAL_COUNT];
 	double attributed_cpu_j, attributed_dram_j, attributed_gpu_j;
 	double cpu_time_s;
+	/* The CPU estimate (line.h, enum aipm_est_j): a model's, kept apart;
+	 * aipm_totals_machine_j and _attributed_j never include it. */
+	double est_j[AIPM_EST_J_COUNT];
 };
 
 /* Per zone and GPU (ids of t), optional. */

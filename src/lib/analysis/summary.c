@@ -315,6 +315,7 @@ static int finish(struct aipm_summary *s, struct acc *a, const struct aipm_line_
 	s->attributed_dram_j = tot.attributed_dram_j;
 	s->attributed_gpu_j = tot.attributed_gpu_j;
 	s->cpu_time_s = tot.cpu_time_s;
+	memcpy(s->est.j, tot.est_j, sizeof s->est.j);
 	s->duration_s = a->span.n ? a->span.v : NAN;
 	s->nzones = aipm_line_table_zones(t);
 	for (int z = 0; z < s->nzones; z++) {

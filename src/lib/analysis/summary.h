@@ -44,6 +44,16 @@ struct aipm_summary_zone {
 	double energy_j;
 };
 
+/* The CPU estimate of a recording made without RAPL: the window's totals
+ * (line.h's enum aipm_est_j; NAN: none) and, from metadata.json, how it
+ * was made. A model, kept apart from every measured total above and below
+ * (summary_estimate.c prints it in its own section). */
+struct aipm_summary_estimate {
+	double j[AIPM_EST_J_COUNT];
+	struct aipm_meta_estimate how; /* how.method "": metadata.json does not say */
+	bool mixed;                    /* a total of recordings estimated by different methods */
+};
+
 struct aipm_summary {
 	char dir[1024];
 	char description[512];
@@ -68,6 +78,7 @@ struct aipm_summary {
 	double total_j[AIPM_TOTAL_COUNT];
 	double attributed_cpu_j, attributed_dram_j, attributed_gpu_j;
 	double cpu_time_s;
+	struct aipm_summary_estimate est;
 	double pss_mean_bytes, pss_peak_bytes, uss_mean_bytes, uss_peak_bytes;
 	int ngpus;
 	struct aipm_summary_gpu *gpus;
@@ -124,6 +135,18 @@ void aipm_summary_free(struct aipm_summary *s);
 void aipm_summary_print(const struct aipm_summary *s, FILE *f);
 /* The same as one JSON object (the README documents the keys). */
 void aipm_summary_json(const struct aipm_summary *s, struct aipm_buf *b);
+/* The CPU estimate (summary_estimate.c): reset to "none"; summed into a
+ * total (first: the total's first recording); its text section ("estimate",
+ * nothing when the summary has none); its JSON member "estimate" (nothing
+ * when none); and the same object from a window's est_j alone, for phases
+ * and logged points. */
+void aipm_summary_estimate_init(struct aipm_summary_estimate *e);
+void aipm_summary_estimate_add(struct aipm_summary_estimate *t, const struct aipm_summary_estimate *s, bool first);
+void aipm_summary_estimate_print(const struct aipm_summary *s, FILE *f);
+void aipm_summary_estimate_json(struct aipm_buf *b, const struct aipm_summary *s, bool *first);
+void aipm_estimate_json(struct aipm_buf *b, const char *key, const double *est_j, bool *first);
+bool aipm_estimate_any(const double *est_j);
+
 /* A GPU's label: "nvidia:0", "amd:1". */
 void aipm_summary_gpu_label(const struct aipm_summary_gpu *g, char *out, size_t n);
 

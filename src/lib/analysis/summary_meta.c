@@ -71,6 +71,7 @@ int aipm_summary_read_side_files(struct aipm_summary *s, const char *dir)
 		s->format = "aipm";
 	name_gpus(s, &m);
 	reasons(s, &m);
+	s->est.how = m.estimate;
 	rc = health(s, &m);
 	aipm_meta_free(&m);
 	if (rc < 0)
@@ -88,6 +89,7 @@ struct aipm_summary *aipm_summary_new(void)
 	for (int i = 0; i < AIPM_TOTAL_COUNT; i++)
 		s->total_j[i] = NAN;
 	s->attributed_cpu_j = s->attributed_dram_j = s->attributed_gpu_j = s->cpu_time_s = NAN;
+	aipm_summary_estimate_init(&s->est);
 	s->pss_mean_bytes = s->pss_peak_bytes = s->uss_mean_bytes = s->uss_peak_bytes = NAN;
 	s->model_params = s->model_macs = NAN;
 	s->carbon_g_per_kwh = s->pue = NAN;
@@ -182,6 +184,7 @@ int aipm_summary_add(struct aipm_summary *t, const struct aipm_summary *s)
 	t->attributed_dram_j = aipm_nadd(t->attributed_dram_j, s->attributed_dram_j);
 	t->attributed_gpu_j = aipm_nadd(t->attributed_gpu_j, s->attributed_gpu_j);
 	t->cpu_time_s = aipm_nadd(t->cpu_time_s, s->cpu_time_s);
+	aipm_summary_estimate_add(&t->est, &s->est, rec == 0);
 	t->pss_mean_bytes = aipm_nadd(t->pss_mean_bytes, s->pss_mean_bytes);
 	t->uss_mean_bytes = aipm_nadd(t->uss_mean_bytes, s->uss_mean_bytes);
 	t->pss_peak_bytes = aipm_nadd(t->pss_peak_bytes, s->pss_peak_bytes);

@@ -24,6 +24,7 @@ static struct aipm_totals totals_of(const struct aipm_summary *s)
 	t.attributed_dram_j = s->attributed_dram_j;
 	t.attributed_gpu_j = s->attributed_gpu_j;
 	t.cpu_time_s = s->cpu_time_s;
+	memcpy(t.est_j, s->est.j, sizeof t.est_j);
 	return t;
 }
 
@@ -183,6 +184,7 @@ void aipm_summary_print(const struct aipm_summary *s, FILE *f)
 		energy_row(f, "dram", s->attributed_dram_j);
 		energy_row(f, "gpu", s->attributed_gpu_j);
 	}
+	aipm_summary_estimate_print(s, f);
 	print_gpus(s, f);
 	if (!isnan(s->cpu_time_s))
 		aipm_cfprintf(f, "cpu time     %.3f s\n", s->cpu_time_s);
@@ -368,6 +370,7 @@ void aipm_summary_json(const struct aipm_summary *s, struct aipm_buf *b)
 	if (!isnan(s->attributed_gpu_j))
 		aipm_json_num(b, "gpu", s->attributed_gpu_j, &a);
 	aipm_buf_puts(b, "}");
+	aipm_summary_estimate_json(b, s, &f);
 	aipm_json_num(b, "cpu_time_s", s->cpu_time_s, &f);
 	aipm_json_key(b, "memory", &f);
 	m = true;

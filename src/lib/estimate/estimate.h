@@ -12,6 +12,10 @@
  *                                 the experiment's share and dt -> power,
  *                                 energy and attributed energy, with bounds
  *
+ * and aipm_cpu_estimate_describe() says how, for the records. Deciding
+ * whether to estimate and reading the load each sample is the estimate
+ * source's (sources/cpu_estimate.c); the per-interval step is attrib.c's.
+ *
  * The tables (the CSV files in data/estimate/, with their sources and
  * licences) are compiled in: choosing a model does no I/O and cannot fail
  * on a data file. Formula, constants and their sources: docs/estimate.md.
@@ -179,5 +183,13 @@ void aipm_cpu_estimate_init(struct aipm_cpu_estimate *e);
  * nothing when util is NaN or dt_s is not positive and finite. */
 bool aipm_cpu_estimate_add(struct aipm_cpu_estimate *e, const struct aipm_cpu_power_model *m, double util,
 			   double share, double dt_s);
+
+struct aipm_buf;
+/* Append one JSON object saying how the estimate is made: method, table,
+ * row, bands, the method text, the formula, the identity (left out when id
+ * is NULL) and every table's version and licence (describe.c). For
+ * metadata.json and `aipm probe --json`, once per recording. */
+void aipm_cpu_estimate_describe(struct aipm_buf *b, const struct aipm_cpu_identity *id,
+				const struct aipm_cpu_power_model *m);
 
 #endif

@@ -186,6 +186,66 @@ static void rapl(struct aipm_buf *b, const struct aipm_snapshot *s)
 	}
 }
 
+/* The CPU estimate (where no CPU energy is measured): a model, so under
+ * names of its own, never aipm_rapl_* or intel_power; each value with its
+ * bounds as separate families (a bound label would let sum() add the
+ * bounds to the estimate), every series labelled with the method, and an
+ * info series naming the table row. The energy counters are the machine's
+ * since aipm serve started. */
+/* A value and its two bounds, each its own family. */
+static void bounded(struct aipm_buf *b, struct fam f[3], const char *const *kv, double v, double low, double high)
+{
+	sample(b, &f[0], kv, v);
+	sample(b, &f[1], kv, low);
+	sample(b, &f[2], kv, high);
+}
+
+static void cpu_estimate(struct aipm_buf *b, const struct aipm_snapshot *s)
+{
+	const struct aipm_cpu_estimate_entry *ce = s->cat->cpu_estimate;
+	if (!ce)
+		return;
+	const struct aipm_cpu_power_model *m = &ce->model;
+	const struct aipm_cpu_estimate *e = &s->cpu_est.est;
+	const char *method = aipm_est_method_name(m->method);
+	const struct aipm_est_table_info *t = aipm_est_table_info(m->table);
+	char row[16];
+	aipm_fmt_double(row, sizeof row, m->row);
+	struct fam info = {"aipm_cpu_estimate_info", "gauge",
+			   "1: CPU energy is not measured here and aipm_cpu_estimated_* are a model's estimate; the "
+			   "labels name the method and the table row (docs/estimate.md).",
+			   false};
+	sample(b, &info,
+	       (const char *const[]){"method", method, "table", t ? t->name : "", "row", m->row ? row : "", "arch",
+				     m->arch, NULL},
+	       1);
+	const char *kv[] = {"method", method, NULL};
+	if (have_interval(s) && isfinite(s->cpu_est.load)) {
+		struct fam l = {"aipm_cpu_estimate_load_ratio", "gauge",
+				"Busy CPU time over total CPU time (steal left out) in the latest interval: the load "
+				"the CPU estimate used, 0..1.", false};
+		sample(b, &l, kv, s->cpu_est.load);
+	}
+	if (have_interval(s) && isfinite(e->power.w)) {
+		struct fam p[3] = {
+			{"aipm_cpu_estimated_power_watts", "gauge",
+			 "Estimated CPU power over the latest interval, watts (a model, not a measurement).", false},
+			{"aipm_cpu_estimated_power_low_watts", "gauge", "Low bound of the estimated CPU power, watts.", false},
+			{"aipm_cpu_estimated_power_high_watts", "gauge", "High bound of the estimated CPU power, watts.", false},
+		};
+		bounded(b, p, kv, e->power.w, e->power.low_w, e->power.high_w);
+	}
+	struct fam en[3] = {
+		{"aipm_cpu_estimated_energy_joules_total", "counter",
+		 "Estimated CPU energy since aipm serve started, joules (a model, not a measurement).", false},
+		{"aipm_cpu_estimated_energy_low_joules_total", "counter",
+		 "Low bound of the estimated CPU energy since aipm serve started, joules.", false},
+		{"aipm_cpu_estimated_energy_high_joules_total", "counter",
+		 "High bound of the estimated CPU energy since aipm serve started, joules.", false},
+	};
+	bounded(b, en, kv, e->energy.j, e->energy.low_j, e->energy.high_j);
+}
+
 /* GPU families in one table: the validity bit a value needs, and how to
  * read it. Families come out in this order, each contiguous. */
 enum gpu_val { G_ENERGY, G_POWER, G_UTIL, G_MEMUTIL, G_MEMUSED, G_MEMTOTAL, G_TEMP, G_LIMIT };
@@ -362,6 +422,7 @@ int aipm_prom_render(struct aipm_buf *out, const struct aipm_prom_input *in)
 	const struct aipm_snapshot *s = in->snap;
 	availability(out, s);
 	rapl(out, s);
+	cpu_estimate(out, s);
 	gpus(out, s);
 	machine(out, s);
 	processes(out, in);

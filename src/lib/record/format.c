@@ -43,6 +43,7 @@ int aipm_format_check_name(const char *what, const char *name)
 
 static const char *const provides_words[AIPM_FORMAT_PROVIDES_COUNT] = {
 	"cpu_energy", "dram_energy", "gpu_energy", "processes", "machine", "temperature",
+	"cpu_energy_estimate", /* a model, not a measurement (docs/estimate.md) */
 };
 
 const char *aipm_format_provides_word(unsigned i)

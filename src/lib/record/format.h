@@ -42,13 +42,32 @@
 #define AIPM_SECTION_GPU "gpu"
 #define AIPM_SECTION_GPU_SUFFIX "_gpu"
 #define AIPM_GPU_VENDOR_NVIDIA "nvidia"
-/* Sections read by no total, and not unknown either. */
+/* Read by no total, and not unknown either. */
 #define AIPM_SECTION_TEMPERATURE "temperature"
+/* The CPU estimate where RAPL is absent: a model, read into totals of its
+ * own (line.h's est_j), never into a measured one. Its members, written by
+ * record/writer_estimate.c, read by line_keys.c; the energies, in enum
+ * aipm_est_j's order, are also the report's keys for it. */
 #define AIPM_SECTION_CPU_ESTIMATE "cpu_estimate"
+#define AIPM_KEY_EST_METHOD "method"
+#define AIPM_KEY_EST_LOAD "load"
+#define AIPM_KEY_EST_J "energy_j"
+#define AIPM_KEY_EST_J_LOW "energy_low_j"
+#define AIPM_KEY_EST_J_HIGH "energy_high_j"
+#define AIPM_KEY_EST_ATT_J "attributed_j"
+#define AIPM_KEY_EST_ATT_J_LOW "attributed_low_j"
+#define AIPM_KEY_EST_ATT_J_HIGH "attributed_high_j"
+#define AIPM_KEY_EST_W "power_w"
+#define AIPM_KEY_EST_W_LOW "power_low_w"
+#define AIPM_KEY_EST_W_HIGH "power_high_w"
+#define AIPM_KEYS_EST_J                                                                                      \
+	AIPM_KEY_EST_J, AIPM_KEY_EST_J_LOW, AIPM_KEY_EST_J_HIGH, AIPM_KEY_EST_ATT_J, AIPM_KEY_EST_ATT_J_LOW, \
+		AIPM_KEY_EST_ATT_J_HIGH
+#define AIPM_KEYS_EST_W AIPM_KEY_EST_W, AIPM_KEY_EST_W_LOW, AIPM_KEY_EST_W_HIGH
 
 /* ---- metadata.json ---- */
 /* The words of sources[].provides: what a source measures. */
-#define AIPM_FORMAT_PROVIDES_COUNT 6
+#define AIPM_FORMAT_PROVIDES_COUNT 7
 const char *aipm_format_provides_word(unsigned i); /* "cpu_energy", ... */
 
 /* ---- phases.json and results_exp.json ---- */

@@ -34,6 +34,23 @@ enum aipm_pw {
 	AIPM_PW_COUNT,
 };
 
+/* The CPU estimate of a recording made without RAPL (metrics.cpu_estimate,
+ * docs/estimate.md): a model, not a measurement, so none of these ever
+ * enters a measured total. Cumulative energies of the segment, the
+ * machine's and the experiment's share, each with its bounds... */
+enum aipm_est_j {
+	AIPM_EST_J,          /* energy_j */
+	AIPM_EST_J_LOW,      /* energy_low_j */
+	AIPM_EST_J_HIGH,     /* energy_high_j */
+	AIPM_EST_ATT_J,      /* attributed_j */
+	AIPM_EST_ATT_J_LOW,  /* attributed_low_j */
+	AIPM_EST_ATT_J_HIGH, /* attributed_high_j */
+	AIPM_EST_J_COUNT,
+};
+/* ... and the interval's power with its bounds (what a plot draws dashed,
+ * with its band). */
+enum aipm_est_w { AIPM_EST_W, AIPM_EST_W_LOW, AIPM_EST_W_HIGH, AIPM_EST_W_COUNT };
+
 /* Series ids: every quantity a window can sum over time gets one, in the
  * order it is first seen, so a vector of a recording's series is only as
  * long as what it holds (analysis/series.h). The fixed ones come first. */
@@ -41,7 +58,8 @@ enum {
 	AIPM_SID_ATT_CPU,  /* counters: attributed_energy.cpu */
 	AIPM_SID_ATT_DRAM, /* attributed_energy.dram */
 	AIPM_SID_CPU_TIME, /* cpu_time */
-	AIPM_SID_PW,       /* the AIPM_PW_COUNT powers follow */
+	AIPM_SID_EST,      /* the AIPM_EST_J_COUNT estimate counters follow */
+	AIPM_SID_PW = AIPM_SID_EST + AIPM_EST_J_COUNT, /* the AIPM_PW_COUNT powers follow */
 	AIPM_SID_FIXED = AIPM_SID_PW + AIPM_PW_COUNT,
 	/* per zone: energy counter, power; per GPU: energy, attributed energy
 	 * (counters), power, attributable power */
@@ -102,6 +120,8 @@ struct aipm_line {
 	double attributed_cpu_j, attributed_dram_j, cpu_time_s;
 	double pw[AIPM_PW_COUNT];
 	double pss_bytes, uss_bytes; /* the experiment's */
+	/* metrics.cpu_estimate (NAN: absent): energies, powers, the load. */
+	double est_j[AIPM_EST_J_COUNT], est_w[AIPM_EST_W_COUNT], est_load;
 	/* Zone ids < nzones and GPU ids < ngpus may be set; the rest are
 	 * unset (read them as NAN). */
 	int nzones, ngpus;

@@ -95,6 +95,17 @@ static void parse_cpu(struct aipm_line *l, const cJSON *cpu, struct aipm_line_ta
 	}
 }
 
+static void parse_estimate(struct aipm_line *l, const cJSON *est)
+{
+	for (const cJSON *c = est->child; c; c = c->next) {
+		enum aipm_line_key k = aipm_line_key_estimate(c->string, slen(c->string));
+		if (k == K_UNKNOWN)
+			l->unknown_fields++;
+		else if (k != K_IGNORED)
+			aipm_line_set_estimate(l, k, num(c));
+	}
+}
+
 static void parse_gpu(struct aipm_line *l, struct aipm_line_table *t, const cJSON *gpu, const struct section *sec)
 {
 	for (const cJSON *c = gpu->child; c; c = c->next) {
@@ -138,6 +149,8 @@ static void parse_metrics(struct aipm_line *l, struct aipm_line_table *t, const 
 			   cJSON_IsObject(c)) {
 			sec.nvidia = !strcmp(c->string, AIPM_SECTION_GPU);
 			parse_gpu(l, t, c, &sec);
+		} else if (c->string && !strcmp(c->string, AIPM_SECTION_CPU_ESTIMATE) && cJSON_IsObject(c)) {
+			parse_estimate(l, c);
 		} else if (!c->string || !aipm_line_section_quiet(c->string, n)) {
 			l->unknown_fields++;
 		}

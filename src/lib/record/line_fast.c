@@ -472,12 +472,29 @@ static bool gpu_obj_member(struct cur *c, const char *k, size_t kn, void *arg, i
 	return object_or_skip(c, depth, gpu_member, sec, true);
 }
 
+static bool estimate_member(struct cur *c, const char *k, size_t kn, void *arg, int depth)
+{
+	(void)arg;
+	enum aipm_line_key key = aipm_line_key_estimate(k, kn);
+	if (key == K_UNKNOWN)
+		c->l->unknown_fields++;
+	if (key == K_UNKNOWN || key == K_IGNORED)
+		return skip(c, depth);
+	double v;
+	if (!value_num(c, &v, depth))
+		return false;
+	aipm_line_set_estimate(c->l, key, v);
+	return true;
+}
+
 static bool metrics_member(struct cur *c, const char *k, size_t kn, void *arg, int depth)
 {
 	(void)arg;
 	struct section sec = {0};
 	if (is_key(k, kn, AIPM_SECTION_CPU) && peek(c, '{'))
 		return members(c, depth, cpu_member, NULL);
+	if (is_key(k, kn, AIPM_SECTION_CPU_ESTIMATE) && peek(c, '{'))
+		return members(c, depth, estimate_member, NULL);
 	if (aipm_format_gpu_section(k, kn, &sec.vendor, &sec.vlen) && peek(c, '{')) {
 		sec.nvidia = is_key(k, kn, AIPM_SECTION_GPU);
 		return members(c, depth, gpu_obj_member, &sec);

@@ -73,6 +73,8 @@ double aipm_line_sid_value(const struct aipm_line *l, const struct aipm_line_tab
 	case AIPM_SID_CPU_TIME: return l->cpu_time_s;
 	default: break;
 	}
+	if (sid >= AIPM_SID_EST && sid < AIPM_SID_EST + AIPM_EST_J_COUNT)
+		return l->est_j[sid - AIPM_SID_EST];
 	if (sid < AIPM_SID_FIXED)
 		return l->pw[sid - AIPM_SID_PW];
 	int o = t->sid_of[sid];
@@ -202,8 +204,17 @@ static const struct key_name nvidia_keys[] = {
 	KN("nvidia_power", K_IGNORED), KN("nvidia_memory", K_IGNORED), KN("nvidia_use_rate", K_IGNORED),
 };
 
+/* The CPU estimate's section (writer_estimate.c). "method" is the same as
+ * metadata.json's, which the report reads. */
+static const struct key_name estimate_keys[] = {
+	KN(AIPM_KEY_EST_J, K_EST_J), KN(AIPM_KEY_EST_J_LOW, K_EST_J_LOW), KN(AIPM_KEY_EST_J_HIGH, K_EST_J_HIGH),
+	KN(AIPM_KEY_EST_ATT_J, K_EST_ATT_J), KN(AIPM_KEY_EST_ATT_J_LOW, K_EST_ATT_J_LOW),
+	KN(AIPM_KEY_EST_ATT_J_HIGH, K_EST_ATT_J_HIGH), KN(AIPM_KEY_EST_W, K_EST_W), KN(AIPM_KEY_EST_W_LOW, K_EST_W_LOW),
+	KN(AIPM_KEY_EST_W_HIGH, K_EST_W_HIGH), KN(AIPM_KEY_EST_LOAD, K_EST_LOAD), KN(AIPM_KEY_EST_METHOD, K_IGNORED),
+};
+
 static const struct key_name quiet_sections[] = {
-	KN(AIPM_SECTION_TEMPERATURE, 1), KN(AIPM_SECTION_CPU_ESTIMATE, 1),
+	KN(AIPM_SECTION_TEMPERATURE, 1),
 };
 
 static int lookup(const struct key_name *t, size_t nt, const char *s, size_t n, int none)
@@ -232,6 +243,11 @@ enum aipm_line_key aipm_line_key_gpu(const char *s, size_t n, bool nvidia)
 	if (k == K_UNKNOWN && nvidia)
 		k = lookup(nvidia_keys, AIPM_ARRAY_SIZE(nvidia_keys), s, n, K_UNKNOWN);
 	return (enum aipm_line_key)k;
+}
+
+enum aipm_line_key aipm_line_key_estimate(const char *s, size_t n)
+{
+	return (enum aipm_line_key)lookup(estimate_keys, AIPM_ARRAY_SIZE(estimate_keys), s, n, K_UNKNOWN);
 }
 
 bool aipm_line_section_quiet(const char *s, size_t n)
@@ -287,6 +303,17 @@ void aipm_line_set_scalar(struct aipm_line *l, enum aipm_line_key k, double v)
 	case K_NV_ATTR: l->pw[AIPM_PW_REL_GPU] = v; break;
 	default: break;
 	}
+}
+
+void aipm_line_set_estimate(struct aipm_line *l, enum aipm_line_key k, double v)
+{
+	v = valid(v);
+	if (k >= K_EST_J && k <= K_EST_ATT_J_HIGH)
+		l->est_j[k - K_EST_J] = v;
+	else if (k >= K_EST_W && k <= K_EST_W_HIGH)
+		l->est_w[k - K_EST_W] = v;
+	else if (k == K_EST_LOAD)
+		l->est_load = v <= 1 ? v : NAN;
 }
 
 void aipm_line_set_attrib(struct aipm_line *l, bool dram, double v)
@@ -374,6 +401,11 @@ void aipm_line_reset(struct aipm_line *l, const struct aipm_line_table *t)
 	for (int i = 0; i < AIPM_PW_COUNT; i++)
 		l->pw[i] = NAN;
 	l->pss_bytes = l->uss_bytes = NAN;
+	for (int i = 0; i < AIPM_EST_J_COUNT; i++)
+		l->est_j[i] = NAN;
+	for (int i = 0; i < AIPM_EST_W_COUNT; i++)
+		l->est_w[i] = NAN;
+	l->est_load = NAN;
 	l->unknown_fields = l->dropped = 0;
 	l->timestamped = l->edge = false;
 }

@@ -22,6 +22,10 @@ enum aipm_line_key {
 	K_ZONE_POWER, K_ZONE_ENERGY, K_ATTRIB, K_PSS_PID, K_USS_PID,
 	/* gpu objects keyed by GPU index, set by aipm_line_set_gpu */
 	K_G_ENERGY, K_G_ATTR_ENERGY, K_G_POWER, K_G_ATTR_POWER, K_G_USE, K_G_PCT, K_G_MEM, K_G_INTEGRATED,
+	/* cpu_estimate members, set by aipm_line_set_estimate: the energies in
+	 * enum aipm_est_j's order, then the powers, then the load */
+	K_EST_J, K_EST_J_LOW, K_EST_J_HIGH, K_EST_ATT_J, K_EST_ATT_J_LOW, K_EST_ATT_J_HIGH,
+	K_EST_W, K_EST_W_LOW, K_EST_W_HIGH, K_EST_LOAD,
 };
 
 static inline bool aipm_line_key_scalar(enum aipm_line_key k) { return k >= K_INTEL && k <= K_NV_ATTR; }
@@ -34,6 +38,9 @@ enum aipm_line_top aipm_line_key_top(const char *s, size_t n);
  * AIPowerMeter scalars exist there only). s need not be NUL-terminated. */
 enum aipm_line_key aipm_line_key_cpu(const char *s, size_t n);
 enum aipm_line_key aipm_line_key_gpu(const char *s, size_t n, bool nvidia);
+/* A member of metrics.cpu_estimate: K_EST_*, K_IGNORED ("method") or
+ * K_UNKNOWN. */
+enum aipm_line_key aipm_line_key_estimate(const char *s, size_t n);
 /* Sections of "metrics" that no total reads and that are not unknown. */
 bool aipm_line_section_quiet(const char *s, size_t n);
 
@@ -57,6 +64,8 @@ void aipm_line_set_gpu_integrated(struct aipm_line *l, struct aipm_line_table *t
 /* A zone's finite value. Registers the zone. */
 void aipm_line_set_zone(struct aipm_line *l, struct aipm_line_table *t, const char *name, size_t len, double v,
 			bool energy);
+/* A cpu_estimate member's value (k one of K_EST_*). */
+void aipm_line_set_estimate(struct aipm_line *l, enum aipm_line_key k, double v);
 /* attributed_energy's "cpu" (dram false) or "dram" member. */
 void aipm_line_set_attrib(struct aipm_line *l, bool dram, double v);
 /* What the whole line does once its members are read (PSS from pids). */

@@ -142,6 +142,7 @@ int aipm_recorder_start(struct aipm_recorder *r, const pid_t *roots, size_t nroo
 		.gpu_all_processes = r->cfg.info.gpu_all_processes,
 		.exclude_own_thread = r->cfg.exclude_own_thread,
 		.paths = r->cfg.paths,
+		.no_cpu_estimate = r->cfg.no_cpu_estimate,
 		.sink = sink,
 		.sink_ctx = r,
 	};

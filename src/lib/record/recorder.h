@@ -45,6 +45,7 @@ struct aipm_recorder_config {
 	bool defer_commit;
 	struct aipm_run_info info;
 	bool exclude_own_thread; /* library mode */
+	bool no_cpu_estimate;    /* --no-estimate */
 	/* Roots and library paths for the sources; NULL: read from the
 	 * environment in the thread that calls start (the CLI's way; the
 	 * library's meter always passes its options' own). */

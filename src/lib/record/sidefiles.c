@@ -153,6 +153,19 @@ static bool gpus_from(struct aipm_meta *m, const cJSON *list, const char *vendor
 	return true;
 }
 
+/* The estimate's details, as aipm_cpu_estimate_describe writes them. */
+static void read_estimate(struct aipm_meta_estimate *e, const cJSON *d)
+{
+	copy_str(e->method, sizeof e->method, get(d, "method"));
+	copy_str(e->table, sizeof e->table, get(d, "table"));
+	copy_str(e->table_version, sizeof e->table_version, get(d, "table_version"));
+	copy_str(e->row_key, sizeof e->row_key, get(d, "row_key"));
+	copy_str(e->arch, sizeof e->arch, get(d, "arch"));
+	copy_str(e->text, sizeof e->text, get(d, "text"));
+	const cJSON *row = get(d, "row");
+	e->row = cJSON_IsNumber(row) && row->valuedouble >= 0 && row->valuedouble < 1e9 ? (long)row->valuedouble : 0;
+}
+
 static bool read_source(struct aipm_meta *m, const cJSON *src)
 {
 	const cJSON *name = get(src, "name");
@@ -169,6 +182,8 @@ static bool read_source(struct aipm_meta *m, const cJSON *src)
 	copy_str(s->reason, sizeof s->reason, get(src, "reason"));
 	copy_str(s->fix, sizeof s->fix, get(src, "fix"));
 	const cJSON *details = get(src, "details"), *v = get(details, "vendor");
+	if (s->available && (s->provides & AIPM_META_CPU_ESTIMATE) && !m->estimate.method[0])
+		read_estimate(&m->estimate, details);
 	const char *vendor = cJSON_IsString(v) ? v->valuestring
 			     : strcmp(s->name, "nvml") ? s->name : AIPM_GPU_VENDOR_NVIDIA;
 	return gpus_from(m, get(details, "gpus"), vendor) && gpus_from(m, get(src, "gpus"), vendor) &&

@@ -38,6 +38,7 @@ enum {
 	AIPM_META_PROCESSES = 1u << 3,
 	AIPM_META_MACHINE = 1u << 4,
 	AIPM_META_TEMPERATURE = 1u << 5,
+	AIPM_META_CPU_ESTIMATE = 1u << 6,
 };
 
 struct aipm_meta_source {
@@ -52,6 +53,14 @@ struct aipm_meta_gpu {
 	long index;
 	char name[128], uuid[128];
 	bool integrated; /* energy_source "integrated" */
+};
+
+/* How the CPU estimate was made: the details of the available source
+ * providing cpu_energy_estimate (docs/estimate.md); method "" when none. */
+struct aipm_meta_estimate {
+	char method[32], table[32], table_version[192], row_key[128], arch[32];
+	long row; /* the row's line in its table, 0 for an average */
+	char text[640];
 };
 
 /* Per-source health summed over the segments (segments[].sources[]). */
@@ -70,6 +79,7 @@ struct aipm_meta {
 	struct aipm_meta_source *sources;
 	struct aipm_meta_gpu *gpus;
 	struct aipm_meta_health *health;
+	struct aipm_meta_estimate estimate;
 };
 
 /* Read DIR/metadata.json. 0 whatever its state (status says), -ENOMEM. */

@@ -431,6 +431,7 @@ void aipm_writer_format(struct aipm_buf *b, const struct aipm_snapshot *s)
 	}
 	aipm_buf_puts(b, ", \"metrics\": {");
 	format_cpu(b, s);
+	aipm_writer_format_cpu_estimate(b, s);
 	aipm_writer_format_gpu(b, s);
 	format_sensors(b, s);
 	aipm_buf_puts(b, "}}");

@@ -44,5 +44,8 @@ void aipm_writer_format(struct aipm_buf *b, const struct aipm_snapshot *s);
  * NVIDIA devices, ", \"<vendor>_gpu\": {...}" for each other vendor of the
  * catalog; appends nothing when the catalog has no device. */
 void aipm_writer_format_gpu(struct aipm_buf *b, const struct aipm_snapshot *s);
+/* The CPU estimate's section (writer_estimate.c): ", \"cpu_estimate\":
+ * {...}" when the catalog has an estimate, nothing otherwise. */
+void aipm_writer_format_cpu_estimate(struct aipm_buf *b, const struct aipm_snapshot *s);
 
 #endif

@@ -84,16 +84,22 @@ bool aipm_parse_smaps_rollup(const char *buf, struct aipm_smaps *out)
 	return got_pss;
 }
 
-bool aipm_parse_proc_stat(const char *buf, uint64_t *busy_ticks, uint64_t *total_ticks)
+bool aipm_parse_proc_stat_fields(const char *buf, uint64_t v[10])
 {
 	if (strncmp(buf, "cpu ", 4))
 		return false;
 	const char *p = buf + 4;
-	uint64_t v[10] = {0};
 	int n = 0;
+	memset(v, 0, 10 * sizeof *v);
 	while (n < 10 && aipm_parse_u64(&p, &v[n]))
 		n++;
-	if (n < 4)
+	return n >= 4;
+}
+
+bool aipm_parse_proc_stat(const char *buf, uint64_t *busy_ticks, uint64_t *total_ticks)
+{
+	uint64_t v[10];
+	if (!aipm_parse_proc_stat_fields(buf, v))
 		return false;
 	/* user nice system idle iowait irq softirq steal guest guest_nice */
 	*busy_ticks = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];

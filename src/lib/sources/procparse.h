@@ -34,6 +34,10 @@ bool aipm_parse_smaps_rollup(const char *buf, struct aipm_smaps *out);
 /* The "cpu " line of /proc/stat: busy = user+nice+system+irq+softirq+steal
  * (guest is already in user), total = busy+idle+iowait. */
 bool aipm_parse_proc_stat(const char *buf, uint64_t *busy_ticks, uint64_t *total_ticks);
+/* The same line's fields in kernel order (user nice system idle iowait irq
+ * softirq steal guest guest_nice), those absent 0; false without the first
+ * four. For the CPU estimate, which needs steal on its own. */
+bool aipm_parse_proc_stat_fields(const char *buf, uint64_t v[10]);
 
 /* MemTotal and MemAvailable of /proc/meminfo, in bytes; each left
  * untouched when absent. */

@@ -13,10 +13,12 @@
 
 #include "aipm.h"
 #include "error.h"
+#include "record/format.h"
 
 const struct aipm_source_ops *const aipm_source_registry[] = {
 	&aipm_source_rapl,
 	&aipm_source_procfs,
+	&aipm_source_cpu_estimate, /* after rapl: it estimates only where no CPU energy is in the catalog */
 	&aipm_source_nvml,
 	&aipm_source_amdsmi,
 	&aipm_source_hwmon,
@@ -24,11 +26,9 @@ const struct aipm_source_ops *const aipm_source_registry[] = {
 const size_t aipm_source_count = AIPM_ARRAY_SIZE(aipm_source_registry);
 _Static_assert(AIPM_ARRAY_SIZE(aipm_source_registry) <= AIPM_MAX_SOURCES, "raise AIPM_MAX_SOURCES");
 
-static const char *const provides_names[AIPM_PROVIDES_COUNT] = {
-	"cpu_energy", "dram_energy", "gpu_energy", "processes", "machine", "temperature",
-};
-
-const char *aipm_provides_name(unsigned i) { return i < AIPM_PROVIDES_COUNT ? provides_names[i] : "?"; }
+/* The words are metadata.json's, written down once in the format. */
+_Static_assert(AIPM_PROVIDES_COUNT == AIPM_FORMAT_PROVIDES_COUNT, "one word per AIPM_PROVIDES_* bit in format.c");
+const char *aipm_provides_name(unsigned i) { return aipm_format_provides_word(i); }
 
 void aipm_paths_from_env(struct aipm_paths *p)
 {
