@@ -30,7 +30,7 @@ check:
 
 bench: all
 	./scripts/deps.sh
-	ninja -C $(BUILD) bench/bench_sample bench/bench_nvml bench/bench_report bench/bench_phases bench/bench_serve
+	ninja -C $(BUILD) bench/bench_sample bench/bench_nvml bench/bench_report bench/bench_phases bench/bench_serve bench/bench_marks
 	./bench/run.sh $(BUILD)
 
 clean:

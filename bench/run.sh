@@ -13,6 +13,9 @@ echo
 echo "== aipm serve: CPU time per sample, with and without --processes (bench_serve)"
 AIPM_SYSFS_ROOT="$tmp/sys" "$b/bench/bench_serve" 2000 200
 echo
+echo "== what a phase mark costs its caller (bench_marks)"
+AIPM_SYSFS_ROOT="$tmp/sys" "$b/bench/bench_marks" 200
+echo
 echo "== NVML source with the fake library (bench_nvml)"
 "$b/bench/bench_nvml" || true
 echo

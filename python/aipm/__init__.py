@@ -139,15 +139,30 @@ def library_path():
     return _lib_path
 
 
+def _cuda_sync():
+    """torch.cuda.synchronize() when torch with CUDA is importable: the GPU
+    work queued so far finishes before the edge sample is taken. Without
+    torch or CUDA nothing can be queued, so there is nothing to wait for."""
+    try:
+        import torch
+    except ImportError:
+        return
+    cuda = getattr(torch, "cuda", None)
+    if cuda is not None and cuda.is_available():
+        cuda.synchronize()
+
+
 class Phase:
     """A phase that began; ends at the end of a with block, or by end()."""
 
-    def __init__(self, meter, name):
-        self._meter, self.name, self._ended = meter, name, False
+    def __init__(self, meter, name, sync=False):
+        self._meter, self.name, self._ended, self._sync = meter, name, False, sync
 
     def end(self):
         if not self._ended:
             self._ended = True
+            if self._sync:
+                _cuda_sync()
             self._meter.end_phase(self.name)
 
     def __enter__(self):
@@ -194,10 +209,17 @@ class Meter:
     def end_phase(self, name):
         _check(_lib.aipm_meter_phase_end(self._handle("end_phase"), _b(name, "phase name")))
 
-    def phase(self, name):
-        """Begin phase NAME now; returns a Phase, usable as a context manager."""
+    def phase(self, name, sync=False):
+        """Begin phase NAME now; returns a Phase, usable as a context manager.
+
+        Each edge is a sample taken at that instant. With sync=True, both
+        edges first wait for the GPU work queued so far
+        (torch.cuda.synchronize(), when torch with CUDA is importable), so
+        kernels launched before an edge count in the phase they belong to."""
+        if sync:
+            _cuda_sync()
         self.begin_phase(name)
-        return Phase(self, name)
+        return Phase(self, name, sync)
 
     def log(self, metrics=None, **kw):
         """Log numbers, m.log(acc=0.93, loss=0.2) or m.log({"top-1": 0.93}), as one line."""

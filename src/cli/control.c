@@ -22,6 +22,7 @@
 #include "aipm.h"
 #include "error.h"
 #include "record/phases.h"
+#include "record/recorder.h"
 
 #define MSG_MAX 65536
 #define CLIENT_TIMEOUT_MS 5000
@@ -170,7 +171,7 @@ static void *serve(void *arg)
  * however aipm ends, so a killed run leaves nothing behind, and no
  * directory is needed. The name is random, so it cannot be taken in
  * advance; the pid in it says whose it is. */
-int control_start(struct control **out, struct aipm_outdir *dir, bool append)
+int control_start(struct control **out, struct aipm_recorder *rec, bool append)
 {
 	struct control *c = calloc(1, sizeof *c);
 	if (!c)
@@ -204,8 +205,9 @@ int control_start(struct control **out, struct aipm_outdir *dir, bool append)
 		e = aipm_err(-errno, "control socket %s: %s", c->name, strerror(errno));
 		goto fail;
 	}
-	if ((e = aipm_phases_open(&c->phases, dir, append)) < 0)
+	if ((e = aipm_phases_open(&c->phases, aipm_recorder_outdir(rec), append)) < 0)
 		goto fail;
+	aipm_phases_set_edge(c->phases, aipm_recorder_edge_hook, rec);
 	if ((e = -pthread_create(&c->thread, NULL, serve, c)) < 0) {
 		aipm_err(e, "cannot start the control thread: %s", strerror(-e));
 		goto fail;

@@ -167,7 +167,7 @@ int cmd_run(int argc, char **argv)
 		return cli_fail(AIPM_EXIT_FAIL, "run: pipe: %s", strerror(errno));
 	}
 	struct control *ctl = NULL; /* `aipm mark` and `aipm log` reach the recording through it */
-	if (control_start(&ctl, aipm_recorder_outdir(rec), o.append) < 0)
+	if (control_start(&ctl, rec, o.append) < 0)
 		cli_fail_lib(0, "run: aipm mark and aipm log will not work");
 	pid_t pid = fork();
 	if (pid < 0) {

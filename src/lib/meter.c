@@ -4,7 +4,8 @@
  * A thin layer: the recorder (record/recorder.h) samples and writes
  * power_metrics.json and metadata.json exactly as `aipm run` does, with the
  * sampler thread's own CPU time excluded; record/phases.h writes the phase
- * and metric lines; analysis/ computes what the readers return. This file
+ * and metric lines, each at a sample taken at that instant (the recorder's
+ * edge samples); analysis/ computes what the readers return. This file
  * owns only the handle's life cycle, the one-meter-per-process rule and the
  * checks of what a caller hands in (the options, read as the version they
  * say they are), so every misuse gets a sentence in aipm_error_last()
@@ -118,6 +119,9 @@ static int start_locked(struct aipm_meter *m, const char *dir, const struct aipm
 	e = aipm_phases_open(&m->phases, aipm_recorder_outdir(m->rec), rc.append);
 	if (e < 0)
 		return e;
+	/* Each phase edge and logged point is a sample of its own
+	 * (recorder.h: shared, budgeted, a bounded wait). */
+	aipm_phases_set_edge(m->phases, aipm_recorder_edge_hook, m->rec);
 	pid_t self = getpid();
 	return aipm_recorder_start(m->rec, &self, 1);
 }

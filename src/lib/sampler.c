@@ -226,6 +226,12 @@ int aipm_sampler_start(struct aipm_sampler **out, const struct aipm_sampler_conf
 
 int aipm_sampler_sample_now(struct aipm_sampler *s, const char *why, struct timespec *real_out)
 {
+	return aipm_sampler_sample_within(s, why, 0, real_out);
+}
+
+int aipm_sampler_sample_within(struct aipm_sampler *s, const char *why, uint64_t wait_ns,
+			       struct timespec *real_out)
+{
 	pthread_mutex_lock(&s->lock);
 	if (s->stop || s->stopped) {
 		pthread_mutex_unlock(&s->lock);
@@ -234,12 +240,20 @@ int aipm_sampler_sample_now(struct aipm_sampler *s, const char *why, struct time
 	snprintf(s->req_why, sizeof s->req_why, "%s", why && *why ? why : "sample_now");
 	uint64_t seq = ++s->req_seq;
 	pthread_cond_broadcast(&s->cond);
-	while (s->done_seq < seq)
-		pthread_cond_wait(&s->done, &s->lock);
-	if (real_out)
+	/* s->done waits on CLOCK_REALTIME (its default): the bound is
+	 * relative, so a clock step only lengthens or shortens one wait. */
+	struct timespec dl;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl = ns_ts(ts_ns(&dl) + wait_ns);
+	int r = 0;
+	while (s->done_seq < seq && r != ETIMEDOUT)
+		r = wait_ns ? pthread_cond_timedwait(&s->done, &s->lock, &dl) : pthread_cond_wait(&s->done, &s->lock);
+	bool done = s->done_seq >= seq;
+	if (done && real_out)
 		*real_out = s->done_real;
 	pthread_mutex_unlock(&s->lock);
-	return 0;
+	/* Not taken in time: the request stays queued and is served soon. */
+	return done ? 0 : -ETIMEDOUT;
 }
 
 void aipm_sampler_stop(struct aipm_sampler *s)

@@ -64,6 +64,10 @@ void aipm_sampler_free(struct aipm_sampler *s);
  * top-level "edge"); *real_out is its CLOCK_REALTIME. Waits for it. Not to
  * be called from the sink. -EINVAL once the sampler is stopped. */
 int aipm_sampler_sample_now(struct aipm_sampler *s, const char *why, struct timespec *real_out);
+/* The same, waiting at most wait_ns (0: no bound): -ETIMEDOUT (no message)
+ * when the sample is not taken by then; it is still taken, soon after. */
+int aipm_sampler_sample_within(struct aipm_sampler *s, const char *why, uint64_t wait_ns,
+			       struct timespec *real_out);
 
 /* Sources and their catalog, for metadata and probe (valid between start
  * and free; their health is final once stopped). */

@@ -138,6 +138,7 @@ enum {
 	AIPM_GPU_PROC_UTIL = 1u << 6, /* per-process use was read */
 	AIPM_GPU_PROC_MEM = 1u << 7,  /* per-process memory was read */
 	AIPM_GPU_MEM_UTIL = 1u << 8,  /* mem_util (NVIDIA's memory controller use) */
+	AIPM_GPU_ENERGY_AGE = 1u << 9, /* energy_age_s: the library said when its counter was updated */
 };
 
 struct aipm_gpu_proc {
@@ -153,6 +154,10 @@ struct aipm_gpu_value {
 	bool valid;                 /* answered this sample (false once lost) */
 	unsigned fields;            /* AIPM_GPU_* validity bits */
 	uint64_t energy_mj;         /* cumulative since open, never goes back */
+	/* How old the counter's reading was at this sample's time (s, >= 0):
+	 * GPU counters update every 20-100 ms, so energy_mj is the energy up
+	 * to the sample's time minus this. */
+	double energy_age_s;
 	double power_w;
 	unsigned sm_util, mem_util; /* percent */
 	uint64_t mem_used_bytes, mem_total_bytes;

@@ -78,6 +78,7 @@ static int line_parsers_differ(const char *text, size_t len, int *gave_up)
 			     !line_cmp_d(x->power_w, y->power_w) ||
 			     !line_cmp_d(x->attributable_power_w, y->attributable_power_w) ||
 			     !line_cmp_d(x->sm_percent, y->sm_percent) || !line_cmp_d(x->mem_bytes, y->mem_bytes) ||
+			     !line_cmp_d(x->energy_age_s, y->energy_age_s) ||
 			     x->integrated != y->integrated,
 		     "a GPU value");
 	}

@@ -25,9 +25,12 @@ check "stdin reaches the command" [ "$out" = hello ]
 # an ignored signal cannot be trapped): restore the default before aipm.
 for sig in TERM INT HUP; do
 	python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
-		"$AIPM" run -q -o "$T/sig$sig" -- sh -c "trap 'exit 42' $sig; sleep 30 & wait" &
+		"$AIPM" run -q -o "$T/sig$sig" -- sh -c "trap 'kill \$!; exit 42' $sig; sleep 30 & touch '$T/ready$sig'; wait" &
 	apid=$!
-	sleep 0.5
+	# Signal only once the trap is set (a loaded machine may take seconds
+	# to get there); the trap ends its sleep, which would otherwise hold
+	# the test's output open for 30 s.
+	for _ in $(seq 200); do [ -e "$T/ready$sig" ] && break; sleep 0.05; done
 	kill -$sig $apid
 	wait $apid
 	rc=$?

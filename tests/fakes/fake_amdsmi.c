@@ -27,6 +27,13 @@
  *                          tick FROM to TO (0: forever) using MEM bytes and
  *                          GFX_NS nanoseconds of GFX time per tick; PID
  *                          "child" is the first child of the calling process.
+ *   gpuN.energy_period_ms=P the firmware updates the counter only every P ms
+ *                          of the GPU's clock: between updates a read gives
+ *                          the value and the timestamp of the last update
+ *                          (a stale counter); 0 (default): fresh each read.
+ *
+ * The energy count's timestamp is the GPU's own clock, as the firmware's
+ * system_clock_counter is: CLOCK_MONOTONIC plus GPU_CLOCK_OFFSET_NS, in ns.
  *
  * A GPU's tick is the number of amdsmi_get_energy_count calls made on it
  * (the product reads it once per GPU per sample, and once at open: tick 1
@@ -37,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../src/lib/sources/amdsmi_api.h"
@@ -63,7 +71,20 @@ struct fgpu {
 	struct fproc procs[MAXP];
 	unsigned tick;
 	int is_cpu;
+	uint64_t period_ns;        /* energy_period_ms */
+	uint64_t held_acc, held_ts; /* the last update, when stale */
+	int have_held;
 };
+
+/* The GPU's clock: no relation to any of the host's but its rate. */
+#define GPU_CLOCK_OFFSET_NS 987654321000ull
+
+static uint64_t gpu_clock_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return GPU_CLOCK_OFFSET_NS + (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
 
 static struct {
 	unsigned count, sockets, cpus;
@@ -115,6 +136,8 @@ static void set_gpu(struct fgpu *g, const char *k, const char *v)
 		g->e_start = n;
 	else if (!strcmp(k, "energy_step"))
 		g->e_step = n;
+	else if (!strcmp(k, "energy_period_ms"))
+		g->period_ns = n * 1000000ull;
 	else if (!strcmp(k, "resolution"))
 		g->resolution = strtof(v, NULL);
 	else if (!strcmp(k, "wrap32"))
@@ -338,9 +361,22 @@ API amdsmi_status_t amdsmi_get_energy_count(amdsmi_processor_handle h, uint64_t 
 		v += (g->tick == g->jump_at) ? (1ull << 40) : 0; /* one glitch, then back on track */
 	if (g->wrap32)
 		v &= 0xFFFFFFFFull;
+	uint64_t now = gpu_clock_ns();
+	if (g->period_ns) {
+		/* An update at each multiple of the period: the value read then
+		 * is held, with that multiple as its stamp. */
+		uint64_t at = now / g->period_ns * g->period_ns;
+		if (!g->have_held || at != g->held_ts) {
+			g->held_acc = v;
+			g->held_ts = at;
+			g->have_held = 1;
+		}
+		v = g->held_acc;
+		now = g->held_ts;
+	}
 	*acc = v;
 	*res = g->resolution;
-	*ts = (uint64_t)g->tick * 100000000ull;
+	*ts = now;
 	return AMDSMI_STATUS_SUCCESS;
 }
 

@@ -27,6 +27,22 @@
  *                          tick FROM to TO (0: forever) using SM percent and
  *                          MEM bytes; PID "child" is the first child of the
  *                          calling process, as the host's /proc numbers it.
+ *   gpuN.delay_us=N        every GetPowerUsage takes N µs (a slow driver)
+ *   gpuN.fields=0          GetFieldValues answers NOT_SUPPORTED for the
+ *                          energy field (older drivers: no reading's time)
+ *
+ * Time-driven GPUs, for edges and freshness (the truth is the fake's own:
+ * fake_nvml_energy_j):
+ *   gpuN.profile=SPEC      power follows SPEC in wall-clock time (Unix
+ *                          seconds): const:W, square:LOW:HIGH:PERIOD_S (HIGH
+ *                          in the first half of each period),
+ *                          sine:MEAN:AMP:PERIOD_S. GetPowerUsage gives the
+ *                          power now; the energy counter is the profile's
+ *                          energy since nvmlInit, as of its last update.
+ *   gpuN.energy_period_ms=P the counter updates only at multiples of P ms
+ *                          of wall-clock time (NVML's every 20-100 ms), and
+ *                          GetFieldValues stamps it with that update's time;
+ *                          0 (default): fresh at every call.
  *
  * A GPU's tick is the number of GetPowerUsage calls made on it: the
  * product reads power first on every GPU at every sample, so tick k is
@@ -36,9 +52,11 @@
  * _v3 must be used), -DFAKE_NO_V2_V3 drops both (v1 only).
  */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../src/lib/sources/nvml_api.h"
@@ -69,6 +87,11 @@ struct fgpu {
 	unsigned nprocs;
 	struct fproc procs[MAXP];
 	unsigned tick;
+	unsigned delay_us;
+	int fields;
+	char profile;   /* 0: tick-driven; 'c', 's' (square), 'n' (sine) */
+	double pa, pb, pperiod;
+	double energy_period_s;
 };
 
 static struct {
@@ -78,6 +101,7 @@ static struct {
 	struct fgpu g[MAXG];
 	unsigned long calls;
 	int inited;
+	double t_init; /* wall-clock time of nvmlInit: time-driven counters start there */
 } F;
 
 API unsigned long fake_nvml_calls(void) { return F.calls; }
@@ -102,7 +126,67 @@ static void defaults(void)
 		g->mem_used = 1ull << 30;
 		g->putil = 1;
 		g->util_every = 1;
+		g->fields = 1;
 	}
+}
+
+static double wall_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void set_profile(struct fgpu *g, const char *v)
+{
+	double a = 0, b = 0, p = 1;
+	if (sscanf(v, "const:%lf", &a) == 1)
+		g->profile = 'c';
+	else if (sscanf(v, "square:%lf:%lf:%lf", &a, &b, &p) == 3)
+		g->profile = 's';
+	else if (sscanf(v, "sine:%lf:%lf:%lf", &a, &b, &p) == 3)
+		g->profile = 'n';
+	g->pa = a;
+	g->pb = b;
+	g->pperiod = p > 0 ? p : 1;
+}
+
+static double profile_w(const struct fgpu *g, double t)
+{
+	double per = g->pperiod;
+	switch (g->profile) {
+	case 'c': return g->pa;
+	case 's': return t - floor(t / per) * per < per / 2 ? g->pb : g->pa;
+	default: return g->pa + g->pb * sin(2 * M_PI * t / per);
+	}
+}
+
+/* The profile's energy (J) from 0 to t, in closed form. */
+static double profile_j(const struct fgpu *g, double t)
+{
+	double per = g->pperiod, n = floor(t / per), rest = t - n * per, half = per / 2, w = 2 * M_PI / per;
+	switch (g->profile) {
+	case 'c': return g->pa * t;
+	case 's': return n * (g->pa + g->pb) * half + g->pb * fmin(rest, half) + g->pa * fmax(rest - half, 0);
+	default: return g->pa * t + g->pb * (1 - cos(w * rest)) / w;
+	}
+}
+
+/* When the counter was last updated, at wall-clock time now. */
+static double updated_at(const struct fgpu *g, double now)
+{
+	double p = g->energy_period_s, t = p > 0 ? floor(now / p) * p : now;
+	return t > F.t_init ? t : F.t_init;
+}
+
+/* The truth, for tests (dlsym it from the library aipm loaded): the energy
+ * GPU index drew between wall-clock times t0 and t1; NAN unless it is
+ * time-driven. */
+API double fake_nvml_energy_j(unsigned index, double t0, double t1)
+{
+	if (index >= MAXG || !F.g[index].profile)
+		return NAN;
+	return profile_j(&F.g[index], t1) - profile_j(&F.g[index], t0);
 }
 
 static void set_gpu(struct fgpu *g, const char *k, const char *v)
@@ -148,6 +232,14 @@ static void set_gpu(struct fgpu *g, const char *k, const char *v)
 		g->always_more = (int)n;
 	else if (!strcmp(k, "util_every"))
 		g->util_every = n ? (unsigned)n : 1;
+	else if (!strcmp(k, "delay_us"))
+		g->delay_us = (unsigned)n;
+	else if (!strcmp(k, "fields"))
+		g->fields = (int)n;
+	else if (!strcmp(k, "profile"))
+		set_profile(g, v);
+	else if (!strcmp(k, "energy_period_ms"))
+		g->energy_period_s = strtod(v, NULL) / 1000.0;
 	else if (!strcmp(k, "proc") && g->nprocs < MAXP) {
 		struct fproc *p = &g->procs[g->nprocs++];
 		char pid[32] = "";
@@ -234,6 +326,7 @@ API nvmlReturn_t nvmlInit_v2(void)
 {
 	F.calls++;
 	load();
+	F.t_init = wall_s();
 	F.inited = F.init_rc == 0;
 	return F.init_rc;
 }
@@ -304,10 +397,30 @@ API nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t d, unsigned *mw)
 		return NVML_ERROR_UNINITIALIZED;
 	struct fgpu *g = dev(d);
 	g->tick++;
+	if (g->delay_us)
+		usleep(g->delay_us);
 	if (lost(g))
 		return NVML_ERROR_GPU_IS_LOST;
-	*mw = g->power_mw + g->power_step_mw * (g->tick - 1);
+	if (g->profile)
+		*mw = (unsigned)lround(profile_w(g, wall_s()) * 1000);
+	else
+		*mw = g->power_mw + g->power_step_mw * (g->tick - 1);
 	return NVML_SUCCESS;
+}
+
+/* The counter and the wall-clock time of its last update. */
+static void energy_now(struct fgpu *g, unsigned long long *mj, double *at)
+{
+	double now = wall_s();
+	*at = now;
+	if (g->profile) {
+		*at = updated_at(g, now);
+		*mj = g->e_start + (unsigned long long)llround((profile_j(g, *at) - profile_j(g, F.t_init)) * 1000);
+	} else if (g->reset_at && g->tick >= g->reset_at) {
+		*mj = g->e_step * (g->tick - g->reset_at + 1);
+	} else {
+		*mj = g->e_start + g->e_step * g->tick;
+	}
 }
 
 API nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t d, unsigned long long *mj)
@@ -316,10 +429,27 @@ API nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t d, unsigned lo
 	struct fgpu *g = dev(d);
 	if (!g->energy)
 		return NVML_ERROR_NOT_SUPPORTED;
-	if (g->reset_at && g->tick >= g->reset_at)
-		*mj = g->e_step * (g->tick - g->reset_at + 1);
-	else
-		*mj = g->e_start + g->e_step * g->tick;
+	double at;
+	energy_now(g, mj, &at);
+	return NVML_SUCCESS;
+}
+
+/* The energy field only; anything else is not supported here. */
+API nvmlReturn_t nvmlDeviceGetFieldValues(nvmlDevice_t d, int count, nvmlFieldValue_t *v)
+{
+	ENTER(d);
+	struct fgpu *g = dev(d);
+	for (int i = 0; i < count; i++) {
+		v[i].nvmlReturn = NVML_ERROR_NOT_SUPPORTED;
+		if (v[i].fieldId != NVML_FI_DEV_TOTAL_ENERGY_CONSUMPTION || !g->energy || !g->fields)
+			continue;
+		double at;
+		energy_now(g, &v[i].value.ullVal, &at);
+		v[i].valueType = NVML_VALUE_TYPE_UNSIGNED_LONG_LONG;
+		v[i].timestamp = llround(at * 1e6);
+		v[i].latencyUsec = 0;
+		v[i].nvmlReturn = NVML_SUCCESS;
+	}
 	return NVML_SUCCESS;
 }
 

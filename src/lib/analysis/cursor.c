@@ -8,6 +8,11 @@
  * segment, found by a second reader that reads ahead without moving this
  * one (and cached until the counter's value is consumed), so the instant
  * agrees with the parallel summary's bridge.
+ *
+ * GPU counters with ages (series.h's edge rule) are taken at their own
+ * times, which lag the lines': the lines after the next one may still hold
+ * a reading from before t, so those are walked too (gpu_partial), with the
+ * same step the summary takes, until the counter's time passes t.
  */
 #include "cursor.h"
 
@@ -149,39 +154,136 @@ static int consume(struct aipm_cursor *c)
 	return fetch(c);
 }
 
-/* The next values, in this segment, of the counters the next sample
- * lacks: read ahead with a second reader, once per gap. */
-static int look_ahead(struct aipm_cursor *c, int nsid)
+static bool gpu_counter(const struct aipm_line_table *t, int sid)
 {
-	int want[AIPM_SID_MAX], n = 0;
-	for (int sid = 0; sid < nsid; sid++) {
-		const struct aipm_bridge *b = &c->run.br[sid];
-		if (isnan(b->last_v) || !aipm_sid_is_counter(c->t, sid) ||
-		    !isnan(aipm_line_sid_value(c->next.line, c->t, sid)) || c->ahead[sid].for_ts == b->last_ts)
-			continue;
-		c->ahead[sid] = (struct ahead){b->last_ts, NAN, NAN};
-		want[n++] = sid;
-	}
-	if (!n)
-		return 0;
+	if (sid < AIPM_SID_FIXED)
+		return false;
+	enum aipm_sid_kind k = (enum aipm_sid_kind)t->sid_kind[sid];
+	return k == AIPM_SK_GPU_ENERGY || k == AIPM_SK_GPU_ATTRIBUTED;
+}
+
+/* Visit the lines after the next one, in its segment, up to line time
+ * until, with a second reader that leaves this one where it is; visit
+ * returns false once it wants no more. */
+static int read_ahead(struct aipm_cursor *c, double until, bool (*visit)(void *ctx, const struct aipm_line *l),
+		      void *ctx)
+{
 	struct aipm_reader *f;
 	int e = aipm_reader_fork(c->r, &f);
 	if (e < 0)
 		return e;
 	struct aipm_sample s;
-	while (n && (e = aipm_reader_next(f, &s)) > 0 && !s.segment_start) {
-		e = 0;
-		for (int i = 0; i < n; i++) {
-			double v = aipm_line_sid_value(s.line, c->t, want[i]);
-			if (isnan(v))
-				continue;
-			c->ahead[want[i]].ts = s.line->ts;
-			c->ahead[want[i]].v = v;
-			want[i--] = want[--n];
-		}
-	}
+	while ((e = aipm_reader_next(f, &s)) > 0 && !s.segment_start && s.line->ts <= until && visit(ctx, s.line))
+		;
 	aipm_reader_close(f);
 	return e < 0 ? e : 0;
+}
+
+struct wanted {
+	struct aipm_cursor *c;
+	int sid[AIPM_SID_MAX], n;
+};
+
+static bool find_values(void *ctx, const struct aipm_line *l)
+{
+	struct wanted *w = ctx;
+	for (int i = 0; i < w->n; i++) {
+		double v = aipm_line_sid_value(l, w->c->t, w->sid[i]);
+		if (isnan(v))
+			continue;
+		w->c->ahead[w->sid[i]].ts = l->ts;
+		w->c->ahead[w->sid[i]].v = v;
+		w->sid[i--] = w->sid[--w->n];
+	}
+	return w->n > 0;
+}
+
+/* The next values, in this segment, of the counters the next sample
+ * lacks: read ahead with a second reader, once per gap. */
+static int look_ahead(struct aipm_cursor *c, int nsid)
+{
+	struct wanted w = {.c = c};
+	for (int sid = 0; sid < nsid; sid++) {
+		const struct aipm_bridge *b = &c->run.br[sid];
+		if (isnan(b->last_v) || !aipm_sid_is_counter(c->t, sid) || gpu_counter(c->t, sid) ||
+		    !isnan(aipm_line_sid_value(c->next.line, c->t, sid)) || c->ahead[sid].for_ts == b->last_ts)
+			continue;
+		c->ahead[sid] = (struct ahead){b->last_ts, NAN, NAN};
+		w.sid[w.n++] = sid;
+	}
+	return w.n ? read_ahead(c, INFINITY, find_values, &w) : 0;
+}
+
+/* A GPU counter on its way to an instant: the run's bridge and sums,
+ * stepped through the lines after the last consumed. */
+struct gpu_walk {
+	int sid;
+	int g;
+	bool attributed;
+	struct aipm_bridge b;
+	struct aipm_sv q;
+};
+
+static void gpu_step(struct gpu_walk *w, const struct aipm_line *l, double ts)
+{
+	const struct aipm_line_gpu *gp = aipm_line_gpu_of(l, w->g);
+	long long resets = 0; /* the run counts them when it consumes the line */
+	aipm_bridge_step(&w->b, &w->q, &resets, l->ts, aipm_gpu_tau(gp, l->ts),
+			 w->attributed ? gp->attributed_j : gp->energy_j, aipm_gpu_shape_power(gp, w->attributed),
+			 -INFINITY, ts);
+}
+
+/* Lines past this far after the instant are not walked: only a reading
+ * older than that (no source records one) could still be before it. */
+#define GPU_WALK_MAX_S 60.0
+
+static void gpu_done(struct aipm_instant *inst, const struct gpu_walk *w)
+{
+	inst->q[w->sid] = (struct aipm_sv){w->q.v, w->q.c, w->q.n > 0};
+}
+
+struct walking {
+	struct gpu_walk w[2 * AIPM_FORMAT_MAX_GPUS];
+	int n;
+	double ts;
+	struct aipm_instant *inst;
+};
+
+/* Step every walking counter through l; those whose time passed ts are done. */
+static bool walk(void *ctx, const struct aipm_line *l)
+{
+	struct walking *k = ctx;
+	for (int i = 0; i < k->n; i++) {
+		gpu_step(&k->w[i], l, k->ts);
+		if (k->w[i].b.last_ts >= k->ts) {
+			gpu_done(k->inst, &k->w[i]);
+			k->w[i--] = k->w[--k->n];
+		}
+	}
+	return k->n > 0;
+}
+
+/* The GPU counters' part of the instant ts: from the bridge of the last
+ * consumed line through the next line, then, for a counter whose time is
+ * still before ts, the lines after it in the segment. */
+static int gpu_partial(struct aipm_cursor *c, double ts, struct aipm_instant *inst)
+{
+	const struct aipm_run *r = &c->run;
+	struct walking k = {.ts = ts, .inst = inst};
+	int ng = aipm_line_table_gpus(c->t);
+	for (int g = 0; g < ng; g++)
+		for (int a = 0; a < 2; a++) {
+			int sid = c->t->gpu[g].sid + a;
+			if (sid >= inst->nsid || isnan(r->br[sid].last_v))
+				continue;
+			k.w[k.n] = (struct gpu_walk){sid, g, a == 1, r->br[sid], inst->q[sid]};
+			k.w[k.n].q.n = 0;
+			k.n++;
+		}
+	int e = walk(&k, c->next.line) ? read_ahead(c, ts + GPU_WALK_MAX_S, walk, &k) : 0;
+	for (int i = 0; i < k.n; i++) /* the segment ended first: the counter stopped there */
+		gpu_done(inst, &k.w[i]);
+	return e;
 }
 
 /* The part of the interval from the last sample consumed to the next one
@@ -193,6 +295,8 @@ static int partial(struct aipm_cursor *c, double ts, struct aipm_instant *inst)
 	if (!r->n)
 		return 0;
 	int e = inside ? look_ahead(c, inst->nsid) : 0;
+	if (e == 0 && inside)
+		e = gpu_partial(c, ts, inst);
 	if (e < 0)
 		return e;
 	const struct aipm_line *nx = inside ? c->next.line : NULL;
@@ -204,7 +308,9 @@ static int partial(struct aipm_cursor *c, double ts, struct aipm_instant *inst)
 	}
 	for (int sid = 0; sid < inst->nsid; sid++) {
 		struct aipm_sv *q = &inst->q[sid];
-		if (aipm_sid_is_counter(c->t, sid)) {
+		if (gpu_counter(c->t, sid)) {
+			continue; /* gpu_partial */
+		} else if (aipm_sid_is_counter(c->t, sid)) {
 			const struct aipm_bridge *br = &r->br[sid];
 			double nts = NAN, nv = NAN;
 			if (inside && !isnan(br->last_v)) {

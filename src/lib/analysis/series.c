@@ -43,6 +43,69 @@ void aipm_sv_counter(struct aipm_sv *s, double a, double b, double d, double lo,
 		s->n++;
 }
 
+/* The integral of the shape's power from its t0 to t (negative before). */
+static double shape_int(const struct aipm_shape *sh, double t)
+{
+	double dt = sh->t1 - sh->t0;
+	if (t <= sh->t0 || !(dt > 0))
+		return sh->p0 * (t - sh->t0);
+	if (t < sh->t1)
+		return sh->p0 * (t - sh->t0) + (sh->p1 - sh->p0) * (t - sh->t0) * (t - sh->t0) / (2 * dt);
+	return (sh->p0 + sh->p1) / 2 * dt + sh->p1 * (t - sh->t1);
+}
+
+void aipm_sv_counter_shaped(struct aipm_sv *s, double a, double b, double d, double lo, double hi,
+			    const struct aipm_shape *sh)
+{
+	if (!sh || isnan(sh->p0) || isnan(sh->p1) || (a >= lo && b <= hi)) {
+		aipm_sv_counter(s, a, b, d, lo, hi);
+		return;
+	}
+	double all = shape_int(sh, b) - shape_int(sh, a);
+	if (!(all > 0)) { /* no power drawn by the readings: evenly */
+		aipm_sv_counter(s, a, b, d, lo, hi);
+		return;
+	}
+	double x = a > lo ? a : lo, y = b < hi ? b : hi;
+	if (y > x) {
+		s->v += d * ((shape_int(sh, y) - shape_int(sh, x)) / all);
+		s->c += y - x;
+	}
+	if (aipm_touches(a, b, lo, hi))
+		s->n++;
+}
+
+void aipm_bridge_step(struct aipm_bridge *b, struct aipm_sv *s, long long *resets, double at, double tau,
+		      double v, double p, double lo, double hi)
+{
+	if (isnan(v))
+		return;
+	if (isnan(b->last_v)) {
+		b->first_ts = tau;
+		b->first_v = v;
+		b->first_at = at;
+		b->first_p = p;
+	} else if (v < b->last_v) {
+		(*resets)++; /* a merged segment, a reset counter: no energy is negative */
+	} else {
+		double end = tau > b->last_ts ? tau : at;
+		/* A bridge counter() kept has no line time: its own is it. */
+		struct aipm_shape sh = {isnan(b->last_at) ? b->last_ts : b->last_at, b->last_p, at, p};
+		aipm_sv_counter_shaped(s, b->last_ts, end, v - b->last_v, lo, hi, &sh);
+	}
+	b->last_ts = tau;
+	b->last_v = v;
+	b->last_at = at;
+	b->last_p = p;
+}
+
+double aipm_gpu_tau(const struct aipm_line_gpu *g, double ts) { return g->energy_age_s >= 0 ? ts - g->energy_age_s : ts; }
+
+double aipm_gpu_shape_power(const struct aipm_line_gpu *g, bool attributed)
+{
+	return attributed && !isnan(g->attributable_power_w) ? g->attributable_power_w : g->power_w;
+}
+
 void aipm_sv_power(struct aipm_sv *s, double a, double pa, double b, double pb, double lo, double hi)
 {
 	if (a >= lo && b <= hi) {
@@ -67,7 +130,7 @@ void aipm_run_init(struct aipm_run *r)
 	r->first_ts = r->last_ts = NAN;
 	for (int i = 0; i < AIPM_SID_MAX; i++) {
 		r->first_p[i] = r->last_p[i] = NAN;
-		r->br[i] = (struct aipm_bridge){NAN, NAN, NAN, NAN};
+		r->br[i] = (struct aipm_bridge){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
 	}
 	aipm_series_clear(&r->acc);
 	r->span = (struct aipm_sv){0, 0, 0};
@@ -75,11 +138,10 @@ void aipm_run_init(struct aipm_run *r)
 	r->resets = 0;
 }
 
-/* One counter value v at ts: the interval from its last value. Every
- * counter is taken as linear between its samples, GPU energy included;
- * NVML's counter updates every 20-100 ms, so a GPU's edge is as good as
- * that. When lines say how fresh a GPU reading is, the edge rule for those
- * series goes here and in the cursor's partial interval (cursor.c). */
+/* One counter value v at ts: the interval from its last value, linear
+ * between samples. aipm_bridge_step without a counter time or a shape
+ * (left NAN in the bridge: the line's time, spread evenly), for the hot
+ * path of every report; GPU counters take aipm_bridge_step itself. */
 static void counter(struct aipm_run *r, int sid, double ts, double v, double lo, double hi)
 {
 	if (isnan(v))
@@ -136,8 +198,11 @@ void aipm_run_add(struct aipm_run *r, const struct aipm_line *l, const struct ai
 	for (int g = 0; g < ng; g++) {
 		const struct aipm_line_gpu *gp = aipm_line_gpu_of(l, g);
 		int sid = t->gpu[g].sid;
-		counter(r, sid, ts, gp->energy_j, lo, hi);
-		counter(r, sid + 1, ts, gp->attributed_j, lo, hi);
+		double tau = aipm_gpu_tau(gp, ts);
+		aipm_bridge_step(&r->br[sid], &r->acc.q[sid], &r->resets, ts, tau, gp->energy_j,
+				 aipm_gpu_shape_power(gp, false), lo, hi);
+		aipm_bridge_step(&r->br[sid + 1], &r->acc.q[sid + 1], &r->resets, ts, tau, gp->attributed_j,
+				 aipm_gpu_shape_power(gp, true), lo, hi);
 		power(r, sid + 2, ts, gp->power_w, lo, hi);
 		power(r, sid + 3, ts, gp->attributable_power_w, lo, hi);
 	}
@@ -185,20 +250,26 @@ void aipm_run_join(struct aipm_run *a, const struct aipm_run *b, double lo, doub
 		 * samples at the seam. A series has one kind: one of the two
 		 * holds. */
 		if (!isnan(x->last_v) && !isnan(y->first_v)) {
-			if (y->first_v < x->last_v)
-				a->resets++;
-			else
-				aipm_sv_counter(&a->acc.q[sid], x->last_ts, y->first_ts, y->first_v - x->last_v, lo, hi);
+			/* The same step as inside a run, from the left's last
+			 * value to the right's first. */
+			struct aipm_bridge seam = *x;
+			aipm_bridge_step(&seam, &a->acc.q[sid], &a->resets,
+					 isnan(y->first_at) ? y->first_ts : y->first_at, y->first_ts, y->first_v,
+					 y->first_p, lo, hi);
 		}
 		if (!isnan(a->last_p[sid]) && !isnan(b->first_p[sid]))
 			aipm_sv_power(&a->acc.q[sid], a->last_ts, a->last_p[sid], b->first_ts, b->first_p[sid], lo, hi);
 		if (isnan(x->first_v)) {
 			x->first_ts = y->first_ts;
 			x->first_v = y->first_v;
+			x->first_at = y->first_at;
+			x->first_p = y->first_p;
 		}
 		if (!isnan(y->last_v)) {
 			x->last_ts = y->last_ts;
 			x->last_v = y->last_v;
+			x->last_at = y->last_at;
+			x->last_p = y->last_p;
 		}
 		a->last_p[sid] = b->last_p[sid];
 	}

@@ -57,11 +57,45 @@ void aipm_sv_counter(struct aipm_sv *s, double a, double b, double d, double lo,
  * pb at b. */
 void aipm_sv_power(struct aipm_sv *s, double a, double pa, double b, double pb, double lo, double hi);
 
+/* The GPU edge rule. A GPU's energy counter updates every 20-100 ms, so
+ * a line's reading is that of the counter as of ts - per_gpu_energy_age
+ * (its own time, tau), not as of the line. A GPU counter is therefore
+ * taken at its own times: the change between two readings happened
+ * between their taus, and is spread over that span in proportion to the
+ * power the two lines read (drawn as a counter is: the earlier line's
+ * power before its time, linear between the two lines), so an edge inside
+ * the span takes the share the power readings say, not the share of the
+ * time. Without ages tau is the line's time; without powers the change
+ * is spread evenly: both give the rule of every other counter. A tau that
+ * does not advance while the counter does is the line's time. */
+struct aipm_shape {
+	double t0, p0, t1, p1; /* line times and powers of the two readings; NAN: even */
+};
+/* Add the part in [lo, hi] of a counter's change d over [a, b], shaped by
+ * sh (NULL or NAN powers: evenly, as aipm_sv_counter). */
+void aipm_sv_counter_shaped(struct aipm_sv *s, double a, double b, double d, double lo, double hi,
+			    const struct aipm_shape *sh);
+
 /* Counters keep their first and last value of a run, for the bridge to
- * the next run (the seam of two ranges) and across absent lines. */
+ * the next run (the seam of two ranges) and across absent lines: the
+ * counter's own time (ts: tau, the line's time but for GPU counters with
+ * ages), the line's time (at; NAN: ts) and the power that shapes the
+ * change (NAN: none). */
 struct aipm_bridge {
 	double first_ts, first_v, last_ts, last_v; /* NAN: none yet */
+	double first_at, first_p, last_at, last_p;
 };
+/* One value v of a counter read at line time at, as of its own time tau,
+ * with the shaping power p (NAN: none): the change since the bridge's last
+ * value added to s over [lo, hi]; a counter that went back adds nothing
+ * and counts in *resets. The one step of the summary's runs and of the
+ * cursor's instants. */
+void aipm_bridge_step(struct aipm_bridge *b, struct aipm_sv *s, long long *resets, double at, double tau,
+		      double v, double p, double lo, double hi);
+/* A GPU's counter time and shaping power in a line (series ids sid of
+ * its energy or sid + 1 of its attributed energy). */
+double aipm_gpu_tau(const struct aipm_line_gpu *g, double ts);
+double aipm_gpu_shape_power(const struct aipm_line_gpu *g, bool attributed);
 
 /* Consecutive samples of one segment summed into one window: a range's
  * piece of a segment (summary.c), or a segment from its start (cursor.c). */

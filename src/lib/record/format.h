@@ -75,6 +75,10 @@ const char *aipm_format_provides_word(unsigned i); /* "cpu_energy", ... */
 #define AIPM_KEY_EVENT "event"
 #define AIPM_EVENT_BEGIN "begin"
 #define AIPM_EVENT_END "end"
+/* true: the line's timestamp is that of a sample of power_metrics.json
+ * taken at this instant (an edge sample), so the edge is read, not
+ * interpolated. Absent: the clock's time (docs/recording.md says when). */
+#define AIPM_KEY_EDGE_SAMPLE "edge_sample"
 /* AIPowerMeter's results_exp.json records carry this ISO date instead of a
  * timestamp, with the metrics as members of the record itself. */
 #define AIPM_KEY_END_EPOCH "end_training_epoch"

@@ -109,6 +109,9 @@ struct aipm_line_gpu {
 	double energy_j, attributed_j; /* cumulative in the segment */
 	double power_w, attributable_power_w;
 	double sm_percent, mem_bytes;
+	/* per_gpu_energy_age: the energies are those of the counter as of
+	 * ts - energy_age_s (analysis/series.h's GPU edge rule); NAN: as of ts. */
+	double energy_age_s;
 	bool integrated; /* per_gpu_energy_integrated says so */
 };
 

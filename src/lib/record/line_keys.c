@@ -191,7 +191,8 @@ static const struct key_name gpu_keys[] = {
 	KN("per_gpu_attributable_power", K_G_ATTR_POWER), KN("per_gpu_use_rate", K_G_USE),
 	KN("per_gpu_nvidia_use_rate", K_G_USE), KN("per_gpu_absolute_percent_usage", K_G_PCT),
 	KN("per_gpu_memory", K_G_MEM), KN("per_gpu_nvidia_memory", K_G_MEM),
-	KN("per_gpu_energy_integrated", K_G_INTEGRATED), KN("per_gpu_attributable_mem_use", K_IGNORED),
+	KN("per_gpu_energy_integrated", K_G_INTEGRATED), KN("per_gpu_energy_age", K_G_ENERGY_AGE),
+	KN("per_gpu_attributable_mem_use", K_IGNORED),
 	KN("per_gpu_per_pid_utilization_absolute", K_IGNORED),
 	KN("per_gpu_estimated_attributable_utilization", K_IGNORED), KN("per_gpu_memory_total", K_IGNORED),
 	KN("per_gpu_temperature", K_IGNORED), KN("per_gpu_power_limit", K_IGNORED), KN("per_gpu_name", K_IGNORED),
@@ -276,7 +277,7 @@ bool aipm_line_gpu_extra(enum aipm_line_key k, const char *s, size_t n)
 	return k == K_G_ATTR_POWER && s && n == 3 && !memcmp(s, "all", 3);
 }
 
-static const struct aipm_line_gpu gpu_none = {NAN, NAN, NAN, NAN, NAN, NAN, false};
+static const struct aipm_line_gpu gpu_none = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, false};
 
 const struct aipm_line_gpu *aipm_line_gpu_of(const struct aipm_line *l, int g)
 {
@@ -347,6 +348,7 @@ void aipm_line_set_gpu(struct aipm_line *l, struct aipm_line_table *t, const cha
 	case K_G_USE: gp->sm_percent = v; break;
 	case K_G_PCT: if (isnan(gp->sm_percent)) gp->sm_percent = v; break;
 	case K_G_MEM: gp->mem_bytes = v; break;
+	case K_G_ENERGY_AGE: gp->energy_age_s = v; break;
 	default: break;
 	}
 }

@@ -21,7 +21,8 @@ enum aipm_line_key {
 	/* cpu objects */
 	K_ZONE_POWER, K_ZONE_ENERGY, K_ATTRIB, K_PSS_PID, K_USS_PID,
 	/* gpu objects keyed by GPU index, set by aipm_line_set_gpu */
-	K_G_ENERGY, K_G_ATTR_ENERGY, K_G_POWER, K_G_ATTR_POWER, K_G_USE, K_G_PCT, K_G_MEM, K_G_INTEGRATED,
+	K_G_ENERGY, K_G_ATTR_ENERGY, K_G_POWER, K_G_ATTR_POWER, K_G_USE, K_G_PCT, K_G_MEM, K_G_ENERGY_AGE,
+	K_G_INTEGRATED,
 	/* cpu_estimate members, set by aipm_line_set_estimate: the energies in
 	 * enum aipm_est_j's order, then the powers, then the load */
 	K_EST_J, K_EST_J_LOW, K_EST_J_HIGH, K_EST_ATT_J, K_EST_ATT_J_LOW, K_EST_ATT_J_HIGH,

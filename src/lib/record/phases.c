@@ -35,6 +35,8 @@ struct aipm_phases {
 	struct side_file files[2]; /* phases.json, results_exp.json */
 	char (*open)[AIPM_PHASE_NAME_MAX + 1]; /* names of open phases */
 	size_t nopen, cap;
+	aipm_phases_edge_fn edge; /* the instant of a line (phases.h) */
+	void *edge_ctx;
 };
 
 static int add_open(struct aipm_phases *p, const char *name)
@@ -124,16 +126,47 @@ int aipm_phases_open(struct aipm_phases **out, struct aipm_outdir *dir, bool app
 	return 0;
 }
 
-/* {"date": ..., "timestamp": ..., then the caller's members. */
-static void line_head(struct aipm_buf *b)
+void aipm_phases_set_edge(struct aipm_phases *p, aipm_phases_edge_fn fn, void *ctx)
 {
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
+	p->edge = fn;
+	p->edge_ctx = ctx;
+}
+
+/* "begin NAME" for the sample's edge key, cut to what a snapshot keeps
+ * (AIPM_EDGE_WHY_MAX) at a character boundary: the line stays UTF-8. */
+#define AIPM_EDGE_WHY_MAX 63
+static void edge_why(char *out, const char *what, const char *name)
+{
+	size_t n = (size_t)snprintf(out, AIPM_EDGE_WHY_MAX + 1, "%s%s%s", what, name ? " " : "", name ? name : "");
+	if (n > AIPM_EDGE_WHY_MAX) {
+		n = AIPM_EDGE_WHY_MAX;
+		while (n && ((unsigned char)out[n] & 0xC0) == 0x80)
+			n--; /* out[n] continues a character: cut before it starts */
+		out[n] = '\0';
+	}
+}
+
+/* The instant of a line: the edge sample's time when the hook took one
+ * (then true), else the clock's. */
+static bool edge_time(struct aipm_phases *p, const char *what, const char *name, struct timespec *at)
+{
+	if (!p->edge) {
+		clock_gettime(CLOCK_REALTIME, at);
+		return false;
+	}
+	char why[AIPM_EDGE_WHY_MAX + 1];
+	edge_why(why, what, name);
+	return p->edge(p->edge_ctx, why, at) > 0;
+}
+
+/* {"date": ..., "timestamp": ..., then the caller's members. */
+static void line_head(struct aipm_buf *b, const struct timespec *at)
+{
 	char date[64];
-	aipm_format_date(date, sizeof date, &now);
+	aipm_format_date(date, sizeof date, at);
 	aipm_buf_puts(b, "{\"date\": ");
 	aipm_buf_json_str(b, date);
-	aipm_buf_printf(b, ", \"timestamp\": %lld.%06ld", (long long)now.tv_sec, now.tv_nsec / 1000);
+	aipm_buf_printf(b, ", \"timestamp\": %lld.%06ld", (long long)at->tv_sec, at->tv_nsec / 1000);
 }
 
 static int append_line(struct aipm_phases *p, struct side_file *f, struct aipm_buf *b)
@@ -177,10 +210,14 @@ static int phase_event(struct aipm_phases *p, const char *name, bool begin)
 		e = aipm_err(-EINVAL, "phase '%s' is not open. Begin it first (aipm mark %s)", name, name);
 	} else {
 		struct aipm_buf b = {0};
-		line_head(&b);
+		struct timespec at;
+		bool sampled = edge_time(p, begin ? AIPM_EVENT_BEGIN : AIPM_EVENT_END, name, &at);
+		line_head(&b, &at);
 		aipm_buf_puts(&b, ", \"name\": ");
 		aipm_buf_json_str(&b, name);
 		aipm_buf_puts(&b, begin ? ", \"event\": \"begin\"" : ", \"event\": \"end\"");
+		if (sampled)
+			aipm_buf_puts(&b, ", \"" AIPM_KEY_EDGE_SAMPLE "\": true");
 		e = append_line(p, &p->files[0], &b);
 		aipm_buf_free(&b);
 		if (!e && begin)
@@ -212,7 +249,9 @@ int aipm_phases_log(struct aipm_phases *p, const char *const *names, const doubl
 						names[i]);
 	}
 	struct aipm_buf b = {0};
-	line_head(&b);
+	struct timespec at;
+	edge_time(p, "log", NULL, &at);
+	line_head(&b, &at);
 	aipm_buf_puts(&b, ", \"metrics\": {");
 	for (size_t i = 0; i < n; i++) {
 		if (i)

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "record/format.h"
 
@@ -38,6 +39,14 @@ int aipm_phases_begin(struct aipm_phases *p, const char *name);
 int aipm_phases_end(struct aipm_phases *p, const char *name);
 /* One results_exp.json line holding n metrics (names unique, values finite). */
 int aipm_phases_log(struct aipm_phases *p, const char *const *names, const double *values, size_t n);
+/* Where a line's time comes from. fn(ctx, why, at) takes a sample at this
+ * instant for the line (why says what for: "begin NAME", "end NAME",
+ * "log") and puts its time in *at: > 0 when *at is a sample's time, 0 when
+ * it is only the clock's. Lines at a sample are marked (AIPM_KEY_EDGE_SAMPLE
+ * in phases.json). Without a hook, a line has the clock's time. Set it
+ * before the first line: it is read without the lock. */
+typedef int (*aipm_phases_edge_fn)(void *ctx, const char *why, struct timespec *at);
+void aipm_phases_set_edge(struct aipm_phases *p, aipm_phases_edge_fn fn, void *ctx);
 void aipm_phases_close(struct aipm_phases *p);
 
 /* A valid phase or metric name: 1..128 bytes, printable, no '='. Sets the

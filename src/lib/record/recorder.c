@@ -6,6 +6,7 @@
 #include "recorder.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +31,14 @@ struct aipm_recorder {
 	size_t held_peak;      /* most lines held during the current outage */
 	int fail_err;          /* the last write's error, and why */
 	char fail_msg[600];
+	struct timespec last_real; /* the latest sample's time (under lock) */
+	bool have_last;
+	/* Edge samples (recorder.h): one caller at a time, so two marks at
+	 * once share one sample instead of queueing two. Never taken by the
+	 * sink, so it may be held while the sampler thread works. */
+	pthread_mutex_t edge_lock;
+	double tokens, tokens_at_s; /* the budget, and when it was last refilled */
+	struct aipm_edge_stats edges;
 };
 
 static void event(struct aipm_recorder *r, enum aipm_recorder_event ev, const char *fmt, ...)
@@ -89,6 +98,8 @@ static void sink(void *ctx, const struct aipm_snapshot *snap)
 	struct aipm_recorder *r = ctx;
 	pthread_mutex_lock(&r->lock);
 	note(r, aipm_writer_write(r->writer, snap));
+	r->last_real = snap->real;
+	r->have_last = true;
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -102,6 +113,9 @@ int aipm_recorder_open(struct aipm_recorder **out, const struct aipm_recorder_co
 	snprintf(r->dir, sizeof r->dir, "%s", cfg->dir ? cfg->dir : "");
 	r->cfg.dir = r->dir;
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->edge_lock, NULL);
+	r->tokens = AIPM_EDGE_BURST;
+	r->tokens_at_s = NAN;
 	/* Every name of the recording is checked now, in both modes: one that
 	 * is a FIFO, a link or a directory stops the run before it starts,
 	 * not at its end. */
@@ -115,6 +129,7 @@ int aipm_recorder_open(struct aipm_recorder **out, const struct aipm_recorder_co
 	if (e < 0) {
 		aipm_outdir_unref(r->out);
 		pthread_mutex_destroy(&r->lock);
+		pthread_mutex_destroy(&r->edge_lock);
 		free(r);
 		return e;
 	}
@@ -152,8 +167,13 @@ int aipm_recorder_start(struct aipm_recorder *r, const pid_t *roots, size_t nroo
 		return e;
 	struct timespec start;
 	clock_gettime(CLOCK_REALTIME, &start);
-	if ((e = aipm_sampler_start(&r->sampler, &sc)) < 0)
+	struct aipm_sampler *smp;
+	if ((e = aipm_sampler_start(&smp, &sc)) < 0)
 		return e;
+	/* Under lock: another thread's edge may look for the sampler. */
+	pthread_mutex_lock(&r->lock);
+	r->sampler = smp;
+	pthread_mutex_unlock(&r->lock);
 	struct aipm_source *src[AIPM_MAX_SOURCES];
 	size_t n = sources(r, src);
 	struct aipm_metadata *m;
@@ -219,7 +239,9 @@ int aipm_recorder_stop(struct aipm_recorder *r, int exit_status)
 {
 	if (r->stopped)
 		return 0;
+	pthread_mutex_lock(&r->lock); /* edges stop asking the sampler */
 	r->stopped = true;
+	pthread_mutex_unlock(&r->lock);
 	if (!r->sampler)
 		return 0;
 	aipm_sampler_stop(r->sampler);
@@ -251,7 +273,90 @@ void aipm_recorder_close(struct aipm_recorder *r)
 	aipm_metadata_free(r->meta);
 	aipm_outdir_unref(r->out);
 	pthread_mutex_destroy(&r->lock);
+	pthread_mutex_destroy(&r->edge_lock);
 	free(r);
+}
+
+/* ---- edge samples ---- */
+
+static double mono_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return aipm_ts_to_s(&t);
+}
+
+static long long ts_us(const struct timespec *t) { return (long long)t->tv_sec * 1000000 + t->tv_nsec / 1000; }
+
+/* Refill the budget for the time since the last refill; take one token. */
+static bool spend(struct aipm_recorder *r)
+{
+	double now = mono_s();
+	if (!isnan(r->tokens_at_s))
+		r->tokens += (now - r->tokens_at_s) * AIPM_EDGE_PER_S;
+	if (r->tokens > AIPM_EDGE_BURST)
+		r->tokens = AIPM_EDGE_BURST;
+	r->tokens_at_s = now;
+	if (r->tokens < 1)
+		return false;
+	r->tokens -= 1;
+	return true;
+}
+
+static enum aipm_edge_kind edge_locked(struct aipm_recorder *r, const char *why, struct timespec *at)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	*at = now;
+	pthread_mutex_lock(&r->lock);
+	struct aipm_sampler *s = r->stopped ? NULL : r->sampler;
+	struct timespec last = r->last_real;
+	bool have_last = r->have_last;
+	pthread_mutex_unlock(&r->lock);
+	if (!s)
+		return AIPM_EDGE_CLOCK;
+	long long age_us = ts_us(&now) - ts_us(&last);
+	if (have_last && age_us >= 0 && age_us < AIPM_EDGE_SHARE_US) {
+		*at = last;
+		r->edges.shared++;
+		return AIPM_EDGE_SHARED;
+	}
+	if (!spend(r)) {
+		r->edges.over_budget++;
+		return AIPM_EDGE_CLOCK;
+	}
+	struct timespec real;
+	int e = aipm_sampler_sample_within(s, why, (uint64_t)AIPM_EDGE_WAIT_MS * 1000000u, &real);
+	if (e == -ETIMEDOUT)
+		r->edges.late++;
+	if (e < 0) {
+		aipm_err_clear(); /* stopped meanwhile, or late: the clock's time */
+		return AIPM_EDGE_CLOCK;
+	}
+	*at = real;
+	r->edges.sampled++;
+	return AIPM_EDGE_SAMPLED;
+}
+
+enum aipm_edge_kind aipm_recorder_edge(struct aipm_recorder *r, const char *why, struct timespec *at)
+{
+	pthread_mutex_lock(&r->edge_lock);
+	enum aipm_edge_kind k = edge_locked(r, why, at);
+	r->edges.clock += k == AIPM_EDGE_CLOCK;
+	pthread_mutex_unlock(&r->edge_lock);
+	return k;
+}
+
+int aipm_recorder_edge_hook(void *ctx, const char *why, struct timespec *at)
+{
+	return aipm_recorder_edge(ctx, why, at) != AIPM_EDGE_CLOCK;
+}
+
+void aipm_recorder_edge_stats(struct aipm_recorder *r, struct aipm_edge_stats *out)
+{
+	pthread_mutex_lock(&r->edge_lock);
+	*out = r->edges;
+	pthread_mutex_unlock(&r->edge_lock);
 }
 
 struct aipm_sampler *aipm_recorder_sampler(struct aipm_recorder *r) { return r->sampler; }

@@ -71,6 +71,43 @@ bool aipm_recorder_tree_alive(struct aipm_recorder *r);
 int aipm_recorder_stop(struct aipm_recorder *r, int exit_status);
 /* Stop when started and committed; otherwise undo (see above). */
 void aipm_recorder_close(struct aipm_recorder *r);
+/* ---- edge samples: the instants of phases and logged points ----
+ *
+ * A phase's begin and end and a logged point are instants; their line in
+ * phases.json or results_exp.json carries the time of a sample taken at
+ * that instant (an "edge" line of power_metrics.json), so a report reads
+ * the counters there instead of interpolating between grid samples.
+ * aipm_recorder_edge() takes that sample, with three bounds so a mark
+ * stays cheap for its caller and many marks do not flood the recording:
+ *
+ *  - a sample (grid or edge) taken less than AIPM_EDGE_SHARE_US before is
+ *    shared: the instant is that sample's time (at most that much early),
+ *    so `end A; begin B` back to back meet at one sample;
+ *  - edge samples are budgeted: AIPM_EDGE_BURST at once, AIPM_EDGE_PER_S
+ *    per second sustained (a token bucket); past it an instant is the
+ *    clock's time, its edge interpolated between the samples around it;
+ *  - the caller waits for the sample at most AIPM_EDGE_WAIT_MS; later, the
+ *    instant is the clock's time at the call (the sample is still taken).
+ *
+ * Returns AIPM_EDGE_SAMPLED or AIPM_EDGE_SHARED with *at the sample's
+ * CLOCK_REALTIME, or AIPM_EDGE_CLOCK with *at the clock's (also before
+ * start and after stop). Never fails. Any thread; not from the sink. */
+#define AIPM_EDGE_SHARE_US 1000
+#define AIPM_EDGE_BURST 16
+#define AIPM_EDGE_PER_S 20
+#define AIPM_EDGE_WAIT_MS 50
+enum aipm_edge_kind { AIPM_EDGE_CLOCK, AIPM_EDGE_SAMPLED, AIPM_EDGE_SHARED };
+enum aipm_edge_kind aipm_recorder_edge(struct aipm_recorder *r, const char *why, struct timespec *at);
+/* The same as a hook of record/phases.h (ctx is the recorder): > 0 when
+ * *at is a sample's time. */
+int aipm_recorder_edge_hook(void *ctx, const char *why, struct timespec *at);
+/* Instants served so far, by kind, and how many of the clock's came from
+ * the budget or the wait (for tests and benchmarks). */
+struct aipm_edge_stats {
+	unsigned long long sampled, shared, clock, over_budget, late;
+};
+void aipm_recorder_edge_stats(struct aipm_recorder *r, struct aipm_edge_stats *out);
+
 struct aipm_sampler *aipm_recorder_sampler(struct aipm_recorder *r);
 struct aipm_outdir *aipm_recorder_outdir(struct aipm_recorder *r);
 const char *aipm_recorder_dir(const struct aipm_recorder *r);

@@ -91,6 +91,13 @@ static bool v_attr_energy(const struct aipm_gpu_value *g, double *o)
 	return g->fields & AIPM_GPU_ENERGY;
 }
 
+/* Seconds the energy counter's reading was old at the line's time. */
+static bool v_energy_age(const struct aipm_gpu_value *g, double *o)
+{
+	*o = g->energy_age_s;
+	return live(g, AIPM_GPU_ENERGY_AGE);
+}
+
 static bool in(const struct section *x, size_t i) { return !strcmp(x->s->cat->devices[i].vendor, x->vendor); }
 
 static bool v_integrated_of(const struct section *x, size_t i, double *o)
@@ -228,6 +235,8 @@ static void format_section(struct aipm_buf *b, const struct section *x, bool nvi
 	per_gpu(b, "per_gpu_power_limit", x, v_limit, false);
 	per_gpu(b, "per_gpu_energy", x, v_energy, false);
 	per_gpu(b, "per_gpu_attributed_energy", x, v_attr_energy, false);
+	if (total(x, v_energy_age, false, &(double){0}))
+		per_gpu(b, "per_gpu_energy_age", x, v_energy_age, false);
 	per_gpu_integrated(b, x);
 	aipm_buf_puts(b, "}");
 }

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "amdsmi_api.h"
+#include "devclock.h"
 #include "error.h"
 
 /* No GPU draws this much; a counter step implying more is a glitch. */
@@ -61,6 +62,7 @@ struct gpu {
 	uint64_t last_raw;
 	double energy_uj, last_t_s;
 	struct aipm_power_integral integral; /* no counter: power integrated */
+	struct aipm_devclock clock; /* the counter's timestamps: how fresh (devclock.h) */
 	uint64_t glitches; /* counter steps dropped as implausible */
 	bool have_glitch;
 	uint64_t glitch_raw;
@@ -395,8 +397,13 @@ static void sample_energy(struct amdsmi *a, struct gpu *g, struct aipm_gpu_value
 	uint64_t acc, ts;
 	float res;
 	if (g->has_counter) {
-		if (a->fn.energy(g->h, &acc, &res, &ts) == AMDSMI_STATUS_SUCCESS && res > 0)
+		if (a->fn.energy(g->h, &acc, &res, &ts) == AMDSMI_STATUS_SUCCESS && res > 0) {
 			count_energy(g, acc, res, t_s);
+			/* The firmware updates the counter every ms or so on some
+			 * GPUs, far less often on others: its stamp says when. */
+			o->energy_age_s = round(aipm_devclock_age(&g->clock, (double)ts / 1e9, t_s) * 1e6) / 1e6;
+			o->fields |= AIPM_GPU_ENERGY_AGE;
+		}
 	} else if (o->fields & AIPM_GPU_POWER) {
 		g->energy_uj += aipm_power_integral_add(&g->integral, o->power_w, t_s) * 1e6;
 	}

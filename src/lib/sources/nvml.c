@@ -31,6 +31,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,10 +79,32 @@ static void resolve(struct nvml *n)
 	RES(mem2, "nvmlDeviceGetMemoryInfo_v2");
 	RES(temp, "nvmlDeviceGetTemperature");
 	RES(putil, "nvmlDeviceGetProcessUtilization");
+	RES(fields, "nvmlDeviceGetFieldValues");
 	for (int k = 0; k < 2; k++)
 		for (int v = 0; v < 3; v++)
 			RES(procs[k][v], procs[k][v]);
 #undef RES
+}
+
+/* The energy counter through GetFieldValues, with the time NVML read it
+ * at (µs since 1970): how fresh it is. A value of another type than an
+ * unsigned count, or a negative one, is not the counter. */
+static nvmlReturn_t energy_field(struct nvml *n, struct gpu *g, unsigned long long *mj, double *at_s)
+{
+	nvmlFieldValue_t v = {.fieldId = NVML_FI_DEV_TOTAL_ENERGY_CONSUMPTION};
+	nvmlReturn_t rc = n->fn.fields(g->dev, 1, &v);
+	if (rc != NVML_SUCCESS)
+		return rc;
+	if (v.nvmlReturn != NVML_SUCCESS)
+		return v.nvmlReturn;
+	if (v.valueType == NVML_VALUE_TYPE_UNSIGNED_LONG_LONG || v.valueType == NVML_VALUE_TYPE_UNSIGNED_LONG)
+		*mj = v.value.ullVal;
+	else if (v.valueType == NVML_VALUE_TYPE_SIGNED_LONG_LONG && v.value.sllVal >= 0)
+		*mj = (unsigned long long)v.value.sllVal;
+	else
+		return NVML_ERROR_UNKNOWN;
+	*at_s = (double)v.timestamp / 1e6;
+	return NVML_SUCCESS;
 }
 
 static void open_gpu(struct nvml *n, struct gpu *g)
@@ -95,6 +118,8 @@ static void open_gpu(struct nvml *n, struct gpu *g)
 	if (!n->fn.uuid || n->fn.uuid(g->dev, g->uuid, sizeof g->uuid) != NVML_SUCCESS)
 		g->uuid[0] = '\0';
 	g->has_counter = n->fn.energy && n->fn.energy(g->dev, &mj) == NVML_SUCCESS;
+	double at_s;
+	g->energy_field = g->has_counter && n->fn.fields && energy_field(n, g, &mj, &at_s) == NVML_SUCCESS;
 	/* _v2 first: it counts reserved memory in "used" as nvidia-smi does;
 	 * the plain call is the fallback for drivers before 510. */
 	if (n->fn.mem2 && n->fn.mem2(g->dev, &m2) == NVML_SUCCESS)
@@ -249,11 +274,27 @@ static int nvml_open(const struct aipm_source_config *cfg, struct aipm_catalog *
 
 /* ---- sample --------------------------------------------------------- */
 
+/* How old a counter reading at at_s (CLOCK_REALTIME) is at the sample's
+ * time now_s. A reading a little newer than the sample's time (it was
+ * stamped before the sources were read) is as of that time; a time more
+ * than AGE_MAX_S away is not the counter's (a zero, another clock): no age. */
+#define AGE_MAX_S 10.0
+static void set_age(struct aipm_gpu_value *o, double at_s, double now_s)
+{
+	double age = now_s - at_s;
+	if (!(fabs(age) <= AGE_MAX_S))
+		return;
+	o->energy_age_s = age > 0 ? round(age * 1e6) / 1e6 : 0; /* µs, as the line times */
+	o->fields |= AIPM_GPU_ENERGY_AGE;
+}
+
 /* Energy and power. The counter is mJ since the driver loaded: a reading
  * below the last one means a reload, and the new reading is all energy
- * since, so the cumulative never goes back. Without a counter, integrate
- * power over the snapshots' monotonic times (trapezoid). */
-static void sample_energy(struct nvml *n, struct gpu *g, struct aipm_gpu_value *o, double t_s)
+ * since, so the cumulative never goes back. It is read through
+ * GetFieldValues where that answers, for the time NVML read it (the counter
+ * updates every 20-100 ms: the reading is that old). Without a counter,
+ * integrate power over the snapshots' monotonic times (trapezoid). */
+static void sample_energy(struct nvml *n, struct gpu *g, struct aipm_gpu_value *o, double t_s, double real_s)
 {
 	unsigned int mw;
 	unsigned long long mj;
@@ -265,9 +306,16 @@ static void sample_energy(struct nvml *n, struct gpu *g, struct aipm_gpu_value *
 		o->fields |= AIPM_GPU_POWER;
 	}
 	if (g->has_counter) {
-		rc = n->fn.energy(g->dev, &mj);
+		double at_s = NAN;
+		rc = g->energy_field ? energy_field(n, g, &mj, &at_s) : NVML_ERROR_NOT_SUPPORTED;
 		if (aipm_nvml_lost(g, rc))
 			return;
+		if (rc != NVML_SUCCESS) /* the plain call, without a time */
+			rc = n->fn.energy(g->dev, &mj);
+		if (aipm_nvml_lost(g, rc))
+			return;
+		if (rc == NVML_SUCCESS && !isnan(at_s))
+			set_age(o, at_s, real_s);
 		if (rc == NVML_SUCCESS) {
 			if (g->have_raw)
 				g->energy_mj += (double)(mj >= g->last_raw_mj ? mj - g->last_raw_mj : mj);
@@ -350,7 +398,7 @@ static int nvml_sample(struct aipm_source *src, const struct aipm_sample_ctx *ct
 		struct gpu *g = &n->gpus[i];
 		struct aipm_gpu_value *o = aipm_snapshot_gpu(snap, g->id);
 		if (!g->lost)
-			sample_energy(n, g, o, t_s);
+			sample_energy(n, g, o, t_s, aipm_ts_to_s(&ctx->real));
 		if (!g->lost)
 			sample_state(n, g, o, ctx->slow);
 		if (!g->lost && !aipm_nvml_sample_procs(n, g, snap, t_s)) {
@@ -418,7 +466,8 @@ static void nvml_describe(struct aipm_source *src, struct aipm_buf *b)
 		aipm_buf_json_str(b, g->name);
 		aipm_buf_puts(b, ", \"uuid\": ");
 		aipm_buf_json_str(b, g->uuid);
-		aipm_buf_printf(b, ", \"energy_source\": \"%s\"", g->has_counter ? "counter" : "integrated");
+		aipm_buf_printf(b, ", \"energy_source\": \"%s\", \"energy_age\": %s",
+				g->has_counter ? "counter" : "integrated", g->energy_field ? "true" : "false");
 		if (g->limit) {
 			aipm_buf_puts(b, ", \"power_limit_w\": ");
 			aipm_buf_double(b, g->limit_w);

@@ -84,7 +84,36 @@ typedef struct {
 	unsigned int smUtil, memUtil, encUtil, decUtil;
 } nvmlProcessUtilizationSample_t; /* 32 bytes */
 
+/* nvmlDeviceGetFieldValues (NVML 9+): one record per field asked for, its
+ * value and the CPU time (µs since 1970) NVML read it at; the energy field
+ * is the counter GetTotalEnergyConsumption returns, with that time. */
+#define NVML_FI_DEV_TOTAL_ENERGY_CONSUMPTION 83 /* mJ since the driver loaded */
+enum {
+	NVML_VALUE_TYPE_DOUBLE = 0,
+	NVML_VALUE_TYPE_UNSIGNED_INT = 1,
+	NVML_VALUE_TYPE_UNSIGNED_LONG = 2,
+	NVML_VALUE_TYPE_UNSIGNED_LONG_LONG = 3,
+	NVML_VALUE_TYPE_SIGNED_LONG_LONG = 4,
+};
+typedef union {
+	double dVal;
+	unsigned int uiVal;
+	unsigned long ulVal;
+	unsigned long long ullVal;
+	long long sllVal;
+} nvmlValue_t; /* 8 bytes */
+typedef struct {
+	unsigned int fieldId;
+	unsigned int scopeId;
+	long long timestamp;   /* µs since 1970, CLOCK_REALTIME */
+	long long latencyUsec;
+	int valueType;         /* nvmlValueType_t */
+	nvmlReturn_t nvmlReturn;
+	nvmlValue_t value;
+} nvmlFieldValue_t; /* 40 bytes */
+
 _Static_assert(sizeof(nvmlUtilization_t) == 8, "nvmlUtilization_t layout");
+_Static_assert(sizeof(nvmlFieldValue_t) == 40, "nvmlFieldValue_t layout");
 _Static_assert(sizeof(nvmlMemory_t) == 24, "nvmlMemory_t layout");
 _Static_assert(sizeof(nvmlMemory_v2_t) == 40, "nvmlMemory_v2_t layout");
 _Static_assert(sizeof(nvmlProcessInfo_v1_t) == 16, "nvmlProcessInfo_v1_t layout");
@@ -106,6 +135,7 @@ typedef nvmlReturn_t (*nvml_temp_fn)(nvmlDevice_t, int, unsigned int *);     /* 
 /* Get{Compute,Graphics}RunningProcesses{,_v2,_v3}: the record type differs
  * by version, so nvml.c passes raw bytes. */
 typedef nvmlReturn_t (*nvml_procs_fn)(nvmlDevice_t, unsigned int *, void *);
+typedef nvmlReturn_t (*nvml_fields_fn)(nvmlDevice_t, int, nvmlFieldValue_t *); /* GetFieldValues */
 typedef nvmlReturn_t (*nvml_putil_fn)(nvmlDevice_t, nvmlProcessUtilizationSample_t *, unsigned int *,
 				      unsigned long long);               /* GetProcessUtilization */
 

@@ -33,6 +33,7 @@ struct gpu {
 	char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
 	bool lost;          /* GPU_IS_LOST once: never asked again */
 	bool has_counter;   /* total-energy counter answered at open */
+	bool energy_field;  /* ... and through GetFieldValues, with its time */
 	int mem_ver;        /* 2, 1, or 0 (unsupported) */
 	bool putil;         /* per-process utilisation supported */
 	bool temp, limit;
@@ -71,6 +72,7 @@ struct nvml {
 		nvml_temp_fn temp;
 		nvml_procs_fn procs[2][3]; /* [compute, graphics][v2, v3, v1] */
 		nvml_putil_fn putil;
+		nvml_fields_fn fields;
 	} fn;
 	bool all_procs;
 	size_t ngpus;
