@@ -1,7 +1,9 @@
 # The two commands of the README's quick start. Each installs what is
 # missing (apt-get as root, a clear message otherwise), builds and runs.
 #   make demo   build, then measure a small CPU workload and print the report
-#   make check  the whole test suite, with AddressSanitizer and UBSan
+#   make check  the whole test suite, with AddressSanitizer and UBSan, and
+#               warnings as errors (CI's build; a plain build keeps werror
+#               off so a newer compiler's new warning breaks nobody)
 BUILD ?= build
 CHECK_BUILD ?= build-check
 MESON_FLAGS ?=
@@ -13,14 +15,16 @@ all: $(BUILD)/build.ninja
 
 $(BUILD)/build.ninja:
 	./scripts/deps.sh
-	meson setup $(BUILD) -Dtests=false $(MESON_FLAGS)
+	meson setup $(BUILD) -Dtests=disabled $(MESON_FLAGS)
 
 demo: all
 	./scripts/demo.sh $(BUILD)/aipm
 
 check:
 	./scripts/deps.sh --integration
-	@[ -f $(CHECK_BUILD)/build.ninja ] || meson setup $(CHECK_BUILD) -Db_sanitize=address,undefined -Db_lundef=false $(MESON_FLAGS)
+	@[ -f $(CHECK_BUILD)/build.ninja ] || meson setup $(CHECK_BUILD) -Dwerror=true -Dtests=enabled \
+		-Db_sanitize=address,undefined -Db_lundef=false $(MESON_FLAGS)
+	@meson configure $(CHECK_BUILD) -Dwerror=true -Dtests=enabled # a build-check made before werror's default changed
 	ninja -C $(CHECK_BUILD)
 	./scripts/check.sh $(CHECK_BUILD)
 

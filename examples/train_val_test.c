@@ -85,7 +85,15 @@ int main(int argc, char **argv)
 	for (int k = 0; k < DIM; k++)
 		w_true[k] = 2.0 * rand_r(&seed) / RAND_MAX - 1.0;
 
-	struct aipm_meter_options opts = {.description = "train/validation/test example (C)", .interval_s = 0.02};
+	struct aipm_meter_options opts;
+	check(aipm_meter_options_init(&opts, AIPM_METER_OPTIONS_VERSION), "options");
+	opts.description = "train/validation/test example (C)";
+	opts.interval_s = 0.02;
+	/* libaipm reads no environment variable (a library cannot know when
+	 * its host calls setenv): a program that wants aipm's own variables
+	 * honoured, as this one does, passes them on. */
+	opts.sysfs_root = getenv("AIPM_SYSFS_ROOT");
+	opts.nvml_lib = getenv("AIPM_NVML_LIB");
 	aipm_meter *m;
 	check(aipm_meter_start(&m, dir, &opts), "start");
 	double w[DIM] = {0};

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "aipm_version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -21,10 +23,10 @@ extern "C" {
 #define AIPM_API
 #endif
 
-#define AIPM_VERSION_STRING "0.1.0"
-
 /* The last error of the calling thread, never NULL. */
 AIPM_API const char *aipm_error_last(void);
+/* The version of the loaded library ("0.1.0"); AIPM_VERSION_STRING is the
+ * one of the header the program was compiled with (aipm_version.h). */
 AIPM_API const char *aipm_version(void);
 
 /* ---- Measuring from inside a program ------------------------------------
@@ -59,16 +61,55 @@ typedef struct aipm_meter aipm_meter;
 #define AIPM_INTERVAL_MAX_S 60.0
 #define AIPM_MEM_INTERVAL_MAX_S 3600.0
 
+/* Options of a meter. They start with a version so that a member added
+ * later is not an ABI break: a program built against this header keeps
+ * working with a newer libaipm, which reads only the members this version
+ * has. Fill them as libgit2's git_*_options_init does:
+ *
+ *     struct aipm_meter_options o;
+ *     aipm_meter_options_init(&o, AIPM_METER_OPTIONS_VERSION);
+ *     o.interval_s = 0.02;
+ *
+ * or `struct aipm_meter_options o = AIPM_METER_OPTIONS_INIT;`. A struct
+ * whose version is 0 (zero-filled, never initialised) or newer than the
+ * library knows is refused with -EINVAL and a sentence saying so.
+ *
+ * The library reads no environment variable: a host thread calling setenv
+ * while a getenv runs is undefined behaviour in glibc, and a library
+ * cannot know when its host does. The roots and library paths below are
+ * where the hardware is found; NULL or "" means the system's own. The
+ * `aipm` command and the Python module map AIPM_SYSFS_ROOT, AIPM_PROC_ROOT,
+ * AIPM_CGROUP_ROOT, AIPM_NVML_LIB and AIPM_AMDSMI_LIB onto them; a C
+ * program that wants those variables honoured passes them on itself
+ * (examples/train_val_test.c does). The strings are copied at start. */
+#define AIPM_METER_OPTIONS_VERSION 1
+
 struct aipm_meter_options {
+	unsigned int version;    /* AIPM_METER_OPTIONS_VERSION, set by aipm_meter_options_init */
 	const char *description; /* metadata.json's description; NULL: none */
 	double interval_s;       /* sampling interval; 0: 0.1 s, else 0.001..60 */
 	double mem_interval_s;   /* PSS/USS and temperature interval; 0: 1 s, else 0.001..3600 */
 	int append;              /* nonzero: add a segment to DIR's recording
 				  * instead of replacing it */
+	const char *sysfs_root;  /* "/sys": powercap (RAPL), hwmon */
+	const char *proc_root;   /* "/proc": the process tree, CPU and memory */
+	const char *cgroup_root; /* "/sys/fs/cgroup" */
+	const char *nvml_lib;    /* "libnvidia-ml.so.1", or a path to it */
+	const char *amdsmi_lib;  /* "libamd_smi.so", or a path to it */
 };
 
-/* Start measuring into dir (created if needed). opts may be NULL. Returns
- * once the first sample is taken. */
+/* Designated, so that -Wextra's missing-field-initializers stays quiet
+ * (C; from C++ call aipm_meter_options_init). */
+#define AIPM_METER_OPTIONS_INIT {.version = AIPM_METER_OPTIONS_VERSION}
+
+/* Fill opts with the defaults of the given version (every member 0 or
+ * NULL). Returns 0, or -EINVAL for a NULL opts or a version this library
+ * does not know (then opts is left as it was). */
+AIPM_API int aipm_meter_options_init(struct aipm_meter_options *opts, unsigned int version);
+
+/* Start measuring into dir (created if needed). opts may be NULL: the
+ * defaults, as aipm_meter_options_init gives them. Returns once the first
+ * sample is taken. */
 AIPM_API int aipm_meter_start(aipm_meter **out, const char *dir, const struct aipm_meter_options *opts);
 /* Take the last sample and close the recording's segment. Phases still open
  * stay open in phases.json: a later appended segment may end them, and a

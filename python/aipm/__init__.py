@@ -40,9 +40,19 @@ class AipmError(OSError):
     """A libaipm call failed; .errno and the message come from the library."""
 
 
+# struct aipm_meter_options of aipm.h, version 1 (tests/boundary checks the
+# offsets against the C compiler's). The library reads no environment: the
+# AIPM_* roots and library paths are passed from os.environ here.
+_OPTIONS_VERSION = 1
+_OPTIONS_ENV = (("sysfs_root", "AIPM_SYSFS_ROOT"), ("proc_root", "AIPM_PROC_ROOT"),
+                ("cgroup_root", "AIPM_CGROUP_ROOT"), ("nvml_lib", "AIPM_NVML_LIB"),
+                ("amdsmi_lib", "AIPM_AMDSMI_LIB"))
+
+
 class _Options(ctypes.Structure):
-    _fields_ = [("description", ctypes.c_char_p), ("interval_s", ctypes.c_double),
-                ("mem_interval_s", ctypes.c_double), ("append", ctypes.c_int)]
+    _fields_ = [("version", ctypes.c_uint), ("description", ctypes.c_char_p), ("interval_s", ctypes.c_double),
+                ("mem_interval_s", ctypes.c_double), ("append", ctypes.c_int)] + \
+               [(name, ctypes.c_char_p) for name, _ in _OPTIONS_ENV]
 
 
 def _candidates():
@@ -91,6 +101,7 @@ def _declare(lib):
     sigs = {
         "aipm_error_last": ([], ctypes.c_char_p),
         "aipm_version": ([], ctypes.c_char_p),
+        "aipm_meter_options_init": ([ctypes.POINTER(_Options), ctypes.c_uint], ctypes.c_int),
         "aipm_meter_start": ([ctypes.POINTER(P), ctypes.c_char_p, ctypes.POINTER(_Options)], ctypes.c_int),
         "aipm_meter_stop": ([P], ctypes.c_int),
         "aipm_meter_free": ([P], None),
@@ -232,8 +243,14 @@ class Meter:
                  input_size=None):
         lib = _load()
         self.dir = os.fspath(dir)
-        opts = _Options(_b(description, "description") if description is not None else None,
-                        float(interval or 0), float(mem_interval or 0), 1 if append else 0)
+        opts = _Options()
+        _check(lib.aipm_meter_options_init(ctypes.byref(opts), _OPTIONS_VERSION))
+        opts.description = _b(description, "description") if description is not None else None
+        opts.interval_s, opts.mem_interval_s = float(interval or 0), float(mem_interval or 0)
+        opts.append = 1 if append else 0
+        for name, var in _OPTIONS_ENV:
+            if os.environ.get(var):
+                setattr(opts, name, os.fsencode(os.environ[var]))
         with tempfile.TemporaryDirectory(prefix="aipm-model.") as tmp:
             onnx = None
             if isinstance(model, (str, bytes, os.PathLike)):

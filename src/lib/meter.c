@@ -7,8 +7,10 @@
  * and metric lines, each at a sample taken at that instant (the recorder's
  * edge samples); analysis/ computes what the readers return. This file
  * owns only the handle's life cycle, the one-meter-per-process rule and the
- * checks of what a caller hands in, so every misuse gets a sentence in
- * aipm_error_last() instead of a crash.
+ * checks of what a caller hands in (the options, read as the version they
+ * say they are), so every misuse gets a sentence in aipm_error_last()
+ * instead of a crash. It reads no environment variable: the roots and
+ * library paths come from the options.
  */
 #include "aipm.h"
 
@@ -43,12 +45,47 @@ struct aipm_meter {
 static pthread_mutex_t busy_lock = PTHREAD_MUTEX_INITIALIZER;
 static const struct aipm_meter *running;
 
-AIPM_API const char *aipm_version(void) { return AIPM_VERSION; }
-
-static int check_opts(const struct aipm_meter_options *o)
+AIPM_API int aipm_meter_options_init(struct aipm_meter_options *opts, unsigned int version)
 {
-	if (!o)
+	if (!opts)
+		return aipm_err(-EINVAL, "aipm_meter_options_init: opts is NULL");
+	if (version == 0 || version > AIPM_METER_OPTIONS_VERSION)
+		return aipm_err(-EINVAL, "aipm_meter_options_init: options version %u is unknown to this libaipm %s "
+					 "(it knows 1 to %u). Build against this library's aipm.h, or link the "
+					 "newer libaipm the program was built for",
+				version, AIPM_VERSION_STRING, AIPM_METER_OPTIONS_VERSION);
+	memset(opts, 0, sizeof *opts);
+	opts->version = version;
+	return 0;
+}
+
+/* The caller's options, read as the version they say they are: a caller
+ * built against an older aipm.h passes a shorter struct, so only the
+ * members its version has are read and the rest keep their defaults.
+ * (Version 1 has them all; a version 2 adds its own below.) */
+static int take_opts(const struct aipm_meter_options *in, struct aipm_meter_options *o)
+{
+	aipm_meter_options_init(o, AIPM_METER_OPTIONS_VERSION);
+	if (!in)
 		return 0;
+	if (in->version == 0)
+		return aipm_err(-EINVAL, "aipm_meter_start: the options were never initialised (their version is 0). "
+					 "Fill them with aipm_meter_options_init(&opts, AIPM_METER_OPTIONS_VERSION) or "
+					 "AIPM_METER_OPTIONS_INIT first");
+	if (in->version > AIPM_METER_OPTIONS_VERSION)
+		return aipm_err(-EINVAL, "aipm_meter_start: options version %u is newer than this libaipm %s knows "
+					 "(up to %u): the program was built against a newer aipm.h. Link it with that "
+					 "newer libaipm",
+				in->version, AIPM_VERSION_STRING, AIPM_METER_OPTIONS_VERSION);
+	o->description = in->description;
+	o->interval_s = in->interval_s;
+	o->mem_interval_s = in->mem_interval_s;
+	o->append = in->append;
+	o->sysfs_root = in->sysfs_root;
+	o->proc_root = in->proc_root;
+	o->cgroup_root = in->cgroup_root;
+	o->nvml_lib = in->nvml_lib;
+	o->amdsmi_lib = in->amdsmi_lib;
 	int e = 0;
 	if (o->interval_s != 0)
 		e = aipm_interval_check("interval_s", o->interval_s, AIPM_INTERVAL_MAX_S);
@@ -59,9 +96,15 @@ static int check_opts(const struct aipm_meter_options *o)
 
 static int start_locked(struct aipm_meter *m, const char *dir, const struct aipm_meter_options *o)
 {
-	struct aipm_meter_options none = {0};
-	if (!o)
-		o = &none;
+	/* Never the environment (aipm.h says why): what is not given is the
+	 * system's own. */
+	struct aipm_paths paths = {
+		.sysfs = o->sysfs_root,
+		.proc = o->proc_root,
+		.cgroup = o->cgroup_root,
+		.nvml_lib = o->nvml_lib,
+		.amdsmi_lib = o->amdsmi_lib,
+	};
 	struct aipm_recorder_config rc = {
 		.dir = dir,
 		.append = o->append != 0,
@@ -70,6 +113,7 @@ static int start_locked(struct aipm_meter *m, const char *dir, const struct aipm
 			 .interval_s = o->interval_s > 0 ? o->interval_s : 0.1,
 			 .mem_interval_s = o->mem_interval_s > 0 ? o->mem_interval_s : 1.0},
 		.exclude_own_thread = true,
+		.paths = &paths,
 	};
 	int e = aipm_recorder_open(&m->rec, &rc, NULL, NULL);
 	if (e < 0)
@@ -90,7 +134,8 @@ AIPM_API int aipm_meter_start(aipm_meter **out, const char *dir, const struct ai
 		return aipm_err(-EINVAL, "aipm_meter_start: out is NULL. Pass the address of an aipm_meter pointer");
 	if (!dir || !*dir)
 		return aipm_err(-EINVAL, "aipm_meter_start: no recording directory. Give one, e.g. \"aipm-run\"");
-	int e = check_opts(opts);
+	struct aipm_meter_options o;
+	int e = take_opts(opts, &o);
 	if (e < 0)
 		return e;
 	struct aipm_meter *m = calloc(1, sizeof *m);
@@ -110,7 +155,7 @@ AIPM_API int aipm_meter_start(aipm_meter **out, const char *dir, const struct ai
 		free(m);
 		return e;
 	}
-	e = start_locked(m, dir, opts);
+	e = start_locked(m, dir, &o);
 	if (e < 0) {
 		aipm_phases_close(m->phases);
 		aipm_recorder_close(m->rec);

@@ -40,10 +40,6 @@ struct aipm_sampler {
 	bool tree; /* a tree or the experiment's cgroup to follow (not the whole machine) */
 	_Atomic bool tree_alive;
 	_Atomic uint64_t cpu_ns;
-
-	pthread_mutex_t pub_lock;
-	struct aipm_snapshot latest;
-	bool have_latest;
 };
 
 uint64_t aipm_interval_ns(double interval_s)
@@ -64,12 +60,6 @@ static void take(struct aipm_sampler *s, const char *edge, struct timespec *real
 	/* A sample whose process scan failed says nothing about the tree. */
 	if (cur->tree_valid || !s->tree)
 		atomic_store(&s->tree_alive, cur->tree_alive || !s->tree);
-	if (s->cfg.publish) {
-		pthread_mutex_lock(&s->pub_lock);
-		if (aipm_snapshot_copy(&s->latest, cur) == 0)
-			s->have_latest = true;
-		pthread_mutex_unlock(&s->pub_lock);
-	}
 	if (s->cfg.sink)
 		s->cfg.sink(s->cfg.sink_ctx, cur);
 	if (real_out)
@@ -130,8 +120,6 @@ static void *run(void *arg)
 {
 	struct aipm_sampler *s = arg;
 	int r = aipm_pipeline_open(&s->pipe, &s->pcfg);
-	if (r == 0 && s->cfg.publish && aipm_snapshot_init(&s->latest, aipm_pipeline_catalog(s->pipe)) < 0)
-		r = aipm_err(-ENOMEM, "out of memory starting the sampler");
 	pthread_mutex_lock(&s->lock);
 	if (r < 0) {
 		s->start_err = r;
@@ -223,7 +211,6 @@ int aipm_sampler_start(struct aipm_sampler **out, const struct aipm_sampler_conf
 		.no_cpu_estimate = cfg->no_cpu_estimate,
 	};
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_mutex_init(&s->pub_lock, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -310,10 +297,8 @@ void aipm_sampler_free(struct aipm_sampler *s)
 		else
 			aipm_sampler_stop(s);
 	}
-	aipm_snapshot_free(&s->latest);
 	aipm_pipeline_close(s->pipe);
 	pthread_mutex_destroy(&s->lock);
-	pthread_mutex_destroy(&s->pub_lock);
 	pthread_cond_destroy(&s->cond);
 	pthread_cond_destroy(&s->done);
 	free(s);
@@ -325,14 +310,6 @@ const struct aipm_source *aipm_sampler_source(const struct aipm_sampler *s, size
 	return aipm_pipeline_source(s->pipe, i);
 }
 const struct aipm_catalog *aipm_sampler_catalog(const struct aipm_sampler *s) { return aipm_pipeline_catalog(s->pipe); }
-
-int aipm_sampler_latest(struct aipm_sampler *s, struct aipm_snapshot *dst)
-{
-	pthread_mutex_lock(&s->pub_lock);
-	int r = s->have_latest ? aipm_snapshot_copy(dst, &s->latest) : -EAGAIN;
-	pthread_mutex_unlock(&s->pub_lock);
-	return r;
-}
 
 void aipm_sampler_add_reaped(struct aipm_sampler *s, const struct rusage *ru)
 {

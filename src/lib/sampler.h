@@ -1,8 +1,9 @@
 /* sampler.h: the clock of aipm. One thread, absolute deadlines on
  * CLOCK_MONOTONIC (no drift over hours), each tick one pipeline step
  * (pipeline.h: every source, health, derivation), then the snapshot is
- * handed to the sink (the recording writer) and published for readers (the
- * exporter) who never touch hardware themselves.
+ * handed to the sink, in the sampler thread: the recording writer, or the
+ * exporter, which renders it once for the scrapers so that they never
+ * touch hardware themselves.
  *
  * Off-grid samples: aipm_sampler_sample_now() wakes the thread for one
  * extra step at once (a phase edge), marked with why; the grid of regular
@@ -55,8 +56,6 @@ struct aipm_sampler_config {
 	 * should not wait a minute to start, and a first power over a shorter
 	 * lead is still a measured average, closer to the power at the start. */
 	bool baseline;
-	/* Keep a copy of the latest snapshot for aipm_sampler_latest(). */
-	bool publish;
 	/* Called in the sampler thread after each snapshot is derived. */
 	void (*sink)(void *ctx, const struct aipm_snapshot *snap);
 	void *sink_ctx;
@@ -88,9 +87,6 @@ size_t aipm_sampler_nsources(const struct aipm_sampler *s);
 const struct aipm_source *aipm_sampler_source(const struct aipm_sampler *s, size_t i);
 const struct aipm_catalog *aipm_sampler_catalog(const struct aipm_sampler *s);
 
-/* Copy of the latest published snapshot (needs cfg.publish); dst must be
- * initialised with aipm_sampler_catalog(). */
-int aipm_sampler_latest(struct aipm_sampler *s, struct aipm_snapshot *dst);
 /* CPU time of descendants reaped with wait4 (run mode, subreaper). */
 void aipm_sampler_add_reaped(struct aipm_sampler *s, const struct rusage *ru);
 /* False once every member of the tree has ended (zombies count as ended). */

@@ -75,18 +75,6 @@ void aipm_chomp(char *s)
 		s[--n] = '\0';
 }
 
-const char *aipm_sysfs_root(void)
-{
-	const char *r = getenv("AIPM_SYSFS_ROOT");
-	return r && *r ? r : "/sys";
-}
-
-const char *aipm_proc_root(void)
-{
-	const char *r = getenv("AIPM_PROC_ROOT");
-	return r && *r ? r : "/proc";
-}
-
 double aipm_ts_to_s(const struct timespec *t) { return (double)t->tv_sec + (double)t->tv_nsec / 1e9; }
 
 long aipm_clk_tck(void)

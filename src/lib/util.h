@@ -25,11 +25,6 @@ bool aipm_parse_u64(const char **p, uint64_t *out);
 /* Trim trailing whitespace/newlines in place. */
 void aipm_chomp(char *s);
 
-/* The root standing for /sys: $AIPM_SYSFS_ROOT or "/sys". */
-const char *aipm_sysfs_root(void);
-/* The root standing for /proc: $AIPM_PROC_ROOT or "/proc" (tests only). */
-const char *aipm_proc_root(void);
-
 double aipm_ts_to_s(const struct timespec *t);
 /* USER_HZ: the unit of /proc CPU times (sysconf, 100 if it fails). */
 long aipm_clk_tck(void);

@@ -1,7 +1,9 @@
 /* test_meter.c: the public meter API (include/aipm.h) through its real
- * recorder, against an empty sysfs root (no RAPL: the recording still has
- * its process tree, phases and metrics). Pins the misuse rules: stop
- * without start, a second meter, phases that do not pair, bad metrics. */
+ * recorder, against an empty sysfs root given in the options (no RAPL: the
+ * recording still has its process tree, phases and metrics). Pins the
+ * misuse rules: stop without start, a second meter, phases that do not
+ * pair, bad metrics. A meter started with NULL options reads the real
+ * /sys: those tests do not look at energy. */
 #include <cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -21,7 +23,16 @@
 
 #include "aipm.h"
 
-static char root[256], dir[300];
+static char root[256], dir[300], sys[300];
+
+/* Options of the current version, with the empty sysfs root. */
+static struct aipm_meter_options opts(void)
+{
+	struct aipm_meter_options o;
+	assert_int_equal(aipm_meter_options_init(&o, AIPM_METER_OPTIONS_VERSION), 0);
+	o.sysfs_root = sys;
+	return o;
+}
 
 static int setup(void **state)
 {
@@ -29,11 +40,9 @@ static int setup(void **state)
 	snprintf(root, sizeof root, "%s/aipm-api.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(root))
 		return -1;
-	char sys[300];
 	snprintf(sys, sizeof sys, "%s/sys", root);
 	if (mkdir(sys, 0755) < 0)
 		return -1;
-	setenv("AIPM_SYSFS_ROOT", sys, 1);
 	snprintf(dir, sizeof dir, "%s/rec", root);
 	return 0;
 }
@@ -124,7 +133,9 @@ static void test_meter_writes_phases_and_metrics_and_refuses_bad_pairs(void **st
 {
 	(void)state;
 	aipm_meter *m;
-	struct aipm_meter_options o = {.description = "api test", .interval_s = 0.02};
+	struct aipm_meter_options o = opts();
+	o.description = "api test";
+	o.interval_s = 0.02;
 	assert_int_equal(aipm_meter_start(&m, dir, &o), 0);
 	assert_string_equal(aipm_meter_dir(m), dir);
 	assert_int_equal(aipm_meter_phase_end(m, "train"), -EINVAL);
@@ -174,7 +185,8 @@ static void test_meter_append_lets_a_phase_end_in_the_next_segment(void **state)
 	assert_int_equal(aipm_meter_start(&m, dir, NULL), 0);
 	assert_int_equal(aipm_meter_phase_begin(m, "long"), 0);
 	aipm_meter_free(m); /* stops with "long" open */
-	struct aipm_meter_options o = {.append = 1};
+	struct aipm_meter_options o = opts();
+	o.append = 1;
 	assert_int_equal(aipm_meter_start(&m, dir, &o), 0);
 	assert_int_equal(aipm_meter_phase_begin(m, "long"), -EALREADY);
 	assert_int_equal(aipm_meter_phase_end(m, "long"), 0);
@@ -198,7 +210,8 @@ static void test_meter_counts_the_callers_cpu_time(void **state)
 {
 	(void)state;
 	aipm_meter *m;
-	struct aipm_meter_options o = {.interval_s = 0.01};
+	struct aipm_meter_options o = opts();
+	o.interval_s = 0.01;
 	assert_int_equal(aipm_meter_start(&m, dir, &o), 0);
 	assert_int_equal(aipm_meter_phase_begin(m, "burn"), 0);
 	volatile unsigned long x = 0;
@@ -262,8 +275,10 @@ static void test_readers_explain_a_missing_recording(void **state)
 	assert_int_equal(aipm_recording_phases_json(NULL, &json), -EINVAL);
 	assert_int_equal(aipm_meter_start(NULL, dir, NULL), -EINVAL);
 	aipm_meter *m;
-	struct aipm_meter_options bad = {.interval_s = -1};
+	struct aipm_meter_options bad = opts();
+	bad.interval_s = -1;
 	assert_int_equal(aipm_meter_start(&m, dir, &bad), -EINVAL);
+	assert_non_null(strstr(aipm_error_last(), "interval_s"));
 }
 
 int main(void)

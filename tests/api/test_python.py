@@ -35,7 +35,7 @@ class MeasureTest(unittest.TestCase):
 
     def test_library_is_the_one_asked_for(self):
         self.assertEqual(aipm.library_path(), os.environ["AIPM_LIB"])
-        self.assertEqual(aipm.version(), "0.1.0")
+        self.assertEqual(aipm.version(), os.environ["AIPM_VERSION"])  # meson's project version
 
     def test_phases_and_metrics_land_in_the_recording_with_their_energy(self):
         with aipm.measure(self.out, description="python test", interval=0.05) as m:

@@ -102,7 +102,14 @@ static int teardown(void **state)
 static aipm_meter *start(double interval)
 {
 	aipm_meter *m = NULL;
-	struct aipm_meter_options o = {.interval_s = interval};
+	struct aipm_meter_options o;
+	assert_int_equal(aipm_meter_options_init(&o, AIPM_METER_OPTIONS_VERSION), 0);
+	o.interval_s = interval;
+	/* libaipm reads no environment: the roots and fakes set above go in
+	 * the options. */
+	o.sysfs_root = getenv("AIPM_SYSFS_ROOT");
+	o.nvml_lib = getenv("AIPM_NVML_LIB");
+	o.amdsmi_lib = getenv("AIPM_AMDSMI_LIB");
 	int e = aipm_meter_start(&m, dir, &o);
 	if (e < 0)
 		fail_msg("aipm_meter_start: %s", aipm_error_last());

@@ -68,21 +68,24 @@ static void test_meter_refuses_intervals_out_of_bounds(void **state)
 	const double bad[] = {1e-12, 1e-4, 1e300, 1e11, 61, -1, NAN, INFINITY};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		aipm_meter *m = NULL;
-		struct aipm_meter_options o = {.interval_s = bad[i]};
+		struct aipm_meter_options o = {.version = AIPM_METER_OPTIONS_VERSION, .interval_s = bad[i]};
 		assert_int_equal(aipm_meter_start(&m, dir, &o), -EINVAL);
 		assert_null(m);
 		assert_non_null(strstr(aipm_error_last(), "0.001..60"));
-		struct aipm_meter_options mo = {.mem_interval_s = bad[i] == 61 ? 3601 : bad[i]};
+		struct aipm_meter_options mo = {.version = AIPM_METER_OPTIONS_VERSION,
+						.mem_interval_s = bad[i] == 61 ? 3601 : bad[i]};
 		assert_int_equal(aipm_meter_start(&m, dir, &mo), -EINVAL);
 		assert_non_null(strstr(aipm_error_last(), "mem_interval_s"));
 	}
 	/* The bounds themselves are fine. */
 	aipm_meter *m;
-	struct aipm_meter_options o = {.interval_s = AIPM_INTERVAL_MAX_S, .mem_interval_s = AIPM_MEM_INTERVAL_MAX_S};
+	struct aipm_meter_options o = {.version = AIPM_METER_OPTIONS_VERSION, .interval_s = AIPM_INTERVAL_MAX_S,
+				       .mem_interval_s = AIPM_MEM_INTERVAL_MAX_S};
 	assert_int_equal(aipm_meter_start(&m, dir, &o), 0);
 	assert_int_equal(aipm_meter_stop(m), 0);
 	aipm_meter_free(m);
-	o = (struct aipm_meter_options){.interval_s = AIPM_INTERVAL_MIN_S, .mem_interval_s = AIPM_INTERVAL_MIN_S};
+	o = (struct aipm_meter_options){.version = AIPM_METER_OPTIONS_VERSION, .interval_s = AIPM_INTERVAL_MIN_S,
+					.mem_interval_s = AIPM_INTERVAL_MIN_S};
 	assert_int_equal(aipm_meter_start(&m, dir, &o), 0);
 	assert_int_equal(aipm_meter_stop(m), 0);
 	aipm_meter_free(m);
@@ -92,7 +95,7 @@ static void test_forked_child_leaves_the_parents_meter_alone(void **state)
 {
 	(void)state;
 	aipm_meter *m;
-	struct aipm_meter_options o = {.interval_s = 0.02};
+	struct aipm_meter_options o = {.version = AIPM_METER_OPTIONS_VERSION, .interval_s = 0.02};
 	assert_int_equal(aipm_meter_start(&m, dir, &o), 0);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -138,7 +141,7 @@ static void test_meter_refuses_a_fifo_without_blocking(void **state)
 	aipm_meter *m = NULL;
 	assert_true(aipm_meter_start(&m, dir, NULL) < 0);
 	assert_non_null(strstr(aipm_error_last(), "FIFO"));
-	struct aipm_meter_options o = {.append = 1};
+	struct aipm_meter_options o = {.version = AIPM_METER_OPTIONS_VERSION, .append = 1};
 	assert_true(aipm_meter_start(&m, dir, &o) < 0);
 	assert_null(m);
 }

@@ -324,7 +324,7 @@ static void head(struct aipm_buf *b, const char *dir, const struct aipm_summary 
 	const char *title = s->description[0] ? s->description : base;
 	aipm_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 			 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-			 "<meta name=\"generator\" content=\"aipm " AIPM_VERSION "\">\n<title>");
+			 "<meta name=\"generator\" content=\"aipm " AIPM_VERSION_STRING "\">\n<title>");
 	html_text(b, title);
 	aipm_buf_puts(b, " - aipm report</title>\n<style>");
 	aipm_buf_puts(b, css);
@@ -371,7 +371,7 @@ int aipm_html_report(const char *dir, const struct aipm_summary *s, struct aipm_
 	html_model(b, s);
 	html_machine(b, &m, s);
 	html_recording(b, dir, &m, s);
-	aipm_buf_puts(b, "<footer>Written by aipm " AIPM_VERSION " (aipm report --html). This page is whole: it "
+	aipm_buf_puts(b, "<footer>Written by aipm " AIPM_VERSION_STRING " (aipm report --html). This page is whole: it "
 			 "loads nothing from anywhere.</footer>\n</main>\n</body>\n</html>\n");
 	aipm_meta_free(&m);
 	return b->oom ? aipm_err(-ENOMEM, "out of memory writing the HTML report") : 0;

@@ -68,16 +68,13 @@ int aipm_model_analyze_buf(const uint8_t *buf, size_t len, const char *label, co
 			   size_t n, struct aipm_model_summary *out);
 void aipm_model_summary_free(struct aipm_model_summary *s);
 
-/* model_summary.json, one object, numbers in the C locale. */
+/* model_summary.json, one object, numbers in the C locale. `aipm run
+ * --model` stores it with the recording's atomic writer
+ * (aipm_outdir_replace, record/outdir.h), like every other whole file. */
 void aipm_model_summary_json(const struct aipm_model_summary *s, struct aipm_buf *b);
 /* The human table shown by `aipm model` and `aipm report`. */
 void aipm_model_summary_text(const struct aipm_model_summary *s, struct aipm_buf *b);
 
-/* Analyze onnx_path and write its JSON summary to out_json_path (written to
- * a temporary file and renamed, so a reader never sees half a file). This
- * is what `aipm run --model FILE.onnx` calls for model_summary.json. */
-int aipm_model_summary_write(const char *onnx_path, const char *const *input_shapes, size_t n,
-			     const char *out_json_path);
 /* Load a model_summary.json back (for `aipm report`). */
 int aipm_model_summary_read(const char *json_path, struct aipm_model_summary *out);
 /* Read model_summary.json and append its text table to out. */

@@ -8,7 +8,6 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,59 +172,6 @@ void aipm_model_summary_text(const struct aipm_model_summary *s, struct aipm_buf
 	aipm_buf_printf(b, "\nunsized: %zu node(s) whose MACs are unknown (not counted as zero):\n", s->n_unsized);
 	for (size_t i = 0; i < s->n_unsized; i++)
 		aipm_buf_printf(b, "  %s %s: %s\n", s->unsized[i].op_type, s->unsized[i].node, s->unsized[i].reason);
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-int aipm_model_summary_write(const char *onnx_path, const char *const *input_shapes, size_t n,
-			     const char *out_json_path)
-{
-	struct aipm_model_summary s;
-	int rc = aipm_model_analyze(onnx_path, input_shapes, n, &s);
-	if (rc < 0)
-		return rc;
-	struct aipm_buf b = {0};
-	aipm_model_summary_json(&s, &b);
-	aipm_model_summary_free(&s);
-	if (b.oom) {
-		aipm_buf_free(&b);
-		return aipm_err(-ENOMEM, "out of memory writing %s", out_json_path);
-	}
-	char tmp[4096];
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", out_json_path) >= sizeof tmp) {
-		aipm_buf_free(&b);
-		return aipm_err(-ENAMETOOLONG, "%s: path too long", out_json_path);
-	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = -errno;
-		aipm_buf_free(&b);
-		return aipm_err(rc, "%s: cannot create: %s", tmp, strerror(-rc));
-	}
-	rc = write_all(fd, b.data, b.len);
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	aipm_buf_free(&b);
-	if (!rc && rename(tmp, out_json_path) < 0)
-		rc = -errno;
-	if (rc < 0) {
-		unlink(tmp);
-		return aipm_err(rc, "%s: cannot write: %s", out_json_path, strerror(-rc));
-	}
-	return 0;
 }
 
 /* Stored numbers are counts: negative, fractional garbage, NaN and values

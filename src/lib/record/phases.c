@@ -268,14 +268,6 @@ int aipm_phases_log(struct aipm_phases *p, const char *const *names, const doubl
 	return e;
 }
 
-size_t aipm_phases_open_count(struct aipm_phases *p)
-{
-	pthread_mutex_lock(&p->lock);
-	size_t n = p->nopen;
-	pthread_mutex_unlock(&p->lock);
-	return n;
-}
-
 void aipm_phases_close(struct aipm_phases *p)
 {
 	if (!p)

@@ -48,8 +48,6 @@ int aipm_phases_log(struct aipm_phases *p, const char *const *names, const doubl
  * before the first line: it is read without the lock. */
 typedef int (*aipm_phases_edge_fn)(void *ctx, const char *why, struct timespec *at);
 void aipm_phases_set_edge(struct aipm_phases *p, aipm_phases_edge_fn fn, void *ctx);
-/* How many phases are open now. */
-size_t aipm_phases_open_count(struct aipm_phases *p);
 void aipm_phases_close(struct aipm_phases *p);
 
 /* A valid phase or metric name: 1..128 bytes, printable, no '='. Sets the

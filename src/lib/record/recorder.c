@@ -108,8 +108,6 @@ static void sink(void *ctx, const struct aipm_snapshot *snap)
 	r->last_real = snap->real;
 	r->have_last = true;
 	pthread_mutex_unlock(&r->lock);
-	if (r->cfg.on_sample)
-		r->cfg.on_sample(r->cfg.on_sample_ctx, snap);
 }
 
 int aipm_recorder_open(struct aipm_recorder **out, const struct aipm_recorder_config *cfg, bool *replaced,
@@ -166,8 +164,8 @@ int aipm_recorder_start(struct aipm_recorder *r, const pid_t *roots, size_t nroo
 		.gpu_all_processes = r->cfg.info.gpu_all_processes,
 		.exclude_own_thread = r->cfg.exclude_own_thread,
 		.scope.cgroup = r->cfg.info.scope ? r->cfg.info.scope->cgroup : NULL,
+		.paths = r->cfg.paths,
 		.no_cpu_estimate = r->cfg.no_cpu_estimate,
-		.publish = false,
 		.baseline = true,
 		.sink = sink,
 		.sink_ctx = r,

@@ -46,9 +46,10 @@ struct aipm_recorder_config {
 	struct aipm_run_info info;
 	bool exclude_own_thread; /* library mode */
 	bool no_cpu_estimate;    /* --no-estimate */
-	/* Optional observer called after each line is written (sampler thread). */
-	void (*on_sample)(void *ctx, const struct aipm_snapshot *snap);
-	void *on_sample_ctx;
+	/* Roots and library paths for the sources; NULL: read from the
+	 * environment in the thread that calls start (the CLI's way; the
+	 * library's meter always passes its options' own). */
+	const struct aipm_paths *paths;
 	/* Optional, called from the sampler thread or the caller's with one
 	 * sentence (no "aipm: " prefix) when the state of writing changes. */
 	void (*on_event)(void *ctx, enum aipm_recorder_event ev, const char *msg);

@@ -134,9 +134,9 @@ static int add_zone(struct rapl *r, int pc, const char *dir, int *unreadable, ch
 }
 
 static const char fix_perm[] =
-	"run aipm as root, or make the counters readable until the next reboot with "
-	"`sudo chmod o+r /sys/class/powercap/intel-rapl*/energy_uj /sys/class/powercap/intel-rapl*/*/energy_uj` "
-	"(or a udev rule: SUBSYSTEM==\"powercap\", ACTION==\"add\", RUN+=\"/bin/chmod o+r /sys%p/energy_uj\")";
+	"run aipm as root, or install aipm's udev rule (60-aipm-rapl.rules) and join its group aipm "
+	"(`sudo usermod -aG aipm $USER`), or make the counters readable by every user until the next reboot with "
+	"`sudo chmod o+r /sys/class/powercap/intel-rapl*/energy_uj /sys/class/powercap/intel-rapl*/*/energy_uj`";
 
 /* Which domain's energy already includes this one's: a subzone's package
  * (core and uncore are parts of the package; DRAM is not, it is measured
