@@ -38,5 +38,7 @@ check "GPU energy still recorded, no stranger in the tree" python3 -c "
 import json
 rows = [json.loads(l) for l in open('$T/map/power_metrics.json') if l.startswith('{')]
 assert rows[-1]['metrics']['gpu']['per_gpu_energy']['0'] > 0
-assert all(not r['metrics']['cpu'].get('absolute_cpu_time_per_pid') for r in rows)"
+# no pid from the foreign /proc; the run's cgroup may still give the
+# tree's CPU time, listed under 'other' (docs/recording.md)
+assert all(set(r['metrics']['cpu'].get('absolute_cpu_time_per_pid') or {}) <= {'other'} for r in rows)"
 finish

@@ -191,17 +191,22 @@ static int exp_sample(struct cgsrc *c, const struct aipm_sample_ctx *ctx, struct
 	}
 	struct aipm_cgroup_stat st;
 	unsigned what = AIPM_CGROUP_READ_CPU | AIPM_CGROUP_READ_EVENTS | (ctx->slow ? AIPM_CGROUP_READ_MEMORY : 0);
-	int r = aipm_cgroup_scope_read(c->scope, what, &st);
+	/* The members' own clocks first, cpu.stat after them: the cgroup's
+	 * total then holds all the members ran up to their reads, so the
+	 * parts of a line (each process, "other") never exceed the tree's
+	 * time of the interval, and no debt is carried line after line (the
+	 * other order lags the busy member's time by the read's skew). */
+	int r = aipm_cgsrc_members(c->scope, &c->pids, &c->pids_cap, &c->npids);
+	if (r == 0 && !c->foreign_proc)
+		r = merge_members(c);
 	if (r == 0)
-		r = aipm_cgsrc_members(c->scope, &c->pids, &c->pids_cap, &c->npids);
+		r = aipm_cgroup_scope_read(c->scope, what, &st);
 	if (r == -ENODEV) {
 		ended(c, ctx, snap);
 		return 0;
 	}
 	if (r < 0)
 		return r; /* this sample says nothing about the tree */
-	if (!c->foreign_proc && (r = merge_members(c)) < 0)
-		return r;
 	snap->scope.exp_cgroup = true;
 	c->last_cpu_ns = st.usage_usec * 1000u;
 	snap->tree_cpu_ns = c->last_cpu_ns;
