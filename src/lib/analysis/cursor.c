@@ -30,6 +30,14 @@ struct ahead {
 	double ts, v;  /* the counter's next value in the segment; NAN: none */
 };
 
+/* A GPU counter's next reading in the segment after its bridge's last:
+ * the lines between lack it (a GPU unread there) and step nothing. */
+struct gpu_next {
+	double for_ts;       /* the bridge's last_ts it was found for; NAN: not looked */
+	bool none;           /* no reading until the segment ends */
+	double at, tau, v, p; /* its line time, counter time, value, shaping power */
+};
+
 struct aipm_cursor {
 	struct aipm_reader *r;
 	struct aipm_line_table *t;
@@ -43,6 +51,7 @@ struct aipm_cursor {
 	bool intervals;           /* some segment held two samples */
 	long long rewinds, backward;
 	struct ahead ahead[AIPM_SID_MAX];
+	struct gpu_next gnext[AIPM_SID_MAX];
 };
 
 /* The next sample, past any segment that starts before the last sample
@@ -82,7 +91,7 @@ static void reset(struct aipm_cursor *c)
 	c->intervals = false;
 	c->backward = 0;
 	for (int i = 0; i < AIPM_SID_MAX; i++)
-		c->ahead[i].for_ts = NAN;
+		c->ahead[i].for_ts = c->gnext[i].for_ts = NAN;
 }
 
 int aipm_cursor_open_file(const char *path, struct aipm_cursor **out)
@@ -233,9 +242,59 @@ static void gpu_step(struct gpu_walk *w, const struct aipm_line *l, double ts)
 			 -INFINITY, ts);
 }
 
-/* Lines past this far after the instant are not walked: only a reading
- * older than that (no source records one) could still be before it. */
+/* Once a counter's next reading is known, the lines walked past it are
+ * bounded: only a reading older than its line by more than this (no
+ * source records one) could still be before the instant. */
 #define GPU_WALK_MAX_S 60.0
+
+struct gpu_find {
+	int g;
+	bool attributed;
+	struct gpu_next *n;
+};
+
+static bool gpu_reading(const struct aipm_line *l, int g, bool attributed, struct gpu_next *n)
+{
+	const struct aipm_line_gpu *gp = aipm_line_gpu_of(l, g);
+	double v = attributed ? gp->attributed_j : gp->energy_j;
+	if (isnan(v))
+		return false;
+	*n = (struct gpu_next){n->for_ts, false, l->ts, aipm_gpu_tau(gp, l->ts), v,
+			       aipm_gpu_shape_power(gp, attributed)};
+	return true;
+}
+
+static bool find_gpu(void *ctx, const struct aipm_line *l)
+{
+	struct gpu_find *f = ctx;
+	if (!gpu_reading(l, f->g, f->attributed, f->n))
+		return true;
+	f->n->none = false;
+	return false;
+}
+
+/* The counter's next reading after the bridge's last, from the next line
+ * on: read ahead without a time bound (however long the GPU went unread,
+ * as the summary bridges it), once per gap. */
+static int next_reading(struct aipm_cursor *c, int sid, int g, bool attributed, const struct gpu_next **out)
+{
+	struct gpu_next *n = &c->gnext[sid];
+	double last = c->run.br[sid].last_ts;
+	*out = n;
+	if (n->for_ts == last)
+		return 0;
+	n->for_ts = last;
+	n->none = true;
+	if (gpu_reading(c->next.line, g, attributed, n)) {
+		n->none = false;
+		return 0;
+	}
+	struct gpu_find f = {g, attributed, n};
+	int e = read_ahead(c, INFINITY, find_gpu, &f);
+	if (e < 0)
+		n->for_ts = NAN;
+	return e;
+}
 
 static void gpu_done(struct aipm_instant *inst, const struct gpu_walk *w)
 {
@@ -270,17 +329,34 @@ static int gpu_partial(struct aipm_cursor *c, double ts, struct aipm_instant *in
 {
 	const struct aipm_run *r = &c->run;
 	struct walking k = {.ts = ts, .inst = inst};
+	double until = ts;
 	int ng = aipm_line_table_gpus(c->t);
 	for (int g = 0; g < ng; g++)
 		for (int a = 0; a < 2; a++) {
 			int sid = c->t->gpu[g].sid + a;
 			if (sid >= inst->nsid || isnan(r->br[sid].last_v))
 				continue;
-			k.w[k.n] = (struct gpu_walk){sid, g, a == 1, r->br[sid], inst->q[sid]};
-			k.w[k.n].q.n = 0;
-			k.n++;
+			struct gpu_walk w = {sid, g, a == 1, r->br[sid], inst->q[sid]};
+			w.q.n = 0;
+			const struct gpu_next *n;
+			int e = next_reading(c, sid, g, a == 1, &n);
+			if (e < 0)
+				return e;
+			if (n->none) { /* the counter stopped at its last reading */
+				gpu_done(inst, &w);
+				continue;
+			}
+			if (n->tau >= ts) { /* its next reading is past ts: one step */
+				long long resets = 0;
+				aipm_bridge_step(&w.b, &w.q, &resets, n->at, n->tau, n->v, n->p, -INFINITY, ts);
+				gpu_done(inst, &w);
+				continue;
+			}
+			if (n->at + GPU_WALK_MAX_S > until)
+				until = n->at + GPU_WALK_MAX_S;
+			k.w[k.n++] = w;
 		}
-	int e = walk(&k, c->next.line) ? read_ahead(c, ts + GPU_WALK_MAX_S, walk, &k) : 0;
+	int e = k.n && walk(&k, c->next.line) ? read_ahead(c, until, walk, &k) : 0;
 	for (int i = 0; i < k.n; i++) /* the segment ended first: the counter stopped there */
 		gpu_done(inst, &k.w[i]);
 	return e;
