@@ -125,12 +125,20 @@ static const struct cli_opt *by_val(const struct cli_args *a, int val, int *k)
 	return NULL;
 }
 
+/* Gathered at the front of argv, where getopt_long has been already:
+ * in this ordering it reads argv[optind] on and never moves anything. */
+static int operand(struct cli_args *a)
+{
+	a->argv[1 + a->noperands++] = (char *)a->value;
+	return CLI_ARGS_OPERAND;
+}
+
 int cli_args_next(struct cli_args *a)
 {
 	if (a->done) {
 		if (!(a->flags & CLI_ARGS_IN_ORDER) && a->rest < a->argc) {
 			a->value = a->argv[a->rest++];
-			return CLI_ARGS_OPERAND;
+			return operand(a);
 		}
 		return CLI_ARGS_END;
 	}
@@ -151,7 +159,7 @@ int cli_args_next(struct cli_args *a)
 		return cli_args_next(a);
 	case 1:
 		a->value = optarg;
-		return CLI_ARGS_OPERAND;
+		return operand(a);
 	case '?':
 		if (!optopt) /* a long option: check_long has said it */
 			return fail(a, "%s is not an option", a->argv[at]);
@@ -181,6 +189,10 @@ int cli_args_next(struct cli_args *a)
 
 char **cli_args_rest(const struct cli_args *a, int *n)
 {
+	if (!(a->flags & CLI_ARGS_IN_ORDER)) {
+		*n = a->noperands;
+		return a->argv + 1;
+	}
 	*n = a->argc - a->rest;
 	return a->argv + a->rest;
 }

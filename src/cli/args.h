@@ -67,7 +67,8 @@ struct cli_args {
 	const char *value;         /* of the option or operand just returned */
 	const char *flag;          /* the option as written: "-o", "--output" */
 	const struct cli_opt *opt; /* the option just returned */
-	int rest;                  /* after the options: operands from argv[rest] */
+	int rest;                  /* IN_ORDER: the operands start at argv[rest] */
+	int noperands;             /* else: so many, gathered at argv[1] on */
 	bool done;
 	char flagbuf[64];
 	char shortopts[2 * CLI_ARGS_MAX + 8];
@@ -81,7 +82,9 @@ void cli_args_init(struct cli_args *a, const char *cmd, const struct cli_opt *co
 /* The next option's id, CLI_ARGS_OPERAND, CLI_ARGS_HELP, CLI_ARGS_END, or
  * CLI_ARGS_ERROR after the message. */
 int cli_args_next(struct cli_args *a);
-/* IN_ORDER, after CLI_ARGS_END: the operands (the command), *n of them. */
+/* After CLI_ARGS_END: the operands in order, *n of them (IN_ORDER: the
+ * command and its arguments; else those cli_args_next returned, which it
+ * gathered at the front of argv). */
 char **cli_args_rest(const struct cli_args *a, int *n);
 /* An operand the subcommand does not take: the message; AIPM_EXIT_USAGE. */
 int cli_args_unexpected(const struct cli_args *a, const char *operand);
