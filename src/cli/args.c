@@ -54,7 +54,8 @@ void cli_args_init(struct cli_args *a, const char *cmd, const struct cli_opt *co
 	opterr = 0;
 }
 
-/* "aipm: CMD: " + message + ". See `aipm CMD --help`", on one line. */
+/* "aipm: CMD: " + message + ". See `aipm CMD --help`", on one line;
+ * CLI_ARGS_ERROR. */
 __attribute__((format(printf, 2, 3))) static int fail(const struct cli_args *a, const char *fmt, ...)
 {
 	char msg[512];
@@ -62,8 +63,9 @@ __attribute__((format(printf, 2, 3))) static int fail(const struct cli_args *a, 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return cli_fail(AIPM_EXIT_USAGE, "%s%s%s. See `aipm%s%s --help`", a->cmd ? a->cmd : "", a->cmd ? ": " : "",
-			msg, a->cmd ? " " : "", a->cmd ? a->cmd : "");
+	cli_fail(AIPM_EXIT_USAGE, "%s%s%s. See `aipm%s%s --help`", a->cmd ? a->cmd : "", a->cmd ? ": " : "", msg,
+		 a->cmd ? " " : "", a->cmd ? a->cmd : "");
+	return CLI_ARGS_ERROR;
 }
 
 static int nopts(const struct cli_args *a)
@@ -199,7 +201,8 @@ char **cli_args_rest(const struct cli_args *a, int *n)
 
 int cli_args_unexpected(const struct cli_args *a, const char *operand)
 {
-	return fail(a, "'%s' is not expected here", operand);
+	fail(a, "'%s' is not expected here", operand);
+	return AIPM_EXIT_USAGE;
 }
 
 static void help_line(FILE *f, const struct cli_opt *o)
