@@ -119,6 +119,7 @@ static int check_long(const struct cli_args *a, int at)
 	return unknown_long(a, name, n);
 }
 
+/* The option getopt_long returned as val (NULL: --help), its index in *k. */
 static const struct cli_opt *by_val(const struct cli_args *a, int val, int *k)
 {
 	for (*k = 0; *k < nopts(a); (*k)++)
@@ -144,8 +145,9 @@ int cli_args_next(struct cli_args *a)
 		}
 		return CLI_ARGS_END;
 	}
-	/* Not inside a cluster of short options: argv[at] is what comes next
-	 * (neither ordering permutes argv). */
+	/* argv[at] is the element getopt_long reads next (neither ordering
+	 * permutes argv); one that starts with "--" is a long option, never
+	 * the rest of a cluster of short ones. */
 	int at = optind ? optind : 1;
 	if (at < a->argc && !strncmp(a->argv[at], "--", 2) && a->argv[at][2] && check_long(a, at))
 		return CLI_ARGS_ERROR;
@@ -163,7 +165,7 @@ int cli_args_next(struct cli_args *a)
 		a->value = optarg;
 		return operand(a);
 	case '?':
-		if (!optopt) /* a long option: check_long has said it */
+		if (!optopt) /* a long option check_long let through: none should be */
 			return fail(a, "%s is not an option", a->argv[at]);
 		return fail(a, "-%c is not an option", optopt);
 	case ':': {

@@ -1,4 +1,4 @@
-/* run.c: `aipm run [OPTIONS] -- CMD [ARGS...]`.
+/* run.c: `aipm run [OPTIONS] [--] CMD [ARGS...]`.
  *
  * Behaves like `time` or `perf stat`: the command keeps the terminal and
  * stdin, aipm exits with its status (128+N when signal N ended it), and
