@@ -21,16 +21,23 @@
 #include "scope_opts.h"
 #include "util.h"
 
+enum { PID = 1, DURATION };
+
+static const struct cli_opt attach_table[] = {
+	CLI_VALUE(PID, 'p', "pid", "PID[,PID...]", "a list of pids", "the processes to measure"),
+	CLI_VALUE(DURATION, 0, "duration", "S", "seconds", "stop after S seconds"),
+	CLI_OPT_END,
+};
+
+static const struct cli_opt *const tables[] = {attach_table, scope_attach_table, record_opts_table, NULL};
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: aipm attach -p PID[,PID...] | --cgroup PATH | --slurm-job ID | --container ID\n"
 		   "                   [--duration S] [OPTIONS]\n\n"
 		   "Measure running processes and their descendants, or a cgroup, until they end,\n"
-		   "Ctrl-C, or the duration.\n\n"
-		   "  -p, --pid PID[,PID...] the processes to measure\n");
-	scope_opts_usage(f, false);
-	fprintf(f, "      --duration S       stop after S seconds\n");
-	record_opts_usage(f);
+		   "Ctrl-C, or the duration.\n\n");
+	cli_args_help(f, tables);
 }
 
 static int parse_pids(const char *arg, pid_t *pids, size_t max, size_t *n)
@@ -60,33 +67,27 @@ int cmd_attach(int argc, char **argv)
 	pid_t pids[256];
 	size_t npids = 0;
 	double duration = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+	struct cli_args a;
+	cli_args_init(&a, "attach", tables, 0, argc, argv);
+	int id;
+	while ((id = cli_args_next(&a)) != CLI_ARGS_END) {
+		int r = 1;
+		if (id == CLI_ARGS_HELP) {
 			usage(stdout);
 			return 0;
+		} else if (id == CLI_ARGS_OPERAND) {
+			return cli_args_unexpected(&a, a.value);
+		} else if (id == PID) {
+			r = parse_pids(a.value, pids, 256, &npids) ? -1 : 1;
+		} else if (id == DURATION) {
+			r = cli_parse_duration(a.flag, a.value, &duration) ? 1 : -1;
+		} else if (id == CLI_ARGS_ERROR) {
+			r = -1;
+		} else if (!(r = record_opts_apply(&o, &a, id))) {
+			r = scope_opts_apply(&so, &a, id);
 		}
-		if (!strcmp(a, "-p") || !strcmp(a, "--pid")) {
-			if (i + 1 >= argc)
-				return cli_fail(AIPM_EXIT_USAGE, "attach: %s needs a list of pids", a);
-			if (parse_pids(argv[++i], pids, 256, &npids))
-				return AIPM_EXIT_USAGE;
-			continue;
-		}
-		if (!strcmp(a, "--duration")) {
-			if (i + 1 >= argc || !cli_parse_duration(a, argv[i + 1], &duration))
-				return i + 1 >= argc ? cli_fail(AIPM_EXIT_USAGE, "attach: --duration needs seconds")
-						     : AIPM_EXIT_USAGE;
-			i++;
-			continue;
-		}
-		int r = record_opts_parse(&o, argc, argv, &i);
-		if (r == 0)
-			r = scope_opts_parse(&so, false, argc, argv, &i);
-		if (r < 0)
+		if (r <= 0)
 			return AIPM_EXIT_USAGE;
-		if (r == 0)
-			return cli_fail(AIPM_EXIT_USAGE, "attach: unknown argument '%s'. See `aipm attach --help`", a);
 	}
 	if (npids && scope_opts_named(&so))
 		return cli_fail(AIPM_EXIT_USAGE, "attach: -p and a cgroup (--cgroup, --slurm-job, --container) were both "

@@ -1,12 +1,21 @@
 /* export.c: `aipm export --csv DIR [-o FILE]`. Flags and files only; the
  * CSV itself is written by the export module (csv.h). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "args.h"
 #include "common.h"
 #include "export/csv.h"
+
+enum { CSV = 1, OUTPUT };
+static const struct cli_opt table[] = {
+	CLI_FLAG(CSV, 0, "csv", "the format: CSV (the one there is)"),
+	CLI_VALUE(OUTPUT, 'o', "output", "FILE", "a file name, or - for standard output",
+		  "write to FILE (default, or -: standard output)"),
+	CLI_OPT_END,
+};
+static const struct cli_opt *const tables[] = {table, NULL};
 
 static void usage(FILE *f)
 {
@@ -14,35 +23,34 @@ static void usage(FILE *f)
 		   "Write the recording in DIR as CSV: one row per sample, one column per metric\n"
 		   "(per-pid and per-GPU values as name.pid / name.gpu). Empty cells: not measured.\n"
 		   "With phases.json, a phases column names the phases each sample belongs to.\n"
-		   "Without -o the CSV goes to standard output.\n");
+		   "Without -o the CSV goes to standard output.\n\n");
+	cli_args_help(f, tables);
 }
 
 int cmd_export(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"csv", no_argument, 0, 'c'},
-		{"output", required_argument, 0, 'o'},
-		{"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0},
-	};
 	bool csv = false;
 	const char *path = NULL;
+	struct cli_args a;
+	cli_args_init(&a, "export", tables, 0, argc, argv);
 	int c;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((c = cli_args_next(&a)) != CLI_ARGS_END) {
 		switch (c) {
-		case 'c': csv = true; break;
-		case 'o': path = optarg; break;
-		case 'h': usage(stdout); return AIPM_EXIT_OK;
-		default: usage(stderr); return AIPM_EXIT_USAGE;
+		case CSV: csv = true; break;
+		case OUTPUT: path = a.value; break;
+		case CLI_ARGS_OPERAND: break;
+		case CLI_ARGS_HELP: usage(stdout); return AIPM_EXIT_OK;
+		default: return AIPM_EXIT_USAGE;
 		}
 	}
+	int n;
+	char **dirs = cli_args_rest(&a, &n);
 	if (!csv)
 		return cli_fail(AIPM_EXIT_USAGE, "export: no format given. CSV is the one there is: aipm export --csv DIR");
-	if (argc - optind != 1)
+	if (n != 1)
 		return cli_fail(AIPM_EXIT_USAGE, "export: give exactly one recording DIR (got %d). Export each one on its own",
-				argc - optind);
-	const char *dir = argv[optind];
+				n);
+	const char *dir = dirs[0];
 	FILE *out = stdout;
 	if (path && strcmp(path, "-")) {
 		out = fopen(path, "we");

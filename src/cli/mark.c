@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "aipm.h"
+#include "args.h"
 #include "common.h"
 #include "control.h"
 #include "record/phases.h"
@@ -38,32 +39,42 @@ static int send_req(const char *what, struct aipm_buf *b)
 	return e < 0 ? cli_fail_lib(exit_for(e), what) : AIPM_EXIT_OK;
 }
 
+enum { END = 1 };
+static const struct cli_opt mark_table[] = {
+	CLI_FLAG(END, 'e', "end", "end phase NAME (without it: begin it)"),
+	CLI_OPT_END,
+};
+static const struct cli_opt *const mark_tables[] = {mark_table, NULL};
+static const struct cli_opt log_table[] = {CLI_OPT_END};
+static const struct cli_opt *const log_tables[] = {log_table, NULL};
+
 int cmd_mark(int argc, char **argv)
 {
 	bool end = false;
 	const char *name = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+	struct cli_args a;
+	cli_args_init(&a, "mark", mark_tables, 0, argc, argv);
+	int c;
+	while ((c = cli_args_next(&a)) != CLI_ARGS_END) {
+		if (c == CLI_ARGS_HELP) {
 			printf("usage: aipm mark NAME        begin phase NAME\n"
 			       "       aipm mark --end NAME  end it\n\n"
 			       "Mark a phase of the command measured by the running `aipm run` (call it from\n"
 			       "that command or any process it starts). A name may repeat (one \"train\" per\n"
 			       "epoch); `aipm report --by-phase DIR` gives each phase's energy and CPU time.\n"
-			       "Exit 2 outside `aipm run` or when the phase is already open / not open.\n");
+			       "Exit 2 outside `aipm run` or when the phase is already open / not open.\n\n");
+			cli_args_help(stdout, mark_tables);
 			return AIPM_EXIT_OK;
 		}
-		if (!strcmp(argv[i], "-e") || !strcmp(argv[i], "--end"))
+		if (c == END)
 			end = true;
-		else if (!strcmp(argv[i], "--") && i + 1 < argc && !name)
-			name = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1])
-			return cli_fail(AIPM_EXIT_USAGE, "mark: unknown option '%s'. Usage: aipm mark [--end] NAME",
-					argv[i]);
+		else if (c != CLI_ARGS_OPERAND)
+			return AIPM_EXIT_USAGE;
 		else if (name)
 			return cli_fail(AIPM_EXIT_USAGE, "mark: one phase at a time ('%s' and '%s'). Usage: aipm mark "
-							 "[--end] NAME", name, argv[i]);
+							 "[--end] NAME", name, a.value);
 		else
-			name = argv[i];
+			name = a.value;
 	}
 	if (!name)
 		return cli_fail(AIPM_EXIT_USAGE, "mark: no phase name. Usage: aipm mark [--end] NAME");
@@ -78,42 +89,52 @@ int cmd_mark(int argc, char **argv)
 
 int cmd_log(int argc, char **argv)
 {
-	if (argc < 2)
+	struct cli_args a;
+	cli_args_init(&a, "log", log_tables, 0, argc, argv);
+	int c;
+	while ((c = cli_args_next(&a)) != CLI_ARGS_END) {
+		if (c == CLI_ARGS_HELP) {
+			printf("usage: aipm log KEY=VALUE...\n\n"
+			       "Log experiment metrics (numbers) with the time into results_exp.json of the\n"
+			       "running `aipm run`; one call is one line. `aipm report --metrics DIR` shows the\n"
+			       "energy at each logged point. Exit 2 outside `aipm run` or on a bad KEY=VALUE.\n\n");
+			cli_args_help(stdout, log_tables);
+			return AIPM_EXIT_OK;
+		}
+		if (c != CLI_ARGS_OPERAND)
+			return AIPM_EXIT_USAGE;
+	}
+	int n;
+	char **kv = cli_args_rest(&a, &n);
+	if (n < 1)
 		return cli_fail(AIPM_EXIT_USAGE, "log: no metric. Usage: aipm log KEY=VALUE... (e.g. aipm log "
 						 "epoch=3 acc=0.93)");
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		printf("usage: aipm log KEY=VALUE...\n\n"
-		       "Log experiment metrics (numbers) with the time into results_exp.json of the\n"
-		       "running `aipm run`; one call is one line. `aipm report --metrics DIR` shows the\n"
-		       "energy at each logged point. Exit 2 outside `aipm run` or on a bad KEY=VALUE.\n");
-		return AIPM_EXIT_OK;
-	}
-	if (argc - 1 > 256)
-		return cli_fail(AIPM_EXIT_USAGE, "log: %d metrics in one call; at most 256", argc - 1);
+	if (n > 256)
+		return cli_fail(AIPM_EXIT_USAGE, "log: %d metrics in one call; at most 256", n);
 	struct aipm_buf b = {0};
 	aipm_buf_puts(&b, "log");
-	for (int i = 1; i < argc; i++) {
-		char *eq = strchr(argv[i], '=');
+	for (int i = 0; i < n; i++) {
+		char *eq = strchr(kv[i], '=');
 		char *end;
 		double v = eq ? strtod(eq + 1, &end) : NAN;
-		if (!eq || eq == argv[i] || end == eq + 1 || *end || !isfinite(v)) {
+		if (!eq || eq == kv[i] || end == eq + 1 || *end || !isfinite(v)) {
 			aipm_buf_free(&b);
 			return cli_fail(AIPM_EXIT_USAGE, "log: '%s' is not KEY=NUMBER. Give e.g. acc=0.93 loss=1.2e-3",
-					argv[i]);
+					kv[i]);
 		}
 		*eq = '\0';
-		if (aipm_phases_check_name("metric", argv[i]) < 0) {
+		if (aipm_phases_check_name("metric", kv[i]) < 0) {
 			aipm_buf_free(&b);
 			return cli_fail_lib(AIPM_EXIT_USAGE, "log");
 		}
-		for (int k = 1; k < i; k++)
-			if (!strcmp(argv[k], argv[i])) {
+		for (int k = 0; k < i; k++)
+			if (!strcmp(kv[k], kv[i])) {
 				aipm_buf_free(&b);
 				return cli_fail(AIPM_EXIT_USAGE, "log: '%s' is given twice. Give each metric once",
-						argv[i]);
+						kv[i]);
 			}
 		aipm_buf_put(&b, "", 1);
-		aipm_buf_puts(&b, argv[i]);
+		aipm_buf_puts(&b, kv[i]);
 		aipm_buf_put(&b, "", 1);
 		aipm_buf_printf(&b, "%.17g", v);
 	}

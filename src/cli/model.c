@@ -6,20 +6,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "common.h"
 #include "aipm.h"
 #include "error.h"
 #include "model/model.h"
+
+enum { INPUT_SHAPE = 1, JSON };
+static const struct cli_opt table[] = {
+	CLI_VALUE(INPUT_SHAPE, 0, "input-shape", "NAME=DIMS", "NAME=DIMS, e.g. --input-shape input=1x3x224x224",
+		  "shape of input NAME, e.g. input=1x3x224x224; needed\nfor symbolic dimensions (batch, sequence); "
+		  "repeatable"),
+	CLI_FLAG(JSON, 0, "json", "print the JSON stored as model_summary.json"),
+	CLI_OPT_END,
+};
+static const struct cli_opt *const tables[] = {table, NULL};
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: aipm model FILE.onnx [--input-shape NAME=DIMS]... [--json]\n\n"
 		   "Parameters (total and trainable) and multiply-accumulates of one forward pass\n"
 		   "of an ONNX model, per operator type. Operators that cannot be sized are listed,\n"
-		   "never counted as zero.\n\n"
-		   "  --input-shape NAME=DIMS  shape of input NAME, e.g. input=1x3x224x224; needed\n"
-		   "                           for symbolic dimensions (batch, sequence); repeatable\n"
-		   "  --json                   print the JSON stored as model_summary.json\n");
+		   "never counted as zero.\n\n");
+	cli_args_help(f, tables);
 }
 
 int cmd_model(int argc, char **argv)
@@ -31,36 +40,33 @@ int cmd_model(int argc, char **argv)
 	int rc = AIPM_EXIT_OK;
 	if (!shapes)
 		return cli_fail(AIPM_EXIT_FAIL, "model: out of memory");
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+	struct cli_args a;
+	cli_args_init(&a, "model", tables, 0, argc, argv);
+	int c;
+	while ((c = cli_args_next(&a)) != CLI_ARGS_END) {
+		if (c == CLI_ARGS_HELP) {
 			usage(stdout);
 			goto out;
-		} else if (!strcmp(a, "--json")) {
+		} else if (c == JSON) {
 			json = true;
-		} else if (!strcmp(a, "--input-shape") || !strncmp(a, "--input-shape=", 14)) {
-			const char *v = a[13] == '=' ? a + 14 : (i + 1 < argc ? argv[++i] : NULL);
+		} else if (c == INPUT_SHAPE) {
 			char name[256];
 			int64_t dims[AIPM_MODEL_MAX_RANK];
 			int rank;
-			if (!v) {
-				rc = cli_fail(AIPM_EXIT_USAGE, "model: --input-shape needs a value. Give e.g. --input-shape input=1x3x224x224");
-				goto out;
-			}
-			if (aipm_model_shape_parse(v, name, sizeof name, dims, &rank) < 0) {
+			if (aipm_model_shape_parse(a.value, name, sizeof name, dims, &rank) < 0) {
 				rc = cli_fail_lib(AIPM_EXIT_USAGE, "model");
 				goto out;
 			}
-			shapes[n_shapes++] = v;
-		} else if (a[0] == '-' && a[1]) {
-			rc = cli_fail(AIPM_EXIT_USAGE, "model: unknown option '%s'. Run `aipm model --help`", a);
-			goto out;
-		} else if (file) {
+			shapes[n_shapes++] = a.value;
+		} else if (c == CLI_ARGS_OPERAND && file) {
 			rc = cli_fail(AIPM_EXIT_USAGE, "model: one model at a time ('%s' and '%s'). Run aipm model once per file",
-				      file, a);
+				      file, a.value);
 			goto out;
+		} else if (c == CLI_ARGS_OPERAND) {
+			file = a.value;
 		} else {
-			file = a;
+			rc = AIPM_EXIT_USAGE;
+			goto out;
 		}
 	}
 	if (!file) {

@@ -1,13 +1,22 @@
 /* plot.c: `aipm plot DIR [-m METRIC[,METRIC...]] -o FILE.png|FILE.svg`.
  * Flags only; the drawing is the export module's (plot.h). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "args.h"
 #include "common.h"
 #include "export/plot.h"
+
+enum { METRIC = 1, OUTPUT };
+static const struct cli_opt table[] = {
+	CLI_VALUE(METRIC, 'm', "metric", "METRIC[,METRIC...]", "a list of metrics", "the metrics to draw"),
+	CLI_VALUE(OUTPUT, 'o', "output", "FILE", "a file name ending in .png or .svg",
+		  "the picture: FILE.png or FILE.svg"),
+	CLI_OPT_END,
+};
+static const struct cli_opt *const tables[] = {table, NULL};
 
 static void usage(FILE *f)
 {
@@ -20,31 +29,30 @@ static void usage(FILE *f)
 		   "experiment_mem_pss, per_process_cpu_uses, ...: the CSV export's column names,\n"
 		   "or their prefix). Without -m: the power of every zone and GPU, the machine's\n"
 		   "power with the experiment's share as an area under it, and the CPU estimate\n"
-		   "(dashed, with its band) where the recording has one. PNG needs cairo; SVG not.\n");
+		   "(dashed, with its band) where the recording has one. PNG needs cairo; SVG not.\n\n");
+	cli_args_help(f, tables);
 }
 
 int cmd_plot(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"metric", required_argument, 0, 'm'},
-		{"output", required_argument, 0, 'o'},
-		{"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0},
-	};
 	const char *out = NULL;
-	char *list = NULL;
+	const char *list = NULL;
+	struct cli_args a;
+	cli_args_init(&a, "plot", tables, 0, argc, argv);
 	int c;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
+	while ((c = cli_args_next(&a)) != CLI_ARGS_END) {
 		switch (c) {
-		case 'm': list = optarg; break;
-		case 'o': out = optarg; break;
-		case 'h': usage(stdout); return AIPM_EXIT_OK;
-		default: usage(stderr); return AIPM_EXIT_USAGE;
+		case METRIC: list = a.value; break;
+		case OUTPUT: out = a.value; break;
+		case CLI_ARGS_OPERAND: break;
+		case CLI_ARGS_HELP: usage(stdout); return AIPM_EXIT_OK;
+		default: return AIPM_EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1)
-		return cli_fail(AIPM_EXIT_USAGE, "plot: give exactly one recording DIR (got %d)", argc - optind);
+	int ndirs;
+	char **dirs = cli_args_rest(&a, &ndirs);
+	if (ndirs != 1)
+		return cli_fail(AIPM_EXIT_USAGE, "plot: give exactly one recording DIR (got %d)", ndirs);
 	if (!out)
 		return cli_fail(AIPM_EXIT_USAGE, "plot: no output file. Add -o FILE.png or -o FILE.svg");
 	size_t len = strlen(out);
@@ -66,7 +74,7 @@ int cmd_plot(int argc, char **argv)
 				list);
 	}
 	struct aipm_plot_stats st;
-	int rc = aipm_plot_write(argv[optind], metrics, n, out, &st);
+	int rc = aipm_plot_write(dirs[0], metrics, n, out, &st);
 	free(copy);
 	if (rc < 0)
 		return cli_fail_lib(AIPM_EXIT_FAIL, "plot");

@@ -7,10 +7,39 @@
 #include <unistd.h>
 
 #include "aipm.h"
+#include "args.h"
 #include "common.h"
 #include "pipeline.h"
 #include "scope_opts.h"
 #include "util.h"
+
+enum { JSON = 1 };
+static const struct cli_opt table[] = {
+	CLI_FLAG(JSON, 0, "json", "one JSON object"),
+	CLI_OPT_END,
+};
+static const struct cli_opt *const tables[] = {table, NULL};
+
+/* 0, -1 after --help, or the exit status after the message. */
+static int parse_args(int argc, char **argv, bool *json)
+{
+	struct cli_args a;
+	cli_args_init(&a, "probe", tables, 0, argc, argv);
+	int c;
+	while ((c = cli_args_next(&a)) != CLI_ARGS_END) {
+		if (c == JSON) {
+			*json = true;
+		} else if (c == CLI_ARGS_HELP) {
+			printf("usage: aipm probe [--json]\n\nSay which sources can measure on this machine, why the "
+			       "others cannot, and how to fix them.\n\n");
+			cli_args_help(stdout, tables);
+			return -1;
+		} else {
+			return c == CLI_ARGS_OPERAND ? cli_args_unexpected(&a, a.value) : AIPM_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
 
 static const char *state(const struct aipm_source *s)
 {
@@ -104,17 +133,9 @@ static void scope_json(struct aipm_buf *b, const struct scope_state *st)
 int cmd_probe(int argc, char **argv)
 {
 	bool json = false;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: aipm probe [--json]\n\nSay which sources can measure on this machine, why the "
-			       "others cannot, and how to fix them.\n");
-			return 0;
-		} else
-			return cli_fail(AIPM_EXIT_USAGE, "probe: unknown argument '%s'. Usage: aipm probe [--json]",
-					argv[i]);
-	}
+	int pr = parse_args(argc, argv, &json);
+	if (pr)
+		return pr < 0 ? AIPM_EXIT_OK : pr;
 	pid_t self = getpid();
 	struct aipm_pipeline_config cfg = {.roots = &self, .nroots = 1, .mem_interval_s = 1};
 	aipm_paths_from_env(&cfg.paths);

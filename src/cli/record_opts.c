@@ -19,74 +19,61 @@ void record_opts_init(struct record_opts *o)
 	o->mem_interval_s = 1.0;
 }
 
-void record_opts_usage(FILE *f)
-{
-	fprintf(f, "  -o, --output DIR       recording directory (default aipm-run; replaced unless --append)\n"
-		   "  -i, --interval S       sampling interval in seconds (default 0.1; %g to %g)\n"
-		   "      --mem-interval S   PSS/USS and temperature interval in seconds (default 1; %g to %g)\n",
-		AIPM_INTERVAL_MIN_S, AIPM_INTERVAL_MAX_S, AIPM_INTERVAL_MIN_S, AIPM_MEM_INTERVAL_MAX_S);
-	fprintf(f, "      --as-owner         as root, record into a directory another user owns, writing\n"
-		   "                         the files as that user (without it root refuses such a directory)\n"
-		   "  -d, --description TEXT what this run is, stored in metadata.json\n"
-		   "  -a, --append           add a new segment to an existing recording\n"
-		   "      --gpu-all-processes  attribute every GPU process to the experiment (containers)\n"
-		   "      --no-estimate      where CPU energy is not measured (no RAPL), record no CPU\n"
-		   "                         power estimate either (it is recorded apart, as cpu_estimate)\n"
-		   "  -q, --quiet            no summary at the end\n");
-}
+enum {
+	OUTPUT = 1000, INTERVAL, MEM_INTERVAL, AS_OWNER, DESCRIPTION, APPEND, GPU_ALL, NO_ESTIMATE, QUIET, MODEL,
+	INPUT_SHAPE,
+};
 
-static const char *value(int argc, char **argv, int *i, const char *flag)
-{
-	if (*i + 1 >= argc || !argv[*i + 1][0]) {
-		cli_fail(AIPM_EXIT_USAGE, "%s needs a value. See `aipm %s --help`", flag, argv[0]);
-		return NULL;
-	}
-	return argv[++*i];
-}
+const struct cli_opt record_opts_table[] = {
+	CLI_VALUE(OUTPUT, 'o', "output", "DIR", "a directory",
+	 "recording directory (default aipm-run; replaced unless --append)"),
+	CLI_RANGE(INTERVAL, 'i', "interval", "S", "seconds", "sampling interval in seconds (default 0.1; {range})",
+		  AIPM_INTERVAL_MIN_S, AIPM_INTERVAL_MAX_S),
+	CLI_RANGE(MEM_INTERVAL, 0, "mem-interval", "S", "seconds",
+		  "PSS/USS and temperature interval in seconds (default 1; {range})", AIPM_INTERVAL_MIN_S,
+		  AIPM_MEM_INTERVAL_MAX_S),
+	CLI_FLAG(AS_OWNER, 0, "as-owner",
+	 "as root, record into a directory another user owns, writing\nthe files as that user (without it root "
+	 "refuses such a directory)"),
+	CLI_VALUE(DESCRIPTION, 'd', "description", "TEXT", "a text", "what this run is, stored in metadata.json"),
+	CLI_FLAG(APPEND, 'a', "append", "add a new segment to an existing recording"),
+	CLI_FLAG(GPU_ALL, 0, "gpu-all-processes", "attribute every GPU process to the experiment (containers)"),
+	CLI_FLAG(NO_ESTIMATE, 0, "no-estimate",
+	 "where CPU energy is not measured (no RAPL), record no CPU\npower estimate either (it is recorded apart, "
+	 "as cpu_estimate)"),
+	CLI_FLAG(QUIET, 'q', "quiet", "no summary at the end"),
+	CLI_OPT_END,
+};
 
-int record_opts_parse(struct record_opts *o, int argc, char **argv, int *i)
+const struct cli_opt record_opts_model_table[] = {
+	CLI_VALUE(MODEL, 0, "model", "FILE.onnx", "an ONNX file", "store the model's parameters and MACs with the recording"),
+	CLI_VALUE(INPUT_SHAPE, 0, "input-shape", "NAME=DIMS", "NAME=DIMS",
+	 "shape of a model input with symbolic dims\n(e.g. input=1x3x224x224); repeatable"),
+	CLI_OPT_END,
+};
+
+int record_opts_apply(struct record_opts *o, const struct cli_args *a, int id)
 {
-	const char *a = argv[*i];
-	const char *v;
-	if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-		if (!(v = value(argc, argv, i, a)))
-			return -1;
-		o->dir = v;
-	} else if (!strcmp(a, "-i") || !strcmp(a, "--interval")) {
-		if (!(v = value(argc, argv, i, a)) || !cli_parse_seconds(a, v, &o->interval_s))
-			return -1;
-	} else if (!strcmp(a, "--mem-interval")) {
-		if (!(v = value(argc, argv, i, a)) ||
-		    !cli_parse_interval(a, v, AIPM_MEM_INTERVAL_MAX_S, &o->mem_interval_s))
-			return -1;
-	} else if (!strcmp(a, "-d") || !strcmp(a, "--description")) {
-		if (!(v = value(argc, argv, i, a)))
-			return -1;
-		o->description = v;
-	} else if (!strcmp(a, "--model")) {
-		if (!(v = value(argc, argv, i, a)))
-			return -1;
-		o->model = v;
-	} else if (!strcmp(a, "--input-shape")) {
-		if (!(v = value(argc, argv, i, a)))
-			return -1;
+	const char *v = a->value;
+	switch (id) {
+	case OUTPUT: o->dir = v; break;
+	case INTERVAL: return cli_parse_seconds(a->flag, v, &o->interval_s) ? 1 : -1;
+	case MEM_INTERVAL: return cli_parse_interval(a->flag, v, AIPM_MEM_INTERVAL_MAX_S, &o->mem_interval_s) ? 1 : -1;
+	case DESCRIPTION: o->description = v; break;
+	case MODEL: o->model = v; break;
+	case INPUT_SHAPE:
 		if (o->ninput_shapes == AIPM_ARRAY_SIZE(o->input_shapes)) {
 			cli_fail(AIPM_EXIT_USAGE, "--input-shape: at most %zu inputs", AIPM_ARRAY_SIZE(o->input_shapes));
 			return -1;
 		}
 		o->input_shapes[o->ninput_shapes++] = v;
-	} else if (!strcmp(a, "-a") || !strcmp(a, "--append")) {
-		o->append = true;
-	} else if (!strcmp(a, "--as-owner")) {
-		o->as_owner = true;
-	} else if (!strcmp(a, "--gpu-all-processes")) {
-		o->gpu_all_processes = true;
-	} else if (!strcmp(a, "--no-estimate")) {
-		o->no_estimate = true;
-	} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-		o->quiet = true;
-	} else {
-		return 0;
+		break;
+	case APPEND: o->append = true; break;
+	case AS_OWNER: o->as_owner = true; break;
+	case GPU_ALL: o->gpu_all_processes = true; break;
+	case NO_ESTIMATE: o->no_estimate = true; break;
+	case QUIET: o->quiet = true; break;
+	default: return 0;
 	}
 	return 1;
 }

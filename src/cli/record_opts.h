@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "args.h"
 #include "record/recorder.h"
 
 struct record_opts {
@@ -21,10 +22,13 @@ struct record_opts {
 
 /* Defaults: -o aipm-run, -i 0.1, --mem-interval 1. */
 void record_opts_init(struct record_opts *o);
-/* If argv[*i] is one of the shared flags, consume it (and its value) and
- * return 1; 0 if it is not one of them; -1 after printing a usage error. */
-int record_opts_parse(struct record_opts *o, int argc, char **argv, int *i);
-void record_opts_usage(FILE *f);
+/* The options run and attach share, and run's --model and --input-shape
+ * (attach does not size a model), each with its --help lines. */
+extern const struct cli_opt record_opts_table[];
+extern const struct cli_opt record_opts_model_table[];
+/* Option id of those tables, just returned by cli_args_next: 1 taken; 0
+ * not one of them; -1 after a usage error. */
+int record_opts_apply(struct record_opts *o, const struct cli_args *a, int id);
 /* Fill rc from the options (rc->info.mode and what is the subcommand's
  * already set), open the recorder and say what opening found (a killed
  * segment closed); *replaced: a recording is there to replace. 0, or the

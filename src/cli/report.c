@@ -6,16 +6,40 @@
  * (summary.h), which reads each recording on all cores. Several DIRs (one
  * per node of a multi-node job) give one block each and a total.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/summary.h"
+#include "args.h"
 #include "common.h"
 #include "export/html.h"
 #include "report_phases.h"
+
+enum { JSON = 1, FROM, TO, CARBON, PUE, THREADS, BY_PHASE, METRICS, HTML };
+
+static const struct cli_opt table[] = {
+	CLI_FLAG(JSON, 0, "json", "one JSON object (the README lists the keys)"),
+	CLI_VALUE(FROM, 'f', "from", "T", "a time",
+		  "only samples from T on: seconds from the start of the\nrecording (90.5) or a local date "
+		  "\"2026-11-25 19:20:01\""),
+	CLI_VALUE(TO, 't', "to", "T", "a time", "only samples up to T (the same forms)"),
+	CLI_VALUE(CARBON, 0, "carbon-intensity", "G", "gCO2e per kWh", "add the emissions, G gCO2e per kWh"),
+	CLI_VALUE(PUE, 0, "pue", "P", "a number >= 1",
+		  "add the facility energy, P >= 1 (power usage effectiveness)"),
+	CLI_VALUE(THREADS, 0, "threads", "N", "a number of threads",
+		  "parse with N threads (default: $AIPM_THREADS, else all CPUs)"),
+	CLI_FLAG(BY_PHASE, 0, "by-phase",
+		 "each phase's energy, duration and CPU time, one by one\nand summed by name (aipm mark, the "
+		 "library's phases)"),
+	CLI_FLAG(METRICS, 0, "metrics", "the energy at each logged point (aipm log), e.g. per epoch"),
+	CLI_VALUE(HTML, 0, "html", "FILE", "a file name, e.g. --html run.html",
+		  "one self-contained HTML page (headline, tables, plots,\nphases, logged metrics, model, machine) "
+		  "to FILE, or -\nfor standard output; it loads nothing from anywhere"),
+	CLI_OPT_END,
+};
+static const struct cli_opt *const tables[] = {table, NULL};
 
 static void usage(FILE *f)
 {
@@ -23,20 +47,9 @@ static void usage(FILE *f)
 		   "                   [--carbon-intensity G] [--pue P] [--threads N]\n"
 		   "       aipm report DIR --html FILE [--carbon-intensity G] [--pue P]\n\n"
 		   "Summarise recordings: duration, energy per zone and GPU (J and Wh), the share\n"
-		   "attributed to the experiment, CPU time, memory, GPU use, model.\n\n"
-		   "  --json                  one JSON object (the README lists the keys)\n"
-		   "  --from T, --to T        only samples in [T, T']: seconds from the start of the\n"
-		   "                          recording (90.5) or a local date \"2026-11-25 19:20:01\"\n"
-		   "  --carbon-intensity G    add the emissions, G gCO2e per kWh\n"
-		   "  --pue P                 add the facility energy, P >= 1 (power usage effectiveness)\n"
-		   "  --threads N             parse with N threads (default: $AIPM_THREADS, else all CPUs)\n"
-		   "  --by-phase              each phase's energy, duration and CPU time, one by one\n"
-		   "                          and summed by name (aipm mark, the library's phases)\n"
-		   "  --metrics               the energy at each logged point (aipm log), e.g. per epoch\n"
-		   "  --html FILE             one self-contained HTML page (headline, tables, plots,\n"
-		   "                          phases, logged metrics, model, machine) to FILE, or - for\n"
-		   "                          standard output; it loads nothing from anywhere\n\n"
-		   "A window's edges, a phase's and a point's, are interpolated between the samples\n"
+		   "attributed to the experiment, CPU time, memory, GPU use, model.\n\n");
+	cli_args_help(f, tables);
+	fprintf(f, "\nA window's edges, a phase's and a point's, are interpolated between the samples\n"
 		   "around them; a window no sample interval covers is reported as not measured.\n");
 }
 
@@ -51,6 +64,63 @@ static bool parse_num(const char *flag, const char *arg, double min, double *out
 	}
 	*out = v;
 	return true;
+}
+
+struct report_args {
+	struct aipm_summary_opts o;
+	double carbon, pue, threads;
+	bool json, by_phase, metrics;
+	const char *html;
+	char **dirs;
+	int ndirs;
+};
+
+/* The flags, before and after the DIRs: 0, -1 after --help, or the exit
+ * status after the message. */
+static int parse_args(int argc, char **argv, struct report_args *ra)
+{
+	*ra = (struct report_args){.o = {.from = NAN, .to = NAN}, .carbon = NAN, .pue = NAN};
+	struct aipm_summary_opts *o = &ra->o;
+	struct cli_args a;
+	cli_args_init(&a, "report", tables, 0, argc, argv);
+	int c;
+	while ((c = cli_args_next(&a)) != CLI_ARGS_END) {
+		switch (c) {
+		case CLI_ARGS_OPERAND: break; /* DIRs, gathered by cli_args_rest */
+		case JSON: ra->json = true; break;
+		case FROM:
+		case TO:
+			if (aipm_summary_parse_time(a.value, c == FROM ? &o->from : &o->to,
+						    c == FROM ? &o->from_relative : &o->to_relative) < 0)
+				return cli_fail_lib(AIPM_EXIT_USAGE, a.flag);
+			break;
+		case CARBON:
+			if (!parse_num(a.flag, a.value, 0, &ra->carbon))
+				return AIPM_EXIT_USAGE;
+			break;
+		case PUE:
+			if (!parse_num(a.flag, a.value, 1, &ra->pue))
+				return AIPM_EXIT_USAGE;
+			break;
+		case THREADS:
+			if (!parse_num(a.flag, a.value, 1, &ra->threads))
+				return AIPM_EXIT_USAGE;
+			break;
+		case BY_PHASE: ra->by_phase = true; break;
+		case METRICS: ra->metrics = true; break;
+		case HTML: ra->html = a.value; break;
+		case CLI_ARGS_HELP: usage(stdout); return -1;
+		default: return AIPM_EXIT_USAGE;
+		}
+	}
+	ra->dirs = cli_args_rest(&a, &ra->ndirs);
+	if (!isnan(o->from) && !isnan(o->to) && o->from_relative == o->to_relative && o->from > o->to)
+		return cli_fail(AIPM_EXIT_USAGE, "report: --from is after --to: the window would be empty. Swap them");
+	if (!ra->ndirs) {
+		usage(stderr);
+		return cli_fail(AIPM_EXIT_USAGE, "report: no recording given. Give the DIR written by `aipm run -o DIR`");
+	}
+	return 0;
 }
 
 static void print_json(struct aipm_summary **s, int n, struct aipm_summary *total)
@@ -103,66 +173,16 @@ static int report_html(char **dirs, int ndirs, const char *path, const struct ai
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, 0, 'j'},
-		{"from", required_argument, 0, 'f'},
-		{"to", required_argument, 0, 't'},
-		{"carbon-intensity", required_argument, 0, 'c'},
-		{"pue", required_argument, 0, 'p'},
-		{"threads", required_argument, 0, 'T'},
-		{"by-phase", no_argument, 0, 'P'},
-		{"metrics", no_argument, 0, 'M'},
-		{"html", required_argument, 0, 'H'},
-		{"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0},
-	};
-	struct aipm_summary_opts o = {.from = NAN, .to = NAN};
-	double carbon = NAN, pue = NAN, threads = 0;
-	bool json = false, by_phase = false, metrics = false;
-	const char *html = NULL;
-	int c;
-	optind = 0;
-	/* GNU getopt permutes: flags may come before or after the DIRs. */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'f':
-		case 't':
-			if (aipm_summary_parse_time(optarg, c == 'f' ? &o.from : &o.to,
-						    c == 'f' ? &o.from_relative : &o.to_relative) < 0)
-				return cli_fail_lib(AIPM_EXIT_USAGE, c == 'f' ? "--from" : "--to");
-			break;
-		case 'c':
-			if (!parse_num("--carbon-intensity", optarg, 0, &carbon))
-				return AIPM_EXIT_USAGE;
-			break;
-		case 'p':
-			if (!parse_num("--pue", optarg, 1, &pue))
-				return AIPM_EXIT_USAGE;
-			break;
-		case 'T':
-			if (!parse_num("--threads", optarg, 1, &threads))
-				return AIPM_EXIT_USAGE;
-			break;
-		case 'P': by_phase = true; break;
-		case 'M': metrics = true; break;
-		case 'H':
-			if (!optarg[0])
-				return cli_fail(AIPM_EXIT_USAGE, "report: --html needs a file name, e.g. --html run.html");
-			html = optarg;
-			break;
-		case 'h': usage(stdout); return AIPM_EXIT_OK;
-		default: usage(stderr); return AIPM_EXIT_USAGE;
-		}
-	}
-	if (!isnan(o.from) && !isnan(o.to) && o.from_relative == o.to_relative && o.from > o.to)
-		return cli_fail(AIPM_EXIT_USAGE, "report: --from is after --to: the window would be empty. Swap them");
-	int ndirs = argc - optind;
-	char **dirs = argv + optind;
-	if (!ndirs) {
-		usage(stderr);
-		return cli_fail(AIPM_EXIT_USAGE, "report: no recording given. Give the DIR written by `aipm run -o DIR`");
-	}
+	struct report_args ra;
+	int pr = parse_args(argc, argv, &ra);
+	if (pr)
+		return pr < 0 ? AIPM_EXIT_OK : pr;
+	struct aipm_summary_opts o = ra.o;
+	double carbon = ra.carbon, pue = ra.pue, threads = ra.threads;
+	bool json = ra.json, by_phase = ra.by_phase, metrics = ra.metrics;
+	const char *html = ra.html;
+	int ndirs = ra.ndirs;
+	char **dirs = ra.dirs;
 	/* The environment is read here, once, before any thread exists: the
 	 * library never calls getenv (a host's setenv could race it). */
 	const char *env = getenv("AIPM_THREADS");

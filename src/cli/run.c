@@ -1,4 +1,4 @@
-/* run.c: `aipm run [OPTIONS] -- CMD [ARGS...]`.
+/* run.c: `aipm run [OPTIONS] [--] CMD [ARGS...]`.
  *
  * Behaves like `time` or `perf stat`: the command keeps the terminal and
  * stdin, aipm exits with its status (128+N when signal N ended it), and
@@ -37,15 +37,15 @@
 #include "record_opts.h"
 #include "scope_opts.h"
 
+static const struct cli_opt *const tables[] = {record_opts_table, scope_run_table, record_opts_model_table, NULL};
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: aipm run [OPTIONS] [--] CMD [ARGS...]\n\n"
 		   "Run CMD and measure it and every process it starts: energy of each RAPL zone\n"
-		   "and GPU, the share due to CMD, CPU time, memory. Exits with CMD's status.\n\n");
-	record_opts_usage(f);
-	scope_opts_usage(f, true);
-	fprintf(f, "      --model FILE.onnx  store the model's parameters and MACs with the recording\n"
-		   "      --input-shape NAME=DIMS  shape of a model input with symbolic dims (e.g. input=1x3x224x224)\n");
+		   "and GPU, the share due to CMD, CPU time, memory. Exits with CMD's status.\n"
+		   "Options end at CMD's first word (or at --): what follows is CMD's.\n\n");
+	cli_args_help(f, tables);
 }
 
 /* Is argv0 something execvp can run? Checked before anything is created,
@@ -120,31 +120,24 @@ int cmd_run(int argc, char **argv)
 	struct scope_opts so;
 	record_opts_init(&o);
 	scope_opts_init(&so);
-	int i = 1;
-	for (; i < argc; i++) {
-		if (!strcmp(argv[i], "--")) {
-			i++;
-			break;
-		}
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+	struct cli_args a;
+	cli_args_init(&a, "run", tables, CLI_ARGS_IN_ORDER, argc, argv);
+	int id;
+	while ((id = cli_args_next(&a)) != CLI_ARGS_END) {
+		if (id == CLI_ARGS_HELP) {
 			usage(stdout);
 			return 0;
 		}
-		int r = record_opts_parse(&o, argc, argv, &i);
+		int r = id < 0 ? -1 : record_opts_apply(&o, &a, id);
 		if (r == 0)
-			r = scope_opts_parse(&so, true, argc, argv, &i);
-		if (r < 0)
+			r = scope_opts_apply(&so, &a, id);
+		if (r <= 0)
 			return AIPM_EXIT_USAGE;
-		if (r == 0) {
-			if (argv[i][0] == '-')
-				return cli_fail(AIPM_EXIT_USAGE, "run: unknown option '%s'. See `aipm run --help`",
-						argv[i]);
-			break; /* the command starts here */
-		}
 	}
-	if (i >= argc)
-		return cli_fail(AIPM_EXIT_USAGE, "run: no command given. Usage: aipm run [OPTIONS] -- CMD [ARGS...]");
-	char **cmd = argv + i;
+	int ncmd;
+	char **cmd = cli_args_rest(&a, &ncmd);
+	if (!ncmd)
+		return cli_fail(AIPM_EXIT_USAGE, "run: no command given. Usage: aipm run [OPTIONS] [--] CMD [ARGS...]");
 	if (!resolvable(cmd[0]))
 		return cli_fail(AIPM_EXIT_NOEXEC, "run: cannot run '%s': command not found or not executable. "
 						  "Check the name and PATH", cmd[0]);

@@ -26,88 +26,74 @@ void scope_opts_init(struct scope_opts *o)
 	o->leftover = AIPM_CGROUP_MOVE_OUT;
 }
 
-void scope_opts_usage(FILE *f, bool run)
+enum { SCOPE = 1100, CGROUP_PARENT, LEFTOVER, CGROUP, SLURM_JOB, CONTAINER };
+
+const struct cli_opt scope_run_table[] = {
+	CLI_VALUE(SCOPE, 0, "scope", "WHICH", "auto, cgroup or proc",
+	 "auto (default): a cgroup of its own when aipm can make one, else\nthe process tree in /proc; cgroup: "
+	 "refuse to run without one;\nproc: the process tree (metadata.json says which and why)"),
+	CLI_VALUE(CGROUP_PARENT, 0, "cgroup-parent", "PATH", "a cgroup path",
+	 "make the run's cgroup under PATH (a delegated subtree;\ndefault: aipm's own cgroup)"),
+	CLI_VALUE(LEFTOVER, 0, "leftover", "WHAT", "move-out, kill or keep",
+	 "processes that outlive the command: move-out (default: moved\nout of the run's cgroup, no longer "
+	 "measured), kill, keep"),
+	CLI_OPT_END,
+};
+
+const struct cli_opt scope_attach_table[] = {
+	CLI_VALUE(CGROUP, 0, "cgroup", "PATH", "a cgroup path",
+	 "measure a cgroup v2 (and its descendants) instead of pids:\n/system.slice/x.service, as /proc/PID/cgroup "
+	 "shows it"),
+	CLI_VALUE(SLURM_JOB, 0, "slurm-job", "ID", "a Slurm job id",
+	 "a Slurm job or step on this node: 123, 123.0, 123.batch, or\nthe job's SLUID"),
+	CLI_VALUE(CONTAINER, 0, "container", "ID", "a container id",
+	 "a Docker, Podman, containerd or CRI-O container (id or unique\nprefix, docker://ID) or a Kubernetes pod "
+	 "UID"),
+	CLI_OPT_END,
+};
+
+/* The one of names[] that v is, or -1 after the message. */
+static int pick(const struct cli_args *a, const char *what, const char *const *names, size_t n)
 {
-	if (run)
-		fprintf(f, "      --scope WHICH      auto (default): a cgroup of its own when aipm can make one, else\n"
-			   "                         the process tree in /proc; cgroup: refuse to run without one;\n"
-			   "                         proc: the process tree (metadata.json says which and why)\n"
-			   "      --cgroup-parent PATH  make the run's cgroup under PATH (a delegated subtree;\n"
-			   "                         default: aipm's own cgroup)\n"
-			   "      --leftover WHAT    processes that outlive the command: move-out (default: moved\n"
-			   "                         out of the run's cgroup, no longer measured), kill, keep\n");
-	else
-		fprintf(f, "      --cgroup PATH      measure a cgroup v2 (and its descendants) instead of pids:\n"
-			   "                         /system.slice/x.service, as /proc/PID/cgroup shows it\n"
-			   "      --slurm-job ID     a Slurm job or step on this node: 123, 123.0, 123.batch, or\n"
-			   "                         the job's SLUID\n"
-			   "      --container ID     a Docker, Podman, containerd or CRI-O container (id or unique\n"
-			   "                         prefix, docker://ID) or a Kubernetes pod UID\n");
+	for (size_t k = 0; k < n; k++)
+		if (!strcmp(a->value, names[k]))
+			return (int)k;
+	cli_fail(AIPM_EXIT_USAGE, "run: %s '%s' is not %s. Give %s", a->flag, a->value, what, a->opt->what);
+	return -1;
 }
 
-static const char *value(int argc, char **argv, int *i, const char *cmd)
+int scope_opts_apply(struct scope_opts *o, const struct cli_args *a, int id)
 {
-	if (*i + 1 >= argc || !argv[*i + 1][0]) {
-		cli_fail(AIPM_EXIT_USAGE, "%s: %s needs a value. See `aipm %s --help`", cmd, argv[*i], cmd);
-		return NULL;
+	static const char *const scopes[] = {"auto", "cgroup", "proc"};
+	static const enum scope_want wants[] = {SCOPE_AUTO, SCOPE_CGROUP, SCOPE_PROC};
+	static const char *const policies[] = {"move-out", "kill", "keep"};
+	static const enum aipm_cgroup_leftover lefts[] = {AIPM_CGROUP_MOVE_OUT, AIPM_CGROUP_KILL, AIPM_CGROUP_KEEP};
+	int k;
+	const char **slot = NULL;
+	switch (id) {
+	case SCOPE:
+		if ((k = pick(a, "a scope", scopes, 3)) < 0)
+			return -1;
+		o->want = wants[k];
+		return 1;
+	case CGROUP_PARENT: o->parent = a->value; return 1;
+	case LEFTOVER:
+		if ((k = pick(a, "a policy", policies, 3)) < 0)
+			return -1;
+		o->leftover = lefts[k];
+		return 1;
+	case CGROUP: slot = &o->cgroup; break;
+	case SLURM_JOB: slot = &o->slurm_job; break;
+	case CONTAINER: slot = &o->container; break;
+	default: return 0;
 	}
-	return argv[++*i];
-}
-
-static int parse_run(struct scope_opts *o, int argc, char **argv, int *i)
-{
-	const char *a = argv[*i], *v;
-	if (!strcmp(a, "--scope")) {
-		if (!(v = value(argc, argv, i, "run")))
-			return -1;
-		if (!strcmp(v, "auto"))
-			o->want = SCOPE_AUTO;
-		else if (!strcmp(v, "cgroup"))
-			o->want = SCOPE_CGROUP;
-		else if (!strcmp(v, "proc"))
-			o->want = SCOPE_PROC;
-		else
-			return cli_fail(AIPM_EXIT_USAGE, "run: --scope '%s' is not a scope. Give auto, cgroup or proc", v),
-			       -1;
-	} else if (!strcmp(a, "--cgroup-parent")) {
-		if (!(o->parent = value(argc, argv, i, "run")))
-			return -1;
-	} else if (!strcmp(a, "--leftover")) {
-		if (!(v = value(argc, argv, i, "run")))
-			return -1;
-		if (!strcmp(v, "move-out"))
-			o->leftover = AIPM_CGROUP_MOVE_OUT;
-		else if (!strcmp(v, "kill"))
-			o->leftover = AIPM_CGROUP_KILL;
-		else if (!strcmp(v, "keep"))
-			o->leftover = AIPM_CGROUP_KEEP;
-		else
-			return cli_fail(AIPM_EXIT_USAGE, "run: --leftover '%s' is not a policy. Give move-out, kill or keep",
-					v),
-			       -1;
-	} else {
-		return 0;
-	}
-	return 1;
-}
-
-int scope_opts_parse(struct scope_opts *o, bool run, int argc, char **argv, int *i)
-{
-	if (run)
-		return parse_run(o, argc, argv, i);
-	const char *a = argv[*i];
-	const char **slot = !strcmp(a, "--cgroup") ? &o->cgroup
-			    : !strcmp(a, "--slurm-job") ? &o->slurm_job
-			    : !strcmp(a, "--container") ? &o->container
-							  : NULL;
-	if (!slot)
-		return 0;
 	if (scope_opts_named(o))
 		return cli_fail(AIPM_EXIT_USAGE, "attach: %s: one scope at a time (--cgroup, --slurm-job or --container "
 						 "was given already). Run one aipm attach per scope",
-				a),
+				a->flag),
 		       -1;
-	return (*slot = value(argc, argv, i, "attach")) ? 1 : -1;
+	*slot = a->value;
+	return 1;
 }
 
 bool scope_opts_named(const struct scope_opts *o) { return o->cgroup || o->slurm_job || o->container; }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "args.h"
 #include "record/metadata.h"
 #include "record/recorder.h"
 #include "scope/cgroup.h"
@@ -29,10 +30,12 @@ struct scope_opts {
 };
 
 void scope_opts_init(struct scope_opts *o);
-/* If argv[*i] is a scope flag of `aipm run` (run true) or `aipm attach`,
- * consume it and its value: 1; 0 if it is none; -1 after a usage error. */
-int scope_opts_parse(struct scope_opts *o, bool run, int argc, char **argv, int *i);
-void scope_opts_usage(FILE *f, bool run);
+/* The scope options of `aipm run` and of `aipm attach`, with their --help. */
+extern const struct cli_opt scope_run_table[];
+extern const struct cli_opt scope_attach_table[];
+/* Option id of those tables, just returned by cli_args_next: 1 taken; 0
+ * not one of them; -1 after a usage error. */
+int scope_opts_apply(struct scope_opts *o, const struct cli_args *a, int id);
 /* attach: a cgroup was named (instead of -p). */
 bool scope_opts_named(const struct scope_opts *o);
 

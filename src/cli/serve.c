@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "aipm_config.h"
+#include "args.h"
 #include "common.h"
 
 #if AIPM_HAVE_SERVE
@@ -64,34 +65,48 @@
 #define MAX_SCOPES 10000
 #define MAX_SETS 16
 
-static const char usage[] =
-	"usage: aipm serve [--listen ADDR:PORT] [--interval S] [--user NAME] [--processes N]\n"
-	"                  [--no-estimate] [--cgroups GLOB] [--slurm|--slurm-steps] [--containers]\n"
-	"                  [--max-scopes N] [--rescan S]\n"
-	"\n"
-	"Serve this machine's energy, power, memory, GPU and temperature readings\n"
-	"to Prometheus at http://ADDR:PORT/metrics (text format 0.0.4).\n"
-	"\n"
-	"  --listen ADDR:PORT  where to listen (default " DEFAULT_LISTEN ", this machine\n"
-	"                      only); [::1]:PORT for IPv6; 0.0.0.0:PORT to let other\n"
-	"                      machines scrape; PORT 0 picks a free port\n"
-	"  --interval S        seconds between samples (default 1)\n"
-	"  --user NAME         started as root: open the counters, then run as NAME\n"
-	"                      (default nobody)\n"
-	"  --processes N       also the top N processes (1 to 1000) by attributed power:\n"
-	"                      aipm_process_power_watts (CPU share x package power,\n"
-	"                      only with RAPL) and aipm_process_cpu_ratio\n"
-	"  --cgroups GLOB      also each cgroup matching GLOB (e.g. '/system.slice/*.service';\n"
-	"                      '*', '?', '[..]' within one level; repeatable): its CPU time and\n"
-	"                      attributed CPU, DRAM and GPU energy (aipm_scope_*_total)\n"
-	"  --slurm             the same for each Slurm job on this node (labels slurm_job,\n"
-	"                      slurm_sluid); --slurm-steps for each step (slurm_step)\n"
-	"  --containers        the same for each container (container_id, runtime, pod_uid)\n"
-	"  --max-scopes N      at most N scopes (default 1000), in sorted path order; the\n"
-	"                      rest are counted in aipm_scopes_left_out\n"
-	"  --rescan S          list the scopes again every S seconds (default 5)\n"
-	"  --no-estimate       without RAPL, serve no CPU power estimate either (it is\n"
-	"                      served apart, as aipm_cpu_estimated_* with _low/_high bounds)\n";
+enum { LISTEN = 1, INTERVAL, USER, PROCESSES, CGROUPS, SLURM, SLURM_STEPS, CONTAINERS, MAX_SCOPES_OPT, RESCAN,
+       NO_ESTIMATE };
+
+static const struct cli_opt table[] = {
+	CLI_VALUE(LISTEN, 'l', "listen", "ADDR:PORT", "ADDR:PORT",
+		  "where to listen (default " DEFAULT_LISTEN ", this machine\nonly); [::1]:PORT for IPv6; "
+		  "0.0.0.0:PORT to let other\nmachines scrape; PORT 0 picks a free port"),
+	CLI_RANGE(INTERVAL, 'i', "interval", "S", "seconds", "seconds between samples (default 1; {range})",
+		  AIPM_INTERVAL_MIN_S, AIPM_INTERVAL_MAX_S),
+	CLI_VALUE(USER, 'u', "user", "NAME", "a user name",
+		  "started as root: open the counters, then run as NAME\n(default nobody)"),
+	CLI_VALUE(PROCESSES, 0, "processes", "N", "a number of processes",
+		  "also the top N processes (1 to 1000) by attributed power:\naipm_process_power_watts (CPU share "
+		  "x package power,\nonly with RAPL) and aipm_process_cpu_ratio"),
+	CLI_VALUE(CGROUPS, 0, "cgroups", "GLOB", "a glob, e.g. --cgroups '/system.slice/*'",
+		  "also each cgroup matching GLOB (e.g. '/system.slice/*.service';\n'*', '?', '[..]' within one "
+		  "level; repeatable): its CPU time and\nattributed CPU, DRAM and GPU energy (aipm_scope_*_total)"),
+	CLI_FLAG(SLURM, 0, "slurm", "the same for each Slurm job on this node (labels slurm_job,\nslurm_sluid)"),
+	CLI_FLAG(SLURM_STEPS, 0, "slurm-steps", "the same for each Slurm step (label slurm_step)"),
+	CLI_FLAG(CONTAINERS, 0, "containers", "the same for each container (container_id, runtime, pod_uid)"),
+	CLI_VALUE(MAX_SCOPES_OPT, 0, "max-scopes", "N", "a number of scopes",
+		  "at most N scopes (default 1000), in sorted path order; the\nrest are counted in "
+		  "aipm_scopes_left_out"),
+	CLI_RANGE(RESCAN, 0, "rescan", "S", "seconds", "list the scopes again every S seconds (default 5;\n{range})",
+		  AIPM_INTERVAL_MIN_S, AIPM_MEM_INTERVAL_MAX_S),
+	CLI_FLAG(NO_ESTIMATE, 0, "no-estimate",
+		 "without RAPL, serve no CPU power estimate either (it is\nserved apart, as aipm_cpu_estimated_* "
+		 "with _low/_high bounds)"),
+	CLI_OPT_END,
+};
+static const struct cli_opt *const tables[] = {table, NULL};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: aipm serve [--listen ADDR:PORT] [--interval S] [--user NAME] [--processes N]\n"
+		   "                  [--no-estimate] [--cgroups GLOB] [--slurm|--slurm-steps] [--containers]\n"
+		   "                  [--max-scopes N] [--rescan S]\n"
+		   "\n"
+		   "Serve this machine's energy, power, memory, GPU and temperature readings\n"
+		   "to Prometheus at http://ADDR:PORT/metrics (text format 0.0.4).\n\n");
+	cli_args_help(f, tables);
+}
 
 /* Said once per rise: scopes that matched past the bound are not measured. */
 static void say_left_out(struct exporter *x, const struct aipm_snapshot *snap)
@@ -286,93 +301,53 @@ static int add_set(struct opts *o, const char *flag, enum aipm_scope_set set, co
 	return 0;
 }
 
-/* Flags without a value: --no-estimate and the scope sets. */
-static int parse_switch(struct opts *o, const char *a, bool *known)
+/* One option, just returned by cli_args_next: 0 or the exit status. */
+static int apply(struct opts *o, const struct cli_args *a, int id)
 {
-	*known = true;
-	if (!strcmp(a, "--no-estimate")) {
-		o->no_estimate = true;
-		return 0;
-	}
-	if (!strcmp(a, "--slurm"))
-		return add_set(o, a, AIPM_SCOPES_SLURM_JOBS, NULL);
-	if (!strcmp(a, "--slurm-steps"))
-		return add_set(o, a, AIPM_SCOPES_SLURM_STEPS, NULL);
-	if (!strcmp(a, "--containers"))
-		return add_set(o, a, AIPM_SCOPES_CONTAINERS, NULL);
-	*known = false;
-	return 0;
-}
-
-static int parse_value(struct opts *o, const char *a, const char *v)
-{
-	if (!strncmp(a, "--listen", 8))
-		o->listen = v;
-	else if (!strncmp(a, "--user", 6))
-		o->user = v, o->user_given = true;
-	else if (!strncmp(a, "--processes", 11)) {
+	const char *v = a->value;
+	switch (id) {
+	case NO_ESTIMATE: o->no_estimate = true; return 0;
+	case SLURM: return add_set(o, a->flag, AIPM_SCOPES_SLURM_JOBS, NULL);
+	case SLURM_STEPS: return add_set(o, a->flag, AIPM_SCOPES_SLURM_STEPS, NULL);
+	case CONTAINERS: return add_set(o, a->flag, AIPM_SCOPES_CONTAINERS, NULL);
+	case LISTEN: o->listen = v; return 0;
+	case USER: o->user = v, o->user_given = true; return 0;
+	case PROCESSES:
 		if (!parse_count(v, MAX_PROCESSES, &o->processes))
 			return cli_fail(AIPM_EXIT_USAGE,
 					"serve: --processes '%s' is not a number of processes. Give a whole "
 					"number from 1 to %d, e.g. --processes 10",
 					v, MAX_PROCESSES);
-	} else if (!strncmp(a, "--cgroups", 9)) {
-		if (!*v)
-			return cli_fail(AIPM_EXIT_USAGE, "serve: --cgroups needs a glob, e.g. --cgroups '/system.slice/*'");
-		return add_set(o, "--cgroups", AIPM_SCOPES_GLOB, v);
-	} else if (!strncmp(a, "--max-scopes", 12)) {
+		return 0;
+	case CGROUPS: return add_set(o, "--cgroups", AIPM_SCOPES_GLOB, v);
+	case MAX_SCOPES_OPT:
 		if (!parse_count(v, MAX_SCOPES, &o->max_scopes))
 			return cli_fail(AIPM_EXIT_USAGE,
 					"serve: --max-scopes '%s' is not a number of scopes. Give a whole number from 1 "
 					"to %d",
 					v, MAX_SCOPES);
-	} else if (!strncmp(a, "--rescan", 8)) {
-		if (!cli_parse_interval("--rescan", v, AIPM_MEM_INTERVAL_MAX_S, &o->rescan_s))
-			return AIPM_EXIT_USAGE;
-	} else if (!cli_parse_seconds("--interval", v, &o->interval_s)) {
-		return AIPM_EXIT_USAGE;
+		return 0;
+	case RESCAN: return cli_parse_interval(a->flag, v, AIPM_MEM_INTERVAL_MAX_S, &o->rescan_s) ? 0 : AIPM_EXIT_USAGE;
+	case INTERVAL: return cli_parse_seconds(a->flag, v, &o->interval_s) ? 0 : AIPM_EXIT_USAGE;
+	default: return AIPM_EXIT_USAGE;
 	}
-	return 0;
 }
 
-static bool is_flag(const char *a, size_t nl, const char *name)
-{
-	return nl == strlen(name) && !strncmp(a, name, nl);
-}
-
+/* 0, -1 after --help, or the exit status after the message. */
 static int parse(int argc, char **argv, struct opts *o)
 {
 	*o = (struct opts){.listen = DEFAULT_LISTEN, .user = "nobody", .interval_s = 1};
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage, stdout);
+	struct cli_args a;
+	cli_args_init(&a, "serve", tables, 0, argc, argv);
+	int id, r;
+	while ((id = cli_args_next(&a)) != CLI_ARGS_END) {
+		if (id == CLI_ARGS_HELP) {
+			usage(stdout);
 			return -1;
 		}
-		bool sw;
-		int r = parse_switch(o, a, &sw);
-		if (sw) {
-			if (r)
-				return r;
-			continue;
-		}
-		const char *v = NULL;
-		const char *eq = strchr(a, '=');
-		size_t nl = eq ? (size_t)(eq - a) : strlen(a);
-		static const char *const valued[] = {"--listen", "--interval", "--user", "--processes",
-						     "--cgroups", "--max-scopes", "--rescan"};
-		bool known = false;
-		for (size_t k = 0; k < AIPM_ARRAY_SIZE(valued); k++)
-			known |= is_flag(a, nl, valued[k]);
-		if (!known)
-			return cli_fail(AIPM_EXIT_USAGE, "serve: unknown argument '%s'. See aipm serve --help", a);
-		if (eq)
-			v = eq + 1;
-		else if (i + 1 < argc)
-			v = argv[++i];
-		else
-			return cli_fail(AIPM_EXIT_USAGE, "serve: %s needs a value. See aipm serve --help", a);
-		if ((r = parse_value(o, a, v)))
+		if (id == CLI_ARGS_OPERAND)
+			return cli_args_unexpected(&a, a.value);
+		if ((r = apply(o, &a, id)))
 			return r;
 	}
 	if ((o->max_scopes || o->rescan_s) && !o->nsets)

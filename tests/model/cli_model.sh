@@ -87,7 +87,7 @@ bad 2 "--input-shape without =" "NAME=DIMS" "$FX/symbolic.onnx" --input-shape 1x
 bad 2 "--input-shape of an unknown input" "'y', which is not an input" "$FX/symbolic.onnx" --input-shape y=1x2x8
 bad 2 "--input-shape of the wrong rank" "has 2 dimensions but input 'x' has 3" "$FX/symbolic.onnx" --input-shape x=1x8
 bad 2 "no file" "no ONNX file" 
-bad 2 "unknown flag" "unknown option '--bogus'" "$FX/small.onnx" --bogus
+bad 2 "unknown flag" "--bogus is not an option" "$FX/small.onnx" --bogus
 # a FIFO (or any non-regular file) is refused at once, never opened for a read that waits for a writer
 mkfifo "$T/fifo.onnx"
 bad 2 "FIFO" "fifo.onnx: not a regular file (a FIFO)" "$T/fifo.onnx"
