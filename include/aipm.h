@@ -140,6 +140,45 @@ AIPM_API int aipm_meter_log_many(aipm_meter *m, const char *const *names, const 
  * inputs whose shape the file leaves symbolic (n may be 0). */
 AIPM_API int aipm_meter_model(aipm_meter *m, const char *onnx_path, const char *const *input_shapes, size_t n);
 
+/* ---- What this machine can measure --------------------------------------
+ *
+ * `aipm probe`: every source (RAPL, /proc, cgroups, NVML, AMD SMI, hwmon,
+ * the CPU estimate), whether it is available, why, and the fix, after
+ * opening it exactly as a recording would and taking one sample, so a
+ * counter that opens but cannot be read shows as failing; then which
+ * processes `aipm run` would measure here (a cgroup of its own, tried by
+ * making and removing one under the calling process's cgroup, or the
+ * process tree).
+ *
+ * Its options are their own struct rather than aipm_meter_options: a
+ * description, an interval or append mean nothing to a probe, and one
+ * struct serving both would make each version bump the other's. The five
+ * roots and library paths have the same names, meaning and defaults as the
+ * meter's (NULL or "": the system's own; never the environment). */
+#define AIPM_PROBE_OPTIONS_VERSION 1
+
+struct aipm_probe_options {
+	unsigned int version;    /* AIPM_PROBE_OPTIONS_VERSION, set by aipm_probe_options_init */
+	const char *sysfs_root;  /* "/sys" */
+	const char *proc_root;   /* "/proc" */
+	const char *cgroup_root; /* "/sys/fs/cgroup" */
+	const char *nvml_lib;    /* "libnvidia-ml.so.1" */
+	const char *amdsmi_lib;  /* "libamd_smi.so" */
+};
+
+#define AIPM_PROBE_OPTIONS_INIT {.version = AIPM_PROBE_OPTIONS_VERSION}
+
+/* As aipm_meter_options_init: 0, or -EINVAL (opts left as it was). */
+AIPM_API int aipm_probe_options_init(struct aipm_probe_options *opts, unsigned int version);
+/* The object of `aipm probe --json` ({"aipm_version", "sysfs_root",
+ * "sources": [{"name", "what", "provides", "available", "sample_ok",
+ * "reason", "fix", ...}], "scope": {"kind", "why", ...}}), or the text of
+ * `aipm probe`, into *out (free it with aipm_string_free; untouched on
+ * failure). opts may be NULL (the defaults). A source that is missing is
+ * no error: it is in the answer with its reason. */
+AIPM_API int aipm_probe_json(const struct aipm_probe_options *opts, char **json_out);
+AIPM_API int aipm_probe_text(const struct aipm_probe_options *opts, char **text_out);
+
 /* ---- Reading a recording -------------------------------------------------
  *
  * Each returns 0 and a NUL-terminated JSON text in *json_out that the
