@@ -10,6 +10,7 @@
 #define AIPM_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "aipm_version.h"
 
@@ -139,6 +140,70 @@ AIPM_API int aipm_meter_log_many(aipm_meter *m, const char *const *names, const 
  * the meter's recording. input_shapes: n "NAME=1x3x224x224" strings for
  * inputs whose shape the file leaves symbolic (n may be 0). */
 AIPM_API int aipm_meter_model(aipm_meter *m, const char *onnx_path, const char *const *input_shapes, size_t n);
+
+/* ---- The report of `aipm report` ------------------------------------------
+ *
+ * The text and JSON `aipm report DIR...` prints, byte for byte, for one
+ * recording or several (one block each and their total; the JSON's
+ * top-level keys are then the total's and "recordings" holds the blocks),
+ * over the whole recording or a window of it, and its views by phase and
+ * by logged point. Options as the meter's: versioned, filled by
+ * aipm_report_options_init; every member 0 means "not asked for", so a
+ * zero-filled struct of the right version is the plain report. */
+#define AIPM_REPORT_OPTIONS_VERSION 1
+
+enum aipm_report_view {
+	AIPM_REPORT_SUMMARY = 0, /* totals: energy per zone and GPU, share, CPU time, memory, model */
+	AIPM_REPORT_PHASES = 1,  /* --by-phase: each phase, one by one and summed by name */
+	AIPM_REPORT_METRICS = 2, /* --metrics: the energy at each logged point */
+};
+
+struct aipm_report_options {
+	unsigned int version;    /* AIPM_REPORT_OPTIONS_VERSION, set by aipm_report_options_init */
+	int view;                /* enum aipm_report_view */
+	/* The window (--from, --to; summary view only): each bound only
+	 * where its has_ flag is set. A bound is seconds from the recording's
+	 * first sample where its _relative flag is set, else Unix time
+	 * (aipm_report_time_parse reads both forms the command takes). */
+	int has_from, from_relative;
+	double from_s;
+	int has_to, to_relative;
+	double to_s;
+	int has_carbon;          /* add the emissions at carbon_g_per_kwh (>= 0) */
+	double carbon_g_per_kwh;
+	int has_pue;             /* add the facility energy at pue (>= 1) */
+	double pue;
+	int threads;             /* parse with this many threads; 0: all online CPUs */
+};
+
+#define AIPM_REPORT_OPTIONS_INIT {.version = AIPM_REPORT_OPTIONS_VERSION}
+
+/* As aipm_meter_options_init: 0, or -EINVAL (opts left as it was). */
+AIPM_API int aipm_report_options_init(struct aipm_report_options *opts, unsigned int version);
+/* A --from/--to value: "90.5" (seconds from the start: *relative = 1) or
+ * a local date "2026-11-25 19:20:01[.ffffff]" (Unix seconds: *relative =
+ * 0). -EINVAL with the sentence otherwise; outputs untouched then. */
+AIPM_API int aipm_report_time_parse(const char *text, double *value_s, int *relative);
+/* The report of the ndirs recordings in dirs, as text or JSON, into *out
+ * (free with aipm_string_free; untouched on failure), or written to f as
+ * it is made (phases and points as their windows close: memory does not
+ * grow with them). opts may be NULL (the plain report). -EINVAL for
+ * options out of range (a window that ends before it starts, a PUE under
+ * 1), -ENOENT and friends for a recording that cannot be read, -EIO when
+ * writing to f failed. A failure of f's writer part-way leaves what was
+ * written. */
+AIPM_API int aipm_report_text(const char *const *dirs, size_t ndirs, const struct aipm_report_options *opts,
+			      char **text_out);
+AIPM_API int aipm_report_json(const char *const *dirs, size_t ndirs, const struct aipm_report_options *opts,
+			      char **json_out);
+AIPM_API int aipm_report_write(const char *const *dirs, size_t ndirs, const struct aipm_report_options *opts,
+			       int json, FILE *f);
+/* One recording as one self-contained HTML page (headline, tables, plots,
+ * phases, logged points, model, machine) into path, replaced whole ("-":
+ * standard output). The page holds the whole recording: a window or a
+ * view other than the summary is refused (-EINVAL); carbon, PUE and
+ * threads are used. */
+AIPM_API int aipm_report_html(const char *dir, const struct aipm_report_options *opts, const char *path);
 
 /* ---- What this machine can measure --------------------------------------
  *
