@@ -205,6 +205,55 @@ AIPM_API int aipm_report_write(const char *const *dirs, size_t ndirs, const stru
  * threads are used. */
 AIPM_API int aipm_report_html(const char *dir, const struct aipm_report_options *opts, const char *path);
 
+/* ---- CSV and plots ---------------------------------------------------------
+ *
+ * What was written, for a line to the person who asked (the `aipm`
+ * command's "wrote FILE: 120 rows, 14 columns"). The caller sets version
+ * (AIPM_EXPORT_STATS_VERSION, or use AIPM_EXPORT_STATS_INIT) and the
+ * library fills the members that version has, so a member added later is
+ * not an ABI break; a stats of version 0 or one too new is refused with
+ * -EINVAL before anything is written. stats may be NULL. */
+#define AIPM_EXPORT_STATS_VERSION 1
+
+struct aipm_export_stats {
+	unsigned int version;     /* set by the caller */
+	long long rows, columns;  /* CSV: rows (samples) and columns */
+	long long points;         /* plot: points drawn */
+	long long skipped_lines;  /* blank, corrupt or truncated lines left out */
+	int segments;             /* segments of the recording */
+	int series, panels;       /* plot: series drawn, panels (one per unit) */
+	int phases;               /* plot: phases shaded */
+	int phases_dropped;       /* plot: phases past the 256 shaded */
+	int dropped_series;       /* plot: series past the 48 one picture shows */
+};
+
+#define AIPM_EXPORT_STATS_INIT {.version = AIPM_EXPORT_STATS_VERSION}
+
+/* The recording in dir as CSV to out (aipm_recording_csv's text, as it is
+ * made: two passes over the file, constant memory in its length). */
+AIPM_API int aipm_export_csv(const char *dir, FILE *out, struct aipm_export_stats *stats);
+/* Draw metrics of dir over time into path (".png", which needs a libaipm
+ * built with cairo, or ".svg"): the picture of `aipm plot`. Each metric is
+ * a field name as the CSV's columns spell it, or their prefix
+ * ("per_zone_power": one line per zone); nmetrics 0 draws the default
+ * picture (every zone's and GPU's power, the experiment's share). */
+AIPM_API int aipm_plot(const char *dir, const char *const *metrics, size_t nmetrics, const char *path,
+		       struct aipm_export_stats *stats);
+
+/* ---- Model complexity --------------------------------------------------------
+ *
+ * The ONNX file at onnx_path read as `aipm model` reads it: parameters
+ * (total and trainable) and multiply-accumulates of one forward pass, per
+ * operator type, operators that cannot be sized listed (never counted as
+ * 0). input_shapes: n "NAME=1x3x224x224" strings for inputs whose shape the
+ * file leaves symbolic. JSON: the object stored as model_summary.json;
+ * text: the table `aipm model` prints. Into *out, freed with
+ * aipm_string_free. -EINVAL for a shape that is malformed or missing,
+ * -EBADMSG, -ELOOP or -EOVERFLOW for a file that is no complete model,
+ * -ENOENT and friends for one that cannot be read. */
+AIPM_API int aipm_model_json(const char *onnx_path, const char *const *input_shapes, size_t n, char **json_out);
+AIPM_API int aipm_model_text(const char *onnx_path, const char *const *input_shapes, size_t n, char **text_out);
+
 /* ---- What this machine can measure --------------------------------------
  *
  * `aipm probe`: every source (RAPL, /proc, cgroups, NVML, AMD SMI, hwmon,

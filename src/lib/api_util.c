@@ -52,7 +52,7 @@ int aipm_api_give(struct aipm_buf *b, char **out)
 	return 0;
 }
 
-int aipm_api_check_out(const char *dir, void *out, const char *fn, const char *what)
+int aipm_api_check_out(const char *dir, const void *out, const char *fn, const char *what)
 {
 	if (!dir || !*dir)
 		return aipm_err(-EINVAL, "%s: no recording directory given", fn);

@@ -23,6 +23,6 @@ int aipm_api_opts_check(unsigned version, unsigned known, const char *fn, const 
 int aipm_api_give(struct aipm_buf *b, char **out);
 /* The checks of every reader: a directory given and an output pointer;
  * what names the pointer's parameter ("json_out"). */
-int aipm_api_check_out(const char *dir, void *out, const char *fn, const char *what);
+int aipm_api_check_out(const char *dir, const void *out, const char *fn, const char *what);
 
 #endif

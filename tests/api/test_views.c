@@ -290,6 +290,86 @@ static void test_report_html_writes_one_self_contained_page(void **state)
 	assert_int_equal(aipm_report_html(NULL, NULL, path), -EINVAL);
 }
 
+/* ---- CSV, plot, model ---- */
+
+static void test_export_csv_is_the_readers_text_with_its_stats(void **state)
+{
+	(void)state;
+	char *text = NULL, *ref = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	struct aipm_export_stats st = AIPM_EXPORT_STATS_INIT;
+	assert_int_equal(aipm_export_csv(views, f, &st), 0);
+	fclose(f);
+	assert_int_equal(aipm_recording_csv(views, &ref), 0);
+	assert_string_equal(text, ref);
+	/* One row per sample under the header, the columns of the header. */
+	long long lines = 0, commas = 0;
+	for (const char *c = text; *c; c++)
+		lines += *c == '\n';
+	for (const char *c = text; *c && *c != '\n'; c++)
+		commas += *c == ',';
+	assert_int_equal(st.rows, lines - 1);
+	assert_int_equal(st.columns, commas + 1);
+	assert_int_equal(st.segments, 2);
+	assert_int_equal(st.version, AIPM_EXPORT_STATS_VERSION);
+	free(text);
+	aipm_string_free(ref);
+	st.version = 0;
+	assert_int_equal(aipm_export_csv(views, stdout, &st), -EINVAL);
+	assert_non_null(strstr(aipm_error_last(), "AIPM_EXPORT_STATS_VERSION"));
+	assert_int_equal(aipm_export_csv(views, NULL, NULL), -EINVAL);
+}
+
+static void test_plot_draws_the_metrics_asked_for(void **state)
+{
+	(void)state;
+	char path[400];
+	snprintf(path, sizeof path, "%s/p.svg", root);
+	struct aipm_export_stats st = AIPM_EXPORT_STATS_INIT;
+	assert_int_equal(aipm_plot(views, NULL, 0, path, &st), 0);
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(sb.st_size > 1000);
+	assert_true(st.series > 1 && st.panels >= 1 && st.points > 0);
+	assert_int_equal(st.phases, 3);
+	const char *m[] = {"intel_power"};
+	assert_int_equal(aipm_plot(views, m, 1, path, &st), 0);
+	assert_int_equal(st.series, 1);
+	const char *none[] = {"no_such_metric"};
+	assert_true(aipm_plot(views, none, 1, path, &st) < 0);
+	assert_non_null(strstr(aipm_error_last(), "no_such_metric"));
+	assert_int_equal(aipm_plot(views, NULL, 1, path, NULL), -EINVAL);
+}
+
+static void test_model_json_and_text_count_resnet18(void **state)
+{
+	(void)state;
+	char onnx[1200], *json = NULL, *text = NULL;
+	snprintf(onnx, sizeof onnx, "%s/onnx/resnet18.onnx", fixtures);
+	assert_int_equal(aipm_model_json(onnx, NULL, 0, &json), 0);
+	cJSON *j = cJSON_Parse(json);
+	assert_non_null(j);
+	/* torchvision's resnet18: 11,689,512 parameters. */
+	char *flat = cJSON_PrintUnformatted(j);
+	assert_non_null(strstr(flat, "11689512"));
+	cJSON_free(flat);
+	cJSON_Delete(j);
+	assert_int_equal(aipm_model_text(onnx, NULL, 0, &text), 0);
+	assert_non_null(strstr(text, "Conv"));
+	aipm_string_free(json);
+	aipm_string_free(text);
+	const char *bad[] = {"input=1xAx3"};
+	char *out = (char *)"untouched";
+	assert_int_equal(aipm_model_json(onnx, bad, 1, &out), -EINVAL);
+	assert_string_equal(out, "untouched");
+	snprintf(onnx, sizeof onnx, "%s/onnx/bad_cycle.onnx", fixtures);
+	int e = aipm_model_text(onnx, NULL, 0, &out);
+	assert_true(e == -EBADMSG || e == -ELOOP || e == -EOVERFLOW);
+	assert_int_equal(aipm_model_json(NULL, NULL, 0, &out), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +381,9 @@ int main(void)
 		cmocka_unit_test(test_report_views_by_phase_and_metrics_are_the_readers),
 		cmocka_unit_test(test_report_refuses_bad_options_and_missing_recordings),
 		cmocka_unit_test(test_report_html_writes_one_self_contained_page),
+		cmocka_unit_test(test_export_csv_is_the_readers_text_with_its_stats),
+		cmocka_unit_test(test_plot_draws_the_metrics_asked_for),
+		cmocka_unit_test(test_model_json_and_text_count_resnet18),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
