@@ -141,6 +141,27 @@ AIPM_API int aipm_meter_log_many(aipm_meter *m, const char *const *names, const 
  * inputs whose shape the file leaves symbolic (n may be 0). */
 AIPM_API int aipm_meter_model(aipm_meter *m, const char *onnx_path, const char *const *input_shapes, size_t n);
 
+/* ---- Reading a recording -------------------------------------------------
+ *
+ * Each returns 0 and a NUL-terminated JSON text in *json_out that the
+ * caller frees with aipm_string_free; *json_out is untouched on failure.
+ *   summary: the object of `aipm report DIR --json`.
+ *   phases:  {"phases": [one object per phase interval], "by_name": [...]}
+ *            with energy_j, attributed_j, duration_s, cpu_time_s (the
+ *            README lists the keys); `aipm report --by-phase --json`.
+ *   metrics: {"points": [one object per results_exp.json line with the
+ *            energy since the start and since the previous point]};
+ *            `aipm report --metrics --json`.
+ */
+AIPM_API int aipm_recording_summary_json(const char *dir, char **json_out);
+AIPM_API int aipm_recording_phases_json(const char *dir, char **json_out);
+AIPM_API int aipm_recording_metrics_json(const char *dir, char **json_out);
+/* The recording as CSV text, as `aipm export --csv` writes it: one row per
+ * sample, one column per metric (per-pid and per-GPU values as
+ * "name.key"), an empty cell where a sample lacks the metric. */
+AIPM_API int aipm_recording_csv(const char *dir, char **csv_out);
+AIPM_API void aipm_string_free(char *s);
+
 /* ---- The report of `aipm report` ------------------------------------------
  *
  * The text and JSON `aipm report DIR...` prints, byte for byte, for one
@@ -247,7 +268,7 @@ AIPM_API int aipm_plot(const char *dir, const char *const *metrics, size_t nmetr
  * operator type, operators that cannot be sized listed (never counted as
  * 0). input_shapes: n "NAME=1x3x224x224" strings for inputs whose shape the
  * file leaves symbolic. JSON: the object stored as model_summary.json;
- * text: the table `aipm model` prints. Into *out, freed with
+ * text: the table; each the bytes `aipm model [--json]` prints. Into *out, freed with
  * aipm_string_free. -EINVAL for a shape that is malformed or missing,
  * -EBADMSG, -ELOOP or -EOVERFLOW for a file that is no complete model,
  * -ENOENT and friends for one that cannot be read. */
@@ -284,35 +305,15 @@ struct aipm_probe_options {
 
 /* As aipm_meter_options_init: 0, or -EINVAL (opts left as it was). */
 AIPM_API int aipm_probe_options_init(struct aipm_probe_options *opts, unsigned int version);
-/* The object of `aipm probe --json` ({"aipm_version", "sysfs_root",
- * "sources": [{"name", "what", "provides", "available", "sample_ok",
- * "reason", "fix", ...}], "scope": {"kind", "why", ...}}), or the text of
- * `aipm probe`, into *out (free it with aipm_string_free; untouched on
- * failure). opts may be NULL (the defaults). A source that is missing is
- * no error: it is in the answer with its reason. */
+/* What `aipm probe --json` prints (one object, {"aipm_version",
+ * "sysfs_root", "sources": [{"name", "what", "provides", "available",
+ * "sample_ok", "reason", "fix", ...}], "scope": {"kind", "why", ...}}, and
+ * a newline), or what `aipm probe` prints, into *out (free it with
+ * aipm_string_free; untouched on failure). opts may be NULL (the
+ * defaults). A source that is missing is no error: it is in the answer
+ * with its reason. */
 AIPM_API int aipm_probe_json(const struct aipm_probe_options *opts, char **json_out);
 AIPM_API int aipm_probe_text(const struct aipm_probe_options *opts, char **text_out);
-
-/* ---- Reading a recording -------------------------------------------------
- *
- * Each returns 0 and a NUL-terminated JSON text in *json_out that the
- * caller frees with aipm_string_free; *json_out is untouched on failure.
- *   summary: the object of `aipm report DIR --json`.
- *   phases:  {"phases": [one object per phase interval], "by_name": [...]}
- *            with energy_j, attributed_j, duration_s, cpu_time_s (the
- *            README lists the keys); `aipm report --by-phase --json`.
- *   metrics: {"points": [one object per results_exp.json line with the
- *            energy since the start and since the previous point]};
- *            `aipm report --metrics --json`.
- */
-AIPM_API int aipm_recording_summary_json(const char *dir, char **json_out);
-AIPM_API int aipm_recording_phases_json(const char *dir, char **json_out);
-AIPM_API int aipm_recording_metrics_json(const char *dir, char **json_out);
-/* The recording as CSV text, as `aipm export --csv` writes it: one row per
- * sample, one column per metric (per-pid and per-GPU values as
- * "name.key"), an empty cell where a sample lacks the metric. */
-AIPM_API int aipm_recording_csv(const char *dir, char **csv_out);
-AIPM_API void aipm_string_free(char *s);
 
 #ifdef __cplusplus
 }

@@ -36,10 +36,7 @@ int cmd_probe(int argc, char **argv)
 	char *out = NULL;
 	if ((json ? aipm_probe_json(&po, &out) : aipm_probe_text(&po, &out)) < 0)
 		return cli_fail_lib(AIPM_EXIT_FAIL, "probe");
-	if (json)
-		puts(out);
-	else
-		fputs(out, stdout);
+	fputs(out, stdout);
 	aipm_string_free(out);
 	return 0;
 }

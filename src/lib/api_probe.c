@@ -172,7 +172,7 @@ static void probe_json(const struct probe *pr, struct aipm_buf *b)
 		aipm_buf_puts(b, ", \"hierarchy\": ");
 		aipm_buf_json_str(b, pr->hierarchy);
 	}
-	aipm_buf_puts(b, "}}");
+	aipm_buf_puts(b, "}}\n");
 }
 
 static void probe_text(const struct probe *pr, struct aipm_buf *b)
