@@ -227,25 +227,27 @@ AIPM_API int aipm_report_write(const char *const *dirs, size_t ndirs, const stru
 	return report(dirs, ndirs, opts, json != 0, f, "aipm_report_write");
 }
 
+struct call {
+	const char *const *dirs;
+	size_t n;
+	const struct aipm_report_options *opts;
+	bool json;
+	const char *fn;
+};
+
+static int call_write(FILE *f, void *ctx)
+{
+	const struct call *c = ctx;
+	return report(c->dirs, c->n, c->opts, c->json, f, c->fn);
+}
+
 static int to_string(const char *const *dirs, size_t n, const struct aipm_report_options *opts, bool json,
 		     char **out, const char *fn)
 {
 	if (!out)
 		return aipm_err(-EINVAL, "%s: the output pointer is NULL", fn);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		return aipm_err(-ENOMEM, "out of memory");
-	int e = report(dirs, n, opts, json, f, fn);
-	if (fclose(f) != 0 && e == 0)
-		e = aipm_err(-ENOMEM, "out of memory");
-	if (e < 0) {
-		free(text);
-		return e;
-	}
-	*out = text;
-	return 0;
+	struct call c = {dirs, n, opts, json, fn};
+	return aipm_api_to_string(out, call_write, &c);
 }
 
 AIPM_API int aipm_report_text(const char *const *dirs, size_t ndirs, const struct aipm_report_options *opts,

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "aipm.h"
@@ -58,5 +59,23 @@ int aipm_api_check_out(const char *dir, const void *out, const char *fn, const c
 		return aipm_err(-EINVAL, "%s: no recording directory given", fn);
 	if (!out)
 		return aipm_err(-EINVAL, "%s: %s is NULL", fn, what);
+	return 0;
+}
+
+int aipm_api_to_string(char **out, int (*write)(FILE *f, void *ctx), void *ctx)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return aipm_err(-ENOMEM, "out of memory");
+	int e = write(f, ctx);
+	if (fclose(f) != 0 && e == 0)
+		e = aipm_err(-ENOMEM, "out of memory");
+	if (e < 0) {
+		free(text);
+		return e;
+	}
+	*out = text;
 	return 0;
 }

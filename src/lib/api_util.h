@@ -6,6 +6,7 @@
 #define AIPM_API_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "util.h"
 
@@ -21,6 +22,11 @@ int aipm_api_opts_check(unsigned version, unsigned known, const char *fn, const 
 /* Hand b's text to *out (malloc'd: aipm_string_free frees it), or free it
  * and return -ENOMEM when b ran out of memory. */
 int aipm_api_give(struct aipm_buf *b, char **out);
+/* Run write(f, ctx) into a memory stream and hand its text to *out
+ * (untouched on failure): the string form of a call whose FILE form
+ * exists, so both give the same bytes. Returns what write returned, or
+ * -ENOMEM. */
+int aipm_api_to_string(char **out, int (*write)(FILE *f, void *ctx), void *ctx);
 /* The checks of every reader: a directory given and an output pointer;
  * what names the pointer's parameter ("json_out"). */
 int aipm_api_check_out(const char *dir, const void *out, const char *fn, const char *what);

@@ -307,26 +307,16 @@ AIPM_API int aipm_recording_metrics_json(const char *dir, char **json_out)
 	return report_json(dir, json_out, "aipm_recording_metrics_json", true);
 }
 
+static int csv_write(FILE *f, void *dir)
+{
+	struct aipm_csv_stats st = {0};
+	return aipm_csv_export(dir, f, &st);
+}
+
 AIPM_API int aipm_recording_csv(const char *dir, char **csv_out)
 {
 	int e = check_args(dir, csv_out, "aipm_recording_csv");
-	if (e < 0)
-		return e;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		return aipm_err(-ENOMEM, "out of memory");
-	struct aipm_csv_stats st = {0};
-	e = aipm_csv_export(dir, f, &st);
-	if (fclose(f) != 0 && e == 0)
-		e = aipm_err(-ENOMEM, "out of memory");
-	if (e < 0) {
-		free(text);
-		return e;
-	}
-	*csv_out = text;
-	return 0;
+	return e < 0 ? e : aipm_api_to_string(csv_out, csv_write, (void *)dir);
 }
 
 AIPM_API void aipm_string_free(char *s) { free(s); }
