@@ -64,9 +64,17 @@ def energies(name, d):
     check(near(cpu, R["cpu_time_s"], 0.02 * R["cpu_time_s"] + 0.002),
           "%s: absolute_cpu_time_per_pid summed over lines %.4f s = report cpu_time %.4f s" %
           (name, cpu, R["cpu_time_s"]))
+    # AIPowerMeter's 'CPU time usage' integrates a per-interval quantity
+    # over time, so it is each line's CPU time times the line's own
+    # interval (0.1 x CPU time on a regular grid; lines at phase edges and
+    # logged points are shorter), up to the trapezoid's shift by half a
+    # line.
     integral = L.total("absolute_cpu_time_per_pid")
-    check(near(integral, 0.1 * cpu, 0.15 * 0.1 * cpu + 1e-3),
-          "%s: its integral (AIPowerMeter's 'CPU time usage') %.4f = interval x CPU time" % (name, integral))
+    segs = L.curve("absolute_cpu_time_per_pid")
+    want = sum(v * (t - seg[k - 1][0] if k else 0.1) for seg in segs for k, (t, v) in enumerate(seg))
+    check(near(integral, want, 0.15 * want + 1e-3),
+          "%s: its integral (AIPowerMeter's 'CPU time usage') %.4f = each line's CPU time x its interval %.4f "
+          "(0.1 x CPU time: %.4f)" % (name, integral, want, 0.1 * cpu))
     pss = L.maximum("per_process_mem_use_abs")
     check(near(pss, R["memory"]["pss_peak_bytes"], 1),
           "%s: max_('per_process_mem_use_abs') %s = report pss_peak %s" % (name, pss, R["memory"]["pss_peak_bytes"]))

@@ -112,6 +112,52 @@ static int merge_members(struct cgsrc *c)
 	return 0;
 }
 
+static int by_member_pid(const void *a, const void *b)
+{
+	pid_t x = ((const struct member *)a)->pid, y = ((const struct member *)b)->pid;
+	return (x > y) - (x < y);
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Processes born between the reads of cgroup.procs and cpu.stat: cpu.stat
+ * already holds what they ran, so they are read in this sample; left to
+ * the next, they would be new there and their CPU time counted twice (in
+ * this line's "other" and in the next line's own entry). One more read
+ * of cgroup.procs a sample, in proportion to the tree. */
+static int add_born(struct cgsrc *c)
+{
+	int r = aipm_cgsrc_members(c->scope, &c->born, &c->born_cap, &c->nborn);
+	if (r < 0)
+		return r == -ENODEV ? 0 : r; /* removed since: the next sample says so */
+	size_t nnew = 0, j = 0;
+	for (size_t i = 0; i < c->nborn; i++) { /* both sorted: keep those not listed before */
+		while (j < c->npids && c->pids[j] < c->born[i])
+			j++;
+		if (j == c->npids || c->pids[j] != c->born[i])
+			c->born[nnew++] = c->born[i];
+	}
+	if (!nnew)
+		return 0;
+	if (aipm_grow((void **)&c->m, &c->cap, c->n + nnew, sizeof *c->m) < 0 ||
+	    aipm_grow((void **)&c->pids, &c->pids_cap, c->npids + nnew, sizeof *c->pids) < 0)
+		return aipm_err(-ENOMEM, "out of memory for %zu processes", c->npids + nnew);
+	for (size_t k = 0; k < nnew; k++) {
+		c->pids[c->npids++] = c->born[k];
+		if (adopt(c, c->born[k], &c->m[c->n]) == 0)
+			c->n++;
+		else
+			c->unreadable++;
+	}
+	qsort(c->m, c->n, sizeof *c->m, by_member_pid);
+	qsort(c->pids, c->npids, sizeof *c->pids, by_pid);
+	return 0;
+}
+
 static int publish_members(struct cgsrc *c, const struct aipm_sample_ctx *ctx, struct aipm_snapshot *snap)
 {
 	struct aipm_scope_values *sv = &snap->scope;
@@ -201,6 +247,8 @@ static int exp_sample(struct cgsrc *c, const struct aipm_sample_ctx *ctx, struct
 		r = merge_members(c);
 	if (r == 0)
 		r = aipm_cgroup_scope_read(c->scope, what, &st);
+	if (r == 0 && !c->foreign_proc)
+		r = add_born(c);
 	if (r == -ENODEV) {
 		ended(c, ctx, snap);
 		return 0;
@@ -314,6 +362,7 @@ static void cgroup_close(struct aipm_source *src)
 	free(c->m);
 	free(c->next);
 	free(c->pids);
+	free(c->born);
 	free(c);
 }
 

@@ -33,6 +33,8 @@ struct cgsrc {
 	size_t n, cap, next_cap;
 	pid_t *pids;             /* cgroup.procs of the latest sample */
 	size_t npids, pids_cap;
+	pid_t *born;             /* cgroup.procs read again after cpu.stat */
+	size_t nborn, born_cap;
 	bool removed;            /* the cgroup went away: its job ended */
 	uint64_t last_cpu_ns;
 	bool mem_valid;
