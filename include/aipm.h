@@ -10,6 +10,7 @@
 #define AIPM_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "aipm_version.h"
 
@@ -160,6 +161,159 @@ AIPM_API int aipm_recording_metrics_json(const char *dir, char **json_out);
  * "name.key"), an empty cell where a sample lacks the metric. */
 AIPM_API int aipm_recording_csv(const char *dir, char **csv_out);
 AIPM_API void aipm_string_free(char *s);
+
+/* ---- The report of `aipm report` ------------------------------------------
+ *
+ * The text and JSON `aipm report DIR...` prints, byte for byte, for one
+ * recording or several (one block each and their total; the JSON's
+ * top-level keys are then the total's and "recordings" holds the blocks),
+ * over the whole recording or a window of it, and its views by phase and
+ * by logged point. Options as the meter's: versioned, filled by
+ * aipm_report_options_init; every member 0 means "not asked for", so a
+ * zero-filled struct of the right version is the plain report. */
+#define AIPM_REPORT_OPTIONS_VERSION 1
+
+enum aipm_report_view {
+	AIPM_REPORT_SUMMARY = 0, /* totals: energy per zone and GPU, share, CPU time, memory, model */
+	AIPM_REPORT_PHASES = 1,  /* --by-phase: each phase, one by one and summed by name */
+	AIPM_REPORT_METRICS = 2, /* --metrics: the energy at each logged point */
+};
+
+struct aipm_report_options {
+	unsigned int version;    /* AIPM_REPORT_OPTIONS_VERSION, set by aipm_report_options_init */
+	int view;                /* enum aipm_report_view */
+	/* The window (--from, --to; summary view only): each bound only
+	 * where its has_ flag is set. A bound is seconds from the recording's
+	 * first sample where its _relative flag is set, else Unix time
+	 * (aipm_report_time_parse reads both forms the command takes). */
+	int has_from, from_relative;
+	double from_s;
+	int has_to, to_relative;
+	double to_s;
+	int has_carbon;          /* add the emissions at carbon_g_per_kwh (>= 0) */
+	double carbon_g_per_kwh;
+	int has_pue;             /* add the facility energy at pue (>= 1) */
+	double pue;
+	int threads;             /* parse with this many threads; 0: all online CPUs */
+};
+
+#define AIPM_REPORT_OPTIONS_INIT {.version = AIPM_REPORT_OPTIONS_VERSION}
+
+/* As aipm_meter_options_init: 0, or -EINVAL (opts left as it was). */
+AIPM_API int aipm_report_options_init(struct aipm_report_options *opts, unsigned int version);
+/* A --from/--to value: "90.5" (seconds from the start: *relative = 1) or
+ * a local date "2026-11-25 19:20:01[.ffffff]" (Unix seconds: *relative =
+ * 0). -EINVAL with the sentence otherwise; outputs untouched then. */
+AIPM_API int aipm_report_time_parse(const char *text, double *value_s, int *relative);
+/* The report of the ndirs recordings in dirs, as text or JSON, into *out
+ * (free with aipm_string_free; untouched on failure), or written to f as
+ * it is made (phases and points as their windows close: memory does not
+ * grow with them). opts may be NULL (the plain report). -EINVAL for
+ * options out of range (a window that ends before it starts, a PUE under
+ * 1), -ENOENT and friends for a recording that cannot be read, -EIO when
+ * writing to f failed. A failure of f's writer part-way leaves what was
+ * written. */
+AIPM_API int aipm_report_text(const char *const *dirs, size_t ndirs, const struct aipm_report_options *opts,
+			      char **text_out);
+AIPM_API int aipm_report_json(const char *const *dirs, size_t ndirs, const struct aipm_report_options *opts,
+			      char **json_out);
+AIPM_API int aipm_report_write(const char *const *dirs, size_t ndirs, const struct aipm_report_options *opts,
+			       int json, FILE *f);
+/* One recording as one self-contained HTML page (headline, tables, plots,
+ * phases, logged points, model, machine) into path, replaced whole ("-":
+ * standard output). The page holds the whole recording: a window or a
+ * view other than the summary is refused (-EINVAL); carbon, PUE and
+ * threads are used. */
+AIPM_API int aipm_report_html(const char *dir, const struct aipm_report_options *opts, const char *path);
+
+/* ---- CSV and plots ---------------------------------------------------------
+ *
+ * What was written, for a line to the person who asked (the `aipm`
+ * command's "wrote FILE: 120 rows, 14 columns"). The caller sets version
+ * (AIPM_EXPORT_STATS_VERSION, or use AIPM_EXPORT_STATS_INIT) and the
+ * library fills the members that version has, so a member added later is
+ * not an ABI break; a stats of version 0 or one too new is refused with
+ * -EINVAL before anything is written. stats may be NULL. */
+#define AIPM_EXPORT_STATS_VERSION 1
+
+struct aipm_export_stats {
+	unsigned int version;     /* set by the caller */
+	long long rows, columns;  /* CSV: rows (samples) and columns */
+	long long points;         /* plot: points drawn */
+	long long skipped_lines;  /* blank, corrupt or truncated lines left out */
+	int segments;             /* segments of the recording */
+	int series, panels;       /* plot: series drawn, panels (one per unit) */
+	int phases;               /* plot: phases shaded */
+	int phases_dropped;       /* plot: phases past the 256 shaded */
+	int dropped_series;       /* plot: series past the 48 one picture shows */
+};
+
+#define AIPM_EXPORT_STATS_INIT {.version = AIPM_EXPORT_STATS_VERSION}
+
+/* The recording in dir as CSV to out (aipm_recording_csv's text, as it is
+ * made: two passes over the file, constant memory in its length). */
+AIPM_API int aipm_export_csv(const char *dir, FILE *out, struct aipm_export_stats *stats);
+/* Draw metrics of dir over time into path (".png", which needs a libaipm
+ * built with cairo, or ".svg"): the picture of `aipm plot`. Each metric is
+ * a field name as the CSV's columns spell it, or their prefix
+ * ("per_zone_power": one line per zone); nmetrics 0 draws the default
+ * picture (every zone's and GPU's power, the experiment's share). */
+AIPM_API int aipm_plot(const char *dir, const char *const *metrics, size_t nmetrics, const char *path,
+		       struct aipm_export_stats *stats);
+
+/* ---- Model complexity --------------------------------------------------------
+ *
+ * The ONNX file at onnx_path read as `aipm model` reads it: parameters
+ * (total and trainable) and multiply-accumulates of one forward pass, per
+ * operator type, operators that cannot be sized listed (never counted as
+ * 0). input_shapes: n "NAME=1x3x224x224" strings for inputs whose shape the
+ * file leaves symbolic. JSON: the object stored as model_summary.json;
+ * text: the table; each the bytes `aipm model [--json]` prints. Into *out, freed with
+ * aipm_string_free. -EINVAL for a shape that is malformed or missing,
+ * -EBADMSG, -ELOOP or -EOVERFLOW for a file that is no complete model,
+ * -ENOENT and friends for one that cannot be read. */
+AIPM_API int aipm_model_json(const char *onnx_path, const char *const *input_shapes, size_t n, char **json_out);
+AIPM_API int aipm_model_text(const char *onnx_path, const char *const *input_shapes, size_t n, char **text_out);
+
+/* ---- What this machine can measure --------------------------------------
+ *
+ * `aipm probe`: every source (RAPL, /proc, cgroups, NVML, AMD SMI, hwmon,
+ * the CPU estimate), whether it is available, why, and the fix, after
+ * opening it exactly as a recording would and taking one sample, so a
+ * counter that opens but cannot be read shows as failing; then which
+ * processes `aipm run` would measure here (a cgroup of its own, tried by
+ * making and removing one under the calling process's cgroup, or the
+ * process tree).
+ *
+ * Its options are their own struct rather than aipm_meter_options: a
+ * description, an interval or append mean nothing to a probe, and one
+ * struct serving both would make each version bump the other's. The five
+ * roots and library paths have the same names, meaning and defaults as the
+ * meter's (NULL or "": the system's own; never the environment). */
+#define AIPM_PROBE_OPTIONS_VERSION 1
+
+struct aipm_probe_options {
+	unsigned int version;    /* AIPM_PROBE_OPTIONS_VERSION, set by aipm_probe_options_init */
+	const char *sysfs_root;  /* "/sys" */
+	const char *proc_root;   /* "/proc" */
+	const char *cgroup_root; /* "/sys/fs/cgroup" */
+	const char *nvml_lib;    /* "libnvidia-ml.so.1" */
+	const char *amdsmi_lib;  /* "libamd_smi.so" */
+};
+
+#define AIPM_PROBE_OPTIONS_INIT {.version = AIPM_PROBE_OPTIONS_VERSION}
+
+/* As aipm_meter_options_init: 0, or -EINVAL (opts left as it was). */
+AIPM_API int aipm_probe_options_init(struct aipm_probe_options *opts, unsigned int version);
+/* What `aipm probe --json` prints (one object, {"aipm_version",
+ * "sysfs_root", "sources": [{"name", "what", "provides", "available",
+ * "sample_ok", "reason", "fix", ...}], "scope": {"kind", "why", ...}}, and
+ * a newline), or what `aipm probe` prints, into *out (free it with
+ * aipm_string_free; untouched on failure). opts may be NULL (the
+ * defaults). A source that is missing is no error: it is in the answer
+ * with its reason. */
+AIPM_API int aipm_probe_json(const struct aipm_probe_options *opts, char **json_out);
+AIPM_API int aipm_probe_text(const struct aipm_probe_options *opts, char **text_out);
 
 #ifdef __cplusplus
 }

@@ -33,7 +33,8 @@ import os
 import tempfile
 import threading
 
-__all__ = ["AipmError", "Meter", "Phase", "Recording", "measure", "model_to_onnx", "version", "library_path"]
+__all__ = ["AipmError", "Meter", "Phase", "Recording", "measure", "model_to_onnx", "version", "library_path",
+           "probe", "report", "model_summary"]
 
 
 class AipmError(OSError):
@@ -53,6 +54,26 @@ class _Options(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint), ("description", ctypes.c_char_p), ("interval_s", ctypes.c_double),
                 ("mem_interval_s", ctypes.c_double), ("append", ctypes.c_int)] + \
                [(name, ctypes.c_char_p) for name, _ in _OPTIONS_ENV]
+
+
+# struct aipm_probe_options and struct aipm_report_options of aipm.h,
+# version 1 (tests/api/check_ctypes_views.py checks them against the C
+# compiler's layout).
+_PROBE_OPTIONS_VERSION = 1
+_REPORT_OPTIONS_VERSION = 1
+_REPORT_VIEWS = {"summary": 0, "phases": 1, "metrics": 2}
+
+
+class _ProbeOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint)] + [(name, ctypes.c_char_p) for name, _ in _OPTIONS_ENV]
+
+
+class _ReportOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("view", ctypes.c_int),
+                ("has_from", ctypes.c_int), ("from_relative", ctypes.c_int), ("from_s", ctypes.c_double),
+                ("has_to", ctypes.c_int), ("to_relative", ctypes.c_int), ("to_s", ctypes.c_double),
+                ("has_carbon", ctypes.c_int), ("carbon_g_per_kwh", ctypes.c_double),
+                ("has_pue", ctypes.c_int), ("pue", ctypes.c_double), ("threads", ctypes.c_int)]
 
 
 def _candidates():
@@ -115,6 +136,19 @@ def _declare(lib):
         "aipm_recording_csv": ([ctypes.c_char_p, ctypes.POINTER(P)], ctypes.c_int),
         "aipm_meter_model": ([P, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t], ctypes.c_int),
         "aipm_string_free": ([P], None),
+        "aipm_probe_options_init": ([ctypes.POINTER(_ProbeOptions), ctypes.c_uint], ctypes.c_int),
+        "aipm_probe_json": ([ctypes.POINTER(_ProbeOptions), ctypes.POINTER(P)], ctypes.c_int),
+        "aipm_probe_text": ([ctypes.POINTER(_ProbeOptions), ctypes.POINTER(P)], ctypes.c_int),
+        "aipm_report_options_init": ([ctypes.POINTER(_ReportOptions), ctypes.c_uint], ctypes.c_int),
+        "aipm_report_time_parse": ([ctypes.c_char_p, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int)],
+                                   ctypes.c_int),
+        "aipm_report_text": ([ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.POINTER(_ReportOptions),
+                              ctypes.POINTER(P)], ctypes.c_int),
+        "aipm_report_json": ([ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.POINTER(_ReportOptions),
+                              ctypes.POINTER(P)], ctypes.c_int),
+        "aipm_report_html": ([ctypes.c_char_p, ctypes.POINTER(_ReportOptions), ctypes.c_char_p], ctypes.c_int),
+        "aipm_model_json": ([ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.POINTER(P)],
+                            ctypes.c_int),
     }
     for name, (args, res) in sigs.items():
         f = getattr(lib, name)
@@ -145,6 +179,95 @@ def library_path():
     """Which libaipm this module loaded."""
     _load()
     return _lib_path
+
+
+def _take_string(call):
+    """Call fn(..., &out) and return out's text, freed with aipm_string_free."""
+    out = ctypes.c_void_p()
+    _check(call(ctypes.byref(out)))
+    try:
+        return ctypes.string_at(out).decode("utf-8", "replace")
+    finally:
+        _lib.aipm_string_free(out)
+
+
+def probe(text=False):
+    """What this machine can measure: the dict of `aipm probe --json`
+    (each source, available or not, why, the fix; the scope `aipm run`
+    would use), or with text=True the text of `aipm probe`. The AIPM_*
+    roots of os.environ are passed on, as the command does."""
+    lib = _load()
+    opts = _ProbeOptions()
+    _check(lib.aipm_probe_options_init(ctypes.byref(opts), _PROBE_OPTIONS_VERSION))
+    for name, var in _OPTIONS_ENV:
+        if os.environ.get(var):
+            setattr(opts, name, os.fsencode(os.environ[var]))
+    if text:
+        return _take_string(lambda out: lib.aipm_probe_text(ctypes.byref(opts), out))
+    return json.loads(_take_string(lambda out: lib.aipm_probe_json(ctypes.byref(opts), out)))
+
+
+def _time(lib, value, what):
+    """A window bound: seconds from the start (a number), or a local date
+    string as `aipm report --from` takes it ("2026-11-25 19:20:01")."""
+    v, rel = ctypes.c_double(), ctypes.c_int()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = repr(float(value)).encode()
+    elif isinstance(value, str):
+        text = value.encode()
+    else:
+        raise TypeError("%s must be seconds from the start or a date string, not %s" % (what, type(value).__name__))
+    _check(lib.aipm_report_time_parse(text, ctypes.byref(v), ctypes.byref(rel)))
+    return v.value, rel.value
+
+
+def _report_options(lib, view="summary", start=None, end=None, carbon_intensity=None, pue=None, threads=None):
+    if view not in _REPORT_VIEWS:
+        raise ValueError("view must be one of %s, not %r" % (", ".join(_REPORT_VIEWS), view))
+    opts = _ReportOptions()
+    _check(lib.aipm_report_options_init(ctypes.byref(opts), _REPORT_OPTIONS_VERSION))
+    opts.view = _REPORT_VIEWS[view]
+    if start is not None:
+        opts.has_from = 1
+        opts.from_s, opts.from_relative = _time(lib, start, "start")
+    if end is not None:
+        opts.has_to = 1
+        opts.to_s, opts.to_relative = _time(lib, end, "end")
+    if carbon_intensity is not None:
+        opts.has_carbon, opts.carbon_g_per_kwh = 1, float(carbon_intensity)
+    if pue is not None:
+        opts.has_pue, opts.pue = 1, float(pue)
+    # The environment is read here, in the caller's thread (the library never
+    # reads it), as the command reads AIPM_THREADS.
+    env = os.environ.get("AIPM_THREADS", "")
+    opts.threads = int(threads) if threads else (int(env) if env.isdigit() else 0)
+    return opts
+
+
+def report(dirs, text=False, view="summary", start=None, end=None, carbon_intensity=None, pue=None, threads=None):
+    """The report of `aipm report DIR...`: one recording (a path) or several
+    (a list: one block each and their total). A dict (the JSON), or with
+    text=True the text a person reads. view: "summary", "phases" (by
+    phase) or "metrics" (the energy at each logged point). start and end:
+    a window, seconds from the start or a local date string; with
+    carbon_intensity (gCO2e/kWh) and pue they apply to the summary."""
+    lib = _load()
+    paths = [dirs] if isinstance(dirs, (str, bytes, os.PathLike)) else list(dirs)
+    arr = (ctypes.c_char_p * len(paths))(*[_b(d, "dir") for d in paths])
+    opts = _report_options(lib, view, start, end, carbon_intensity, pue, threads)
+    fn = lib.aipm_report_text if text else lib.aipm_report_json
+    out = _take_string(lambda o: fn(arr, len(paths), ctypes.byref(opts), o))
+    return out if text else json.loads(out)
+
+
+def model_summary(onnx_path, input_shapes=None):
+    """The dict of `aipm model FILE.onnx --json` (parameters, multiply-
+    accumulates per operator type). input_shapes: {"input": (1, 3, 224,
+    224)} for inputs whose shape the file leaves symbolic."""
+    lib = _load()
+    shapes = ["%s=%s" % (k, "x".join(str(int(d)) for d in v)) for k, v in (input_shapes or {}).items()]
+    arr = (ctypes.c_char_p * len(shapes))(*[x.encode() for x in shapes]) if shapes else None
+    return json.loads(_take_string(lambda o: lib.aipm_model_json(_b(onnx_path, "onnx_path"), arr, len(shapes), o)))
 
 
 def _cuda_sync():
@@ -362,6 +485,17 @@ class Recording:
     def metrics(self):
         """The dict of `aipm report --metrics --json`: "points", the energy at each logged point."""
         return self._json("aipm_recording_metrics_json")
+
+    def report(self, text=False, view="summary", start=None, end=None, carbon_intensity=None, pue=None):
+        """aipm.report() of this recording: the dict (or text) of `aipm report`."""
+        return report(self.dir, text=text, view=view, start=start, end=end, carbon_intensity=carbon_intensity,
+                      pue=pue)
+
+    def html(self, path, carbon_intensity=None, pue=None):
+        """Write the self-contained HTML page of `aipm report --html` to path."""
+        lib = _load()
+        opts = _report_options(lib, carbon_intensity=carbon_intensity, pue=pue)
+        _check(lib.aipm_report_html(_b(self.dir, "dir"), ctypes.byref(opts), _b(path, "path")))
 
     def csv(self):
         """The text of `aipm export --csv`: one row per sample, one column per metric."""

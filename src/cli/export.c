@@ -1,12 +1,12 @@
 /* export.c: `aipm export --csv DIR [-o FILE]`. Flags and files only; the
- * CSV itself is written by the export module (csv.h). */
+ * CSV itself is the library's (aipm_export_csv in aipm.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "aipm.h"
 #include "args.h"
 #include "common.h"
-#include "export/csv.h"
 
 enum { CSV = 1, OUTPUT };
 static const struct cli_opt table[] = {
@@ -58,8 +58,8 @@ int cmd_export(int argc, char **argv)
 			return cli_fail(AIPM_EXIT_FAIL, "export: cannot write %s: %s. Pick a writable path with -o", path,
 					strerror(errno));
 	}
-	struct aipm_csv_stats st = {0};
-	int rc = aipm_csv_export(dir, out, &st);
+	struct aipm_export_stats st = AIPM_EXPORT_STATS_INIT;
+	int rc = aipm_export_csv(dir, out, &st);
 	if (out != stdout && fclose(out) != 0 && rc == 0)
 		return cli_fail(AIPM_EXIT_FAIL, "export: writing %s: %s", path, strerror(errno));
 	if (rc < 0)

@@ -1,16 +1,16 @@
 /* model.c: `aipm model FILE.onnx [--input-shape NAME=DIMS ...] [--json]`.
- * Parses flags, asks src/lib/model for the summary and prints it as the
- * text table or as the JSON stored in recordings (model_summary.json). */
+ * Parses flags, asks the library for the summary (aipm_model_json/_text in
+ * aipm.h) and prints it as the text table or as the JSON stored in
+ * recordings (model_summary.json). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
-#include "common.h"
 #include "aipm.h"
-#include "error.h"
-#include "model/model.h"
+#include "common.h"
+#include "model/model.h" /* the flags' shape check (aipm_model_shape_parse), in the argument loop */
 
 enum { INPUT_SHAPE = 1, JSON };
 static const struct cli_opt table[] = {
@@ -74,8 +74,8 @@ int cmd_model(int argc, char **argv)
 		rc = cli_fail(AIPM_EXIT_USAGE, "model: no ONNX file given. Run e.g. aipm model resnet18.onnx");
 		goto out;
 	}
-	struct aipm_model_summary s;
-	int err = aipm_model_analyze(file, shapes, n_shapes, &s);
+	char *text = NULL;
+	int err = json ? aipm_model_json(file, shapes, n_shapes, &text) : aipm_model_text(file, shapes, n_shapes, &text);
 	if (err < 0) {
 		/* a shape the user gave or must give is a usage error; a bad
 		 * file is a runtime failure */
@@ -86,15 +86,9 @@ int cmd_model(int argc, char **argv)
 			rc = cli_fail_lib(err == -EINVAL ? AIPM_EXIT_USAGE : AIPM_EXIT_FAIL, "model");
 		goto out;
 	}
-	struct aipm_buf b = {0};
-	if (json)
-		aipm_model_summary_json(&s, &b);
-	else
-		aipm_model_summary_text(&s, &b);
-	aipm_model_summary_free(&s);
-	if (b.oom || fwrite(b.data, 1, b.len, stdout) != b.len || fflush(stdout))
+	if (fputs(text, stdout) == EOF || fflush(stdout))
 		rc = cli_fail(AIPM_EXIT_FAIL, "model: cannot write the summary to standard output");
-	aipm_buf_free(&b);
+	aipm_string_free(text);
 out:
 	free(shapes);
 	return rc;

@@ -1,13 +1,13 @@
 /* plot.c: `aipm plot DIR [-m METRIC[,METRIC...]] -o FILE.png|FILE.svg`.
- * Flags only; the drawing is the export module's (plot.h). */
+ * Flags only; the drawing is the library's (aipm_plot in aipm.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "aipm.h"
 #include "args.h"
 #include "common.h"
-#include "export/plot.h"
 
 enum { METRIC = 1, OUTPUT };
 static const struct cli_opt table[] = {
@@ -73,8 +73,8 @@ int cmd_plot(int argc, char **argv)
 		return cli_fail(AIPM_EXIT_USAGE, "plot: -m '%s' names no metric. Give e.g. -m intel_power,per_gpu_power_draw",
 				list);
 	}
-	struct aipm_plot_stats st;
-	int rc = aipm_plot_write(dirs[0], metrics, n, out, &st);
+	struct aipm_export_stats st = AIPM_EXPORT_STATS_INIT;
+	int rc = aipm_plot(dirs[0], metrics, n, out, &st);
 	free(copy);
 	if (rc < 0)
 		return cli_fail_lib(AIPM_EXIT_FAIL, "plot");

@@ -1,17 +1,15 @@
 /* probe.c: `aipm probe [--json]`: each source, available or not, why, and
- * the fix. Opens the sources exactly as a recording would and takes one
- * sampling step, so a counter that opens but cannot be read is caught too:
- * the state shown comes from each source's health after that step. */
+ * the fix, then the scope `aipm run` would use. Flags and the environment
+ * only: the probe itself is the library's (aipm_probe_json/_text in
+ * aipm.h), which opens the sources exactly as a recording would and takes
+ * one sampling step, so a counter that opens but cannot be read is caught. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "aipm.h"
 #include "args.h"
 #include "common.h"
-#include "pipeline.h"
-#include "scope_opts.h"
-#include "util.h"
 
 enum { JSON = 1 };
 static const struct cli_opt table[] = {
@@ -41,138 +39,25 @@ static int parse_args(int argc, char **argv, bool *json)
 	return 0;
 }
 
-static const char *state(const struct aipm_source *s)
-{
-	if (!s->available)
-		return "UNAVAILABLE";
-	return s->last_rc < 0 ? "FAILING" : "available";
-}
-
-static void provides_json(struct aipm_buf *b, unsigned provides)
-{
-	aipm_buf_puts(b, ", \"provides\": [");
-	bool first = true;
-	for (unsigned i = 0; i < AIPM_PROVIDES_COUNT; i++)
-		if (provides & (1u << i)) {
-			aipm_buf_puts(b, first ? "" : ", ");
-			aipm_buf_json_str(b, aipm_provides_name(i));
-			first = false;
-		}
-	aipm_buf_puts(b, "]");
-}
-
-static void source_json(struct aipm_buf *b, struct aipm_source *s, bool first)
-{
-	aipm_buf_puts(b, first ? "{\"name\": " : ", {\"name\": ");
-	aipm_buf_json_str(b, s->ops->name);
-	aipm_buf_puts(b, ", \"what\": ");
-	aipm_buf_json_str(b, s->ops->what);
-	provides_json(b, s->ops->provides);
-	aipm_buf_puts(b, s->available ? ", \"available\": true" : ", \"available\": false");
-	aipm_buf_puts(b, s->available && s->last_rc == 0 ? ", \"sample_ok\": true" : ", \"sample_ok\": false");
-	aipm_buf_puts(b, ", \"reason\": ");
-	aipm_buf_json_str(b, s->reason);
-	aipm_buf_puts(b, ", \"fix\": ");
-	aipm_buf_json_str(b, s->fix);
-	if (s->last_error[0]) {
-		aipm_buf_puts(b, ", \"last_error\": ");
-		aipm_buf_json_str(b, s->last_error);
-	}
-	if (s->note[0]) {
-		aipm_buf_puts(b, ", \"note\": ");
-		aipm_buf_json_str(b, s->note);
-	}
-	if (s->available && s->ops->describe) {
-		aipm_buf_puts(b, ", \"details\": ");
-		s->ops->describe(s, b);
-	}
-	aipm_buf_puts(b, "}");
-}
-
-static void source_text(const struct aipm_source *s)
-{
-	printf("%-12s %-13s %s\n", s->ops->name, state(s), s->ops->what); /* "cpu_estimate" */
-	printf("        %s\n", s->reason);
-	if (s->last_error[0])
-		printf("        sample failed: %s\n", s->last_error);
-	if (s->note[0])
-		printf("        left out: %s\n", s->note);
-	if (!s->available && s->fix[0])
-		printf("        fix: %s\n", s->fix);
-}
-
-/* Which processes `aipm run` would measure here, and why: a cgroup of its
- * own (one was made and removed to be sure) or the process tree. */
-static void scope_text(const struct scope_state *st)
-{
-	printf("%-7s %-13s %s\n", "scope", st->info.kind, "which processes aipm run measures");
-	printf("        %s\n", st->info.why);
-	if (st->info.note && *st->info.note)
-		printf("        left out: %s\n", st->info.note);
-	if (st->info.hierarchy)
-		printf("        %s\n", st->info.hierarchy);
-}
-
-static void scope_json(struct aipm_buf *b, const struct scope_state *st)
-{
-	aipm_buf_puts(b, ", \"scope\": {\"kind\": ");
-	aipm_buf_json_str(b, st->info.kind);
-	aipm_buf_puts(b, ", \"why\": ");
-	aipm_buf_json_str(b, st->info.why);
-	if (st->info.note && *st->info.note) {
-		aipm_buf_puts(b, ", \"note\": ");
-		aipm_buf_json_str(b, st->info.note);
-	}
-	if (st->info.hierarchy) {
-		aipm_buf_puts(b, ", \"hierarchy\": ");
-		aipm_buf_json_str(b, st->info.hierarchy);
-	}
-	aipm_buf_puts(b, "}");
-}
-
 int cmd_probe(int argc, char **argv)
 {
 	bool json = false;
 	int pr = parse_args(argc, argv, &json);
 	if (pr)
 		return pr < 0 ? AIPM_EXIT_OK : pr;
-	pid_t self = getpid();
-	struct aipm_pipeline_config cfg = {.roots = &self, .nroots = 1, .mem_interval_s = 1};
-	aipm_paths_from_env(&cfg.paths);
-	struct aipm_pipeline *p = NULL;
-	if (aipm_pipeline_open(&p, &cfg) < 0)
+	/* The environment is read here, in the CLI: the library never calls
+	 * getenv (aipm.h says why). */
+	struct aipm_probe_options po;
+	aipm_probe_options_init(&po, AIPM_PROBE_OPTIONS_VERSION);
+	po.sysfs_root = getenv("AIPM_SYSFS_ROOT");
+	po.proc_root = getenv("AIPM_PROC_ROOT");
+	po.cgroup_root = getenv("AIPM_CGROUP_ROOT");
+	po.nvml_lib = getenv("AIPM_NVML_LIB");
+	po.amdsmi_lib = getenv("AIPM_AMDSMI_LIB");
+	char *out = NULL;
+	if ((json ? aipm_probe_json(&po, &out) : aipm_probe_text(&po, &out)) < 0)
 		return cli_fail_lib(AIPM_EXIT_FAIL, "probe");
-	struct timespec mono, real;
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	aipm_pipeline_step(p, &mono, &real, NULL);
-	size_t n = aipm_pipeline_nsources(p);
-	struct aipm_buf b = {0};
-	if (json) {
-		aipm_buf_puts(&b, "{\"aipm_version\": ");
-		aipm_buf_json_str(&b, aipm_version());
-		aipm_buf_puts(&b, ", \"sysfs_root\": ");
-		aipm_buf_json_str(&b, aipm_paths_sysfs(&cfg.paths));
-		aipm_buf_puts(&b, ", \"sources\": [");
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (json)
-			source_json(&b, aipm_pipeline_source(p, i), i == 0);
-		else
-			source_text(aipm_pipeline_source(p, i));
-	}
-	struct scope_state st;
-	scope_probe(&st);
-	if (json) {
-		aipm_buf_puts(&b, "]");
-		scope_json(&b, &st);
-		aipm_buf_puts(&b, "}");
-		puts(b.data);
-	} else {
-		scope_text(&st);
-	}
-	scope_state_free(&st);
-	aipm_buf_free(&b);
-	aipm_pipeline_close(p);
+	fputs(out, stdout);
+	aipm_string_free(out);
 	return 0;
 }

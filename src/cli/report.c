@@ -2,20 +2,20 @@
  * [--carbon-intensity G] [--pue P] [--threads N]`, and `aipm report DIR
  * --html FILE`.
  *
- * Only flags and output here: the totals come from the analysis module
- * (summary.h), which reads each recording on all cores. Several DIRs (one
- * per node of a multi-node job) give one block each and a total.
+ * Only flags here: the report is the library's (aipm_report_write,
+ * aipm_report_html in aipm.h), which reads each recording on all cores.
+ * Several DIRs (one per node of a multi-node job) give one block each and
+ * a total.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/summary.h"
+#include "aipm.h"
+#include "analysis/summary.h" /* the flags' window (aipm_summary_parse_time) */
 #include "args.h"
 #include "common.h"
-#include "export/html.h"
-#include "report_phases.h"
 
 enum { JSON = 1, FROM, TO, CARBON, PUE, THREADS, BY_PHASE, METRICS, HTML };
 
@@ -123,52 +123,44 @@ static int parse_args(int argc, char **argv, struct report_args *ra)
 	return 0;
 }
 
-static void print_json(struct aipm_summary **s, int n, struct aipm_summary *total)
-{
-	struct aipm_buf b = {0};
-	if (n == 1) {
-		aipm_summary_json(s[0], &b);
-	} else {
-		/* The top-level keys are the total's, so a script reads one
-		 * recording and several the same way; blocks follow. */
-		aipm_summary_json(total, &b);
-		b.len--; /* the closing brace */
-		aipm_buf_puts(&b, ", \"recordings\": [");
-		for (int i = 0; i < n; i++) {
-			if (i)
-				aipm_buf_puts(&b, ", ");
-			aipm_summary_json(s[i], &b);
-		}
-		aipm_buf_puts(&b, "]}");
-	}
-	if (b.data)
-		printf("%s\n", b.data);
-	aipm_buf_free(&b);
-}
-
 /* One recording as one HTML page: the whole recording, which already
  * holds its phases and logged points, so no window or second format. */
-static int report_html(char **dirs, int ndirs, const char *path, const struct aipm_summary_opts *o, bool other,
-		       double carbon, double pue)
+static int report_html(char **dirs, int ndirs, const char *path, const struct aipm_report_options *ro, bool other)
 {
 	if (ndirs != 1)
 		return cli_fail(AIPM_EXIT_USAGE, "report: --html writes one recording's page (got %d DIRs). Run it once "
 						 "per DIR", ndirs);
-	if (other || !isnan(o->from) || !isnan(o->to))
+	if (other || ro->has_from || ro->has_to)
 		return cli_fail(AIPM_EXIT_USAGE, "report: --html holds the whole recording with its phases and logged "
 						 "points; leave out --json, --by-phase, --metrics, --from and --to");
-	struct aipm_summary *s;
-	if (aipm_summary_load(dirs[0], o, &s) < 0)
-		return cli_fail_lib(AIPM_EXIT_FAIL, "report");
-	s->carbon_g_per_kwh = carbon;
-	s->pue = pue;
-	int rc = aipm_html_report_write(dirs[0], s, path);
-	aipm_summary_free(s);
-	if (rc < 0)
+	if (aipm_report_html(dirs[0], ro, path) < 0)
 		return cli_fail_lib(AIPM_EXIT_FAIL, "report --html");
 	if (strcmp(path, "-"))
 		fprintf(stderr, "aipm: wrote %s: the report of %s as one page\n", path, dirs[0]);
 	return AIPM_EXIT_OK;
+}
+
+/* The flags, as the library's options. A phase's and a point's windows
+ * are their own: --from, --to, --carbon-intensity and --pue go with the
+ * summary only (the library refuses them elsewhere). */
+static void report_options(struct aipm_report_options *ro, const struct aipm_summary_opts *o, double carbon,
+			   double pue, double threads, int view)
+{
+	aipm_report_options_init(ro, AIPM_REPORT_OPTIONS_VERSION);
+	ro->view = view;
+	ro->threads = (int)threads;
+	if (view != AIPM_REPORT_SUMMARY)
+		return;
+	ro->has_from = !isnan(o->from);
+	ro->from_s = o->from;
+	ro->from_relative = o->from_relative;
+	ro->has_to = !isnan(o->to);
+	ro->to_s = o->to;
+	ro->to_relative = o->to_relative;
+	ro->has_carbon = !isnan(carbon);
+	ro->carbon_g_per_kwh = carbon;
+	ro->has_pue = !isnan(pue);
+	ro->pue = pue;
 }
 
 int cmd_report(int argc, char **argv)
@@ -188,46 +180,14 @@ int cmd_report(int argc, char **argv)
 	const char *env = getenv("AIPM_THREADS");
 	if (!threads && env && atoi(env) > 0)
 		threads = atoi(env);
-	o.threads = (int)threads;
+	int view = by_phase ? AIPM_REPORT_PHASES : metrics ? AIPM_REPORT_METRICS : AIPM_REPORT_SUMMARY;
+	struct aipm_report_options ro;
+	report_options(&ro, &o, carbon, pue, threads, html ? AIPM_REPORT_SUMMARY : view);
 	if (html)
-		return report_html(dirs, ndirs, html, &o, json || by_phase || metrics, carbon, pue);
-	if (by_phase || metrics)
-		return report_phases(dirs, ndirs, metrics && !by_phase, json);
-	struct aipm_summary **s = calloc((size_t)ndirs, sizeof *s);
-	struct aipm_summary *total = ndirs > 1 ? aipm_summary_new_total() : NULL;
-	int rc = AIPM_EXIT_OK;
-	if (!s || (ndirs > 1 && !total)) {
-		rc = cli_fail(AIPM_EXIT_FAIL, "out of memory");
-		goto out;
-	}
-	for (int i = 0; i < ndirs; i++) {
-		if (aipm_summary_load(dirs[i], &o, &s[i]) < 0) {
-			rc = cli_fail_lib(AIPM_EXIT_FAIL, "report");
-			goto out;
-		}
-		s[i]->carbon_g_per_kwh = carbon;
-		s[i]->pue = pue;
-		if (total)
-			aipm_summary_add(total, s[i]);
-	}
-	if (total) {
-		total->carbon_g_per_kwh = carbon;
-		total->pue = pue;
-	}
-	if (json) {
-		print_json(s, ndirs, total);
-	} else {
-		for (int i = 0; i < ndirs; i++) {
-			aipm_summary_print(s[i], stdout);
-			printf("\n");
-		}
-		if (total)
-			aipm_summary_print(total, stdout);
-	}
-out:
-	for (int i = 0; s && i < ndirs; i++)
-		aipm_summary_free(s[i]);
-	aipm_summary_free(total);
-	free(s);
-	return rc;
+		return report_html(dirs, ndirs, html, &ro, json || by_phase || metrics);
+	if (aipm_report_write((const char *const *)dirs, (size_t)ndirs, &ro, json, stdout) < 0)
+		return cli_fail_lib(AIPM_EXIT_FAIL, view == AIPM_REPORT_PHASES	  ? "report --by-phase"
+						    : view == AIPM_REPORT_METRICS ? "report --metrics"
+										  : "report");
+	return AIPM_EXIT_OK;
 }

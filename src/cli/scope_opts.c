@@ -282,22 +282,6 @@ void scope_attach_finish(struct scope_state *st, struct aipm_recorder *rec, bool
 		cli_fail_lib(0, "attach: metadata.json lacks the cgroup's last readings");
 }
 
-void scope_probe(struct scope_state *st)
-{
-	struct scope_opts o;
-	scope_opts_init(&o);
-	if (scope_run_prepare(st, &o) == 0 && st->have_run) {
-		struct aipm_cgroup_run_end end;
-		snprintf(st->why, sizeof st->why, "aipm run measures its command in a cgroup of its own under %s: CPU "
-						  "time from cpu.stat, members from cgroup.procs (a test cgroup was made "
-						  "and removed)",
-			 st->run.parent);
-		aipm_cgroup_run_remove(&st->run, AIPM_CGROUP_MOVE_OUT, &end);
-		st->have_run = false;
-		st->info.cgroup = NULL;
-	}
-}
-
 void scope_state_free(struct scope_state *st)
 {
 	if (st->have_run) {

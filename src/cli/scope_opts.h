@@ -1,5 +1,5 @@
 /* scope_opts.h: which processes a recording measures, for `aipm run`,
- * `aipm attach` and `aipm probe`: a cgroup (the run's own, or one named by
+ * `aipm attach` (`aipm probe` asks the library, api_probe.c): a cgroup (the run's own, or one named by
  * --cgroup, --slurm-job, --container) or the process tree in /proc, and
  * why. The flags, the run cgroup's life (made before the command is forked,
  * removed after its last sample) and what goes into metadata.json's
@@ -68,9 +68,6 @@ void scope_run_finish(struct scope_state *st, const struct scope_opts *o, struct
 int scope_attach_resolve(struct scope_state *st, const struct scope_opts *o);
 /* attach, after stop: the cgroup's last readings; *removed: it is gone. */
 void scope_attach_finish(struct scope_state *st, struct aipm_recorder *rec, bool *removed);
-/* probe: the scope `aipm run` would use here (tries to make and remove a
- * cgroup), into info. */
-void scope_probe(struct scope_state *st);
 /* Remove a run cgroup still held (error paths), close everything. */
 void scope_state_free(struct scope_state *st);
 

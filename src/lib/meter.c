@@ -24,6 +24,7 @@
 
 #include "analysis/phases.h"
 #include "analysis/summary.h"
+#include "api_util.h"
 #include "error.h"
 #include "export/csv.h"
 #include "model/model.h"
@@ -47,16 +48,7 @@ static const struct aipm_meter *running;
 
 AIPM_API int aipm_meter_options_init(struct aipm_meter_options *opts, unsigned int version)
 {
-	if (!opts)
-		return aipm_err(-EINVAL, "aipm_meter_options_init: opts is NULL");
-	if (version == 0 || version > AIPM_METER_OPTIONS_VERSION)
-		return aipm_err(-EINVAL, "aipm_meter_options_init: options version %u is unknown to this libaipm %s "
-					 "(it knows 1 to %u). Build against this library's aipm.h, or link the "
-					 "newer libaipm the program was built for",
-				version, AIPM_VERSION_STRING, AIPM_METER_OPTIONS_VERSION);
-	memset(opts, 0, sizeof *opts);
-	opts->version = version;
-	return 0;
+	return aipm_api_opts_init(opts, sizeof *opts, version, AIPM_METER_OPTIONS_VERSION, "aipm_meter_options_init");
 }
 
 /* The caller's options, read as the version they say they are: a caller
@@ -68,15 +60,9 @@ static int take_opts(const struct aipm_meter_options *in, struct aipm_meter_opti
 	aipm_meter_options_init(o, AIPM_METER_OPTIONS_VERSION);
 	if (!in)
 		return 0;
-	if (in->version == 0)
-		return aipm_err(-EINVAL, "aipm_meter_start: the options were never initialised (their version is 0). "
-					 "Fill them with aipm_meter_options_init(&opts, AIPM_METER_OPTIONS_VERSION) or "
-					 "AIPM_METER_OPTIONS_INIT first");
-	if (in->version > AIPM_METER_OPTIONS_VERSION)
-		return aipm_err(-EINVAL, "aipm_meter_start: options version %u is newer than this libaipm %s knows "
-					 "(up to %u): the program was built against a newer aipm.h. Link it with that "
-					 "newer libaipm",
-				in->version, AIPM_VERSION_STRING, AIPM_METER_OPTIONS_VERSION);
+	int e = aipm_api_opts_check(in->version, AIPM_METER_OPTIONS_VERSION, "aipm_meter_start", "meter");
+	if (e < 0)
+		return e;
 	o->description = in->description;
 	o->interval_s = in->interval_s;
 	o->mem_interval_s = in->mem_interval_s;
@@ -86,7 +72,6 @@ static int take_opts(const struct aipm_meter_options *in, struct aipm_meter_opti
 	o->cgroup_root = in->cgroup_root;
 	o->nvml_lib = in->nvml_lib;
 	o->amdsmi_lib = in->amdsmi_lib;
-	int e = 0;
 	if (o->interval_s != 0)
 		e = aipm_interval_check("interval_s", o->interval_s, AIPM_INTERVAL_MAX_S);
 	if (e == 0 && o->mem_interval_s != 0)
@@ -279,23 +264,9 @@ AIPM_API int aipm_meter_model(aipm_meter *m, const char *onnx_path, const char *
 
 /* ---- readers ---- */
 
-static int give(struct aipm_buf *b, char **out)
-{
-	if (b->oom || !b->data) {
-		aipm_buf_free(b);
-		return aipm_err(-ENOMEM, "out of memory");
-	}
-	*out = b->data; /* malloc'd: aipm_string_free frees it */
-	return 0;
-}
-
 static int check_args(const char *dir, char **out, const char *fn)
 {
-	if (!dir || !*dir)
-		return aipm_err(-EINVAL, "%s: no recording directory given", fn);
-	if (!out)
-		return aipm_err(-EINVAL, "%s: json_out is NULL", fn);
-	return 0;
+	return aipm_api_check_out(dir, out, fn, "json_out");
 }
 
 AIPM_API int aipm_recording_summary_json(const char *dir, char **json_out)
@@ -307,7 +278,7 @@ AIPM_API int aipm_recording_summary_json(const char *dir, char **json_out)
 	struct aipm_buf b = {0};
 	aipm_summary_json(s, &b);
 	aipm_summary_free(s);
-	return give(&b, json_out);
+	return aipm_api_give(&b, json_out);
 }
 
 /* Phases and points are written as their windows close (phases.h); here
@@ -323,7 +294,7 @@ static int report_json(const char *dir, char **json_out, const char *fn, bool po
 		aipm_buf_free(&o.b);
 		return e;
 	}
-	return give(&o.b, json_out);
+	return aipm_api_give(&o.b, json_out);
 }
 
 AIPM_API int aipm_recording_phases_json(const char *dir, char **json_out)
@@ -336,26 +307,16 @@ AIPM_API int aipm_recording_metrics_json(const char *dir, char **json_out)
 	return report_json(dir, json_out, "aipm_recording_metrics_json", true);
 }
 
+static int csv_write(FILE *f, void *dir)
+{
+	struct aipm_csv_stats st = {0};
+	return aipm_csv_export(dir, f, &st);
+}
+
 AIPM_API int aipm_recording_csv(const char *dir, char **csv_out)
 {
 	int e = check_args(dir, csv_out, "aipm_recording_csv");
-	if (e < 0)
-		return e;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		return aipm_err(-ENOMEM, "out of memory");
-	struct aipm_csv_stats st = {0};
-	e = aipm_csv_export(dir, f, &st);
-	if (fclose(f) != 0 && e == 0)
-		e = aipm_err(-ENOMEM, "out of memory");
-	if (e < 0) {
-		free(text);
-		return e;
-	}
-	*csv_out = text;
-	return 0;
+	return e < 0 ? e : aipm_api_to_string(csv_out, csv_write, (void *)dir);
 }
 
 AIPM_API void aipm_string_free(char *s) { free(s); }

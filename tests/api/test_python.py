@@ -199,6 +199,67 @@ print("TOTAL", r.total_("intel_power"), r.get_exp_duration()[0], "rel_intel_powe
 """
 
 
+class ViewsTest(unittest.TestCase):
+    """probe, report and model_summary: the module's answers are the
+    command's, byte for byte where the command prints text."""
+    REC = SRC + "/tests/fixtures/recordings"
+
+    def cli(self, *args, env=None):
+        return subprocess.run([os.environ["AIPM"]] + list(args), check=True, capture_output=True, text=True,
+                              env=env).stdout
+
+    def test_probe_passes_the_environments_roots_and_matches_the_command(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = os.path.join(tmp, "sys")
+            subprocess.run([sys.executable, SRC + "/tests/fixtures/mkrapl.py", "make", root, "server2"], check=True)
+            saved = dict(os.environ)
+            os.environ.update(AIPM_SYSFS_ROOT=root, AIPM_CGROUP_ROOT=os.path.join(tmp, "no-cgroup"))
+            try:
+                d = aipm.probe()
+                text = aipm.probe(text=True)
+                cli = self.cli("probe")
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+        self.assertEqual(d["sysfs_root"], root)
+        rapl = d["sources"][0]
+        self.assertEqual((rapl["name"], rapl["available"], len(rapl["details"]["zones"])), ("rapl", True, 4))
+        self.assertEqual(d["scope"]["kind"], "proc-tree")
+        # procfs's fd budget is the calling process's: compare the rest.
+        strip = lambda t: [l for l in t.splitlines() if "fd" not in l]
+        self.assertEqual(strip(text), strip(cli))
+
+    def test_report_is_the_commands_in_json_text_windows_and_views(self):
+        views, basic = self.REC + "/aipm-views", self.REC + "/aipm-basic"
+        self.assertEqual(aipm.report(views), json.loads(self.cli("report", "--json", views)))
+        self.assertEqual(aipm.report(views, text=True), self.cli("report", views))
+        self.assertEqual(aipm.report([views, basic], text=True), self.cli("report", views, basic))
+        self.assertEqual(aipm.report(views, text=True, start=1, end="2026-11-25 19:20:05", pue=1.5,
+                                     carbon_intensity=50),
+                         self.cli("report", views, "--from", "1", "--to", "2026-11-25 19:20:05", "--pue", "1.5",
+                                  "--carbon-intensity", "50"))
+        self.assertEqual(aipm.report(views, view="phases"), aipm.Recording(views).phases())
+        self.assertEqual(aipm.Recording(views).report(text=True, view="metrics"),
+                         self.cli("report", "--metrics", views))
+        with self.assertRaises(aipm.AipmError) as e:
+            aipm.report(views, start=5, end=2)
+        self.assertIn("Swap them", str(e.exception))
+        with self.assertRaises(aipm.AipmError):
+            aipm.report(views, start="yesterday")
+        with tempfile.TemporaryDirectory() as tmp:
+            page = os.path.join(tmp, "r.html")
+            aipm.Recording(views).html(page, pue=1.2)
+            with open(page) as f:
+                self.assertIn("<svg", f.read())
+
+    def test_model_summary_is_the_commands_json(self):
+        onnx = SRC + "/tests/fixtures/onnx/resnet18.onnx"
+        self.assertEqual(aipm.model_summary(onnx), json.loads(self.cli("model", "--json", onnx)))
+        with self.assertRaises(aipm.AipmError) as e:
+            aipm.model_summary(SRC + "/tests/fixtures/onnx/bad_cycle.onnx")
+        self.assertIn(e.exception.errno, (74, 40, 75))  # EBADMSG, ELOOP, EOVERFLOW
+
+
 class CompatTest(unittest.TestCase):
     """An AIPowerMeter script with only its import line changed."""
 
