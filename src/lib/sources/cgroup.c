@@ -215,8 +215,9 @@ static void note(struct cgsrc *c)
 		snprintf(fds, sizeof fds, "up to %zu of %zu processes were read by open-read-close, past the budget of "
 					  "%zu kept file descriptors (RLIMIT_NOFILE; `ulimit -n` raises it)",
 			 c->peak_unkept, c->peak_unkept_of, c->rd.fd_budget);
+	/* notes for people: a long proc root may cut the advice's tail */
 	if (c->foreign_proc)
-		snprintf(unread, sizeof unread, "%s belongs to another PID namespace: the cgroup's CPU time is "
+		aipm_snprintf_trunc(unread, sizeof unread, "%s belongs to another PID namespace: the cgroup's CPU time is "
 						"measured, its processes' own keys and PSS/USS are not (mount a procfs for "
 						"this namespace)",
 			 c->proc_root);

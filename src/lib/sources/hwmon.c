@@ -47,7 +47,9 @@ static int add(struct hwmon *h, int fd, const char *name)
 	struct sensor *t = &h->s[h->n++];
 	memset(t, 0, sizeof *t);
 	t->fd = fd;
-	snprintf(t->name, sizeof t->name, "%s", name);
+	/* "chip/label" for people and the recording's key: the kernel's are
+	 * short; a long label loses its tail, as a display name may */
+	aipm_snprintf_trunc(t->name, sizeof t->name, "%s", name);
 	return 0;
 }
 

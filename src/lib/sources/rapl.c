@@ -82,10 +82,12 @@ static void zone_name(char *out, size_t n, const char *dir, const char *name, in
 {
 	bool mmio = !strncmp(dir, "intel-rapl-mmio", 15);
 	enum aipm_domain_kind k = kind_of(name);
+	/* the kernel's zone names are short ("package-0", "dram"); one from a
+	 * tree with a name near its 63 bytes may lose its tail, as a label can */
 	if (k == AIPM_DOMAIN_PACKAGE || k == AIPM_DOMAIN_PSYS || socket < 0)
-		snprintf(out, n, "%s%s", mmio ? "mmio-" : "", name);
+		aipm_snprintf_trunc(out, n, "%s%s", mmio ? "mmio-" : "", name);
 	else
-		snprintf(out, n, "%s%s-%d", mmio ? "mmio-" : "", name, socket);
+		aipm_snprintf_trunc(out, n, "%s%s-%d", mmio ? "mmio-" : "", name, socket);
 }
 
 static int add_zone(struct rapl *r, int pc, const char *dir, int *unreadable, char *first_bad, size_t badlen)
