@@ -259,11 +259,15 @@ int aipm_cgroup_fs_open(struct aipm_cgroup_fs *fs, const char *proc_root, const 
 {
 	memset(fs, 0, sizeof *fs);
 	fs->dirfd = -1;
-	snprintf(fs->proc_root, sizeof fs->proc_root, "%s", proc_root && *proc_root ? proc_root : "/proc");
+	/* cut roots name other trees: refused */
+	int e = aipm_path_fmt(fs->proc_root, sizeof fs->proc_root, "%s", proc_root && *proc_root ? proc_root : "/proc");
+	if (e < 0)
+		return aipm_err_wrap(e, "the procfs root (AIPM_PROC_ROOT)");
 	snprintf(fs->mount_root, sizeof fs->mount_root, "/");
 	if (cgroup_root && *cgroup_root) {
 		fs->layout = AIPM_CGROUP_OVERRIDE;
-		snprintf(fs->mount_point, sizeof fs->mount_point, "%s", cgroup_root);
+		if ((e = aipm_path_fmt(fs->mount_point, sizeof fs->mount_point, "%s", cgroup_root)) < 0)
+			return aipm_err_wrap(e, "the cgroup root (AIPM_CGROUP_ROOT)");
 	} else {
 		struct aipm_mountinfo m = {0};
 		bool v1 = false;

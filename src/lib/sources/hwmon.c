@@ -132,10 +132,12 @@ static int hwmon_open(const struct aipm_source_config *cfg, struct aipm_catalog 
 	char root[512];
 	char **a = calloc(MAX_LISTED, sizeof *a), **b = calloc(MAX_LISTED, sizeof *b);
 	int err = !a || !b ? -ENOMEM : 0;
-	snprintf(root, sizeof root, "%s/class/hwmon", sys);
+	if (!err && (err = aipm_path_fmt(root, sizeof root, "%s/class/hwmon", sys)) < 0)
+		err = aipm_err_wrap(err, "the sysfs root (AIPM_SYSFS_ROOT)");
 	if (!err)
 		err = scan_hwmon(h, root, a, b);
-	snprintf(root, sizeof root, "%s/class/thermal", sys);
+	if (!err && (err = aipm_path_fmt(root, sizeof root, "%s/class/thermal", sys)) < 0)
+		err = aipm_err_wrap(err, "the sysfs root (AIPM_SYSFS_ROOT)");
 	if (!err)
 		err = scan_thermal(h, root, a);
 	free(a);

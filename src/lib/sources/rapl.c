@@ -196,8 +196,11 @@ static int rapl_open(const struct aipm_source_config *cfg, struct aipm_catalog *
 	struct rapl *r = calloc(1, sizeof *r);
 	if (!r)
 		return aipm_err(-ENOMEM, "out of memory opening the RAPL source");
-	snprintf(r->root, sizeof r->root, "%s/class/powercap", aipm_paths_sysfs(&cfg->paths));
 	*out = &r->base;
+	/* a cut root names another tree (or none, read as "no RAPL here") */
+	int e = aipm_path_fmt(r->root, sizeof r->root, "%s/class/powercap", aipm_paths_sysfs(&cfg->paths));
+	if (e < 0)
+		return aipm_err_wrap(e, "the sysfs root (AIPM_SYSFS_ROOT)");
 	int pc = open(r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pc < 0) {
 		aipm_source_set(&r->base, false,
