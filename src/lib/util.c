@@ -232,7 +232,7 @@ int aipm_path_fmt(char *out, size_t n, const char *fmt, ...)
 	/* the start names it; the message itself may be cut (error.c) */
 	int e = aipm_err(-ENAMETOOLONG, "path too long: %.160s... is %d bytes, longer than the %zu bytes aipm allows "
 				      "here. Use a shorter path (a symlink to it, or a shorter directory name)",
-			 out, k, n ? n - 1 : 0);
+			 n ? out : "", k, n ? n - 1 : 0);
 	if (n)
 		out[0] = '\0';
 	return e;
