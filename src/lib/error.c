@@ -1,6 +1,7 @@
 /* error.c: the thread-local "last error" behind aipm_error_last(). */
 #include "error.h"
 #include "aipm.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,7 +26,8 @@ int aipm_err_wrap(int code, const char *fmt, ...)
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
 	memcpy(old, last, sizeof old);
-	snprintf(last, sizeof last, "%s: %s", prefix, old);
+	/* a message for a person: a long one loses its tail, not its sense */
+	aipm_snprintf_trunc(last, sizeof last, "%s: %s", prefix, old);
 	return code;
 }
 

@@ -2,6 +2,7 @@
  * path touches the kernel: pread on kept descriptors into caller buffers,
  * no stdio, no allocation. */
 #include "util.h"
+#include "error.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -209,6 +210,32 @@ void aipm_buf_printf(struct aipm_buf *b, const char *fmt, ...)
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	b->len += (size_t)n;
+}
+
+bool aipm_snprintf_trunc(char *out, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(out, n, fmt, ap);
+	va_end(ap);
+	return k < 0 || (size_t)k >= n;
+}
+
+int aipm_path_fmt(char *out, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(out, n, fmt, ap);
+	va_end(ap);
+	if (k >= 0 && (size_t)k < n)
+		return 0;
+	/* the start names it; the message itself may be cut (error.c) */
+	int e = aipm_err(-ENAMETOOLONG, "path too long: %.160s... is %d bytes, longer than the %zu bytes aipm allows "
+				      "here. Use a shorter path (a symlink to it, or a shorter directory name)",
+			 n ? out : "", k, n ? n - 1 : 0);
+	if (n)
+		out[0] = '\0';
+	return e;
 }
 
 void aipm_buf_double(struct aipm_buf *b, double v)

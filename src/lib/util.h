@@ -48,6 +48,20 @@ locale_t aipm_c_locale(void);
  * "null" for JSON; use aipm_fmt_double_prom for Prometheus. */
 int aipm_fmt_double(char *buf, size_t size, double v);
 
+/* Bounded formatting, for the two kinds of fixed buffer.
+ *
+ * Text for a person (a message, a note, a legend, a display name) may be
+ * cut: a message missing its tail still says what went wrong. Say so with
+ * aipm_snprintf_trunc; it returns true when it cut, and its callers ignore
+ * that on purpose (the compiler's -Wformat-truncation is answered by the
+ * call, not switched off for everyone).
+ *
+ * A path may never be cut: the cut one names another file, or none. Build
+ * it with aipm_path_fmt, which refuses: -ENAMETOOLONG, out set to "", and
+ * an aipm_err message naming the path's start and the limit. */
+bool aipm_snprintf_trunc(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int aipm_path_fmt(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* A growable byte buffer for building lines without stdio. */
 struct aipm_buf {
 	char *data;

@@ -266,7 +266,7 @@ static void test_a_survivor_is_moved_out_or_kept_as_asked(void **state)
 			char rel[AIPM_CGROUP_PATH_MAX + 400];
 			for (int i = 0; i < 200 && kill(daemon, 0) == 0; i++)
 				usleep(5000);
-			snprintf(rel, sizeof rel, "%s%s", fs.mount_point, path);
+			assert_true(snprintf(rel, sizeof rel, "%s%s", fs.mount_point, path) < (int)sizeof rel);
 			for (int i = 0; i < 100 && rmdir(rel) < 0; i++)
 				usleep(5000);
 			assert_int_equal(access(rel, F_OK), -1);
@@ -328,11 +328,12 @@ static void test_a_removed_cgroup_reads_as_enodev_not_zero(void **state)
 static void mkstale(const char *prefix, pid_t pid, pid_t holder, time_t age_s)
 {
 	char path[AIPM_CGROUP_PATH_MAX + 300];
-	snprintf(path, sizeof path, "%s%s/%s-%d", fs.mount_point, strcmp(fs.self, "/") ? fs.self : "", prefix, (int)pid);
+	assert_true(snprintf(path, sizeof path, "%s%s/%s-%d", fs.mount_point, strcmp(fs.self, "/") ? fs.self : "", prefix,
+			     (int)pid) < (int)sizeof path);
 	assert_int_equal(mkdir(path, 0755), 0);
 	if (holder) {
 		char procs[sizeof path + 16], s[16];
-		snprintf(procs, sizeof procs, "%s/cgroup.procs", path);
+		assert_true(snprintf(procs, sizeof procs, "%s/cgroup.procs", path) < (int)sizeof procs);
 		snprintf(s, sizeof s, "%d", (int)holder);
 		FILE *f = fopen(procs, "w");
 		assert_non_null(f);
@@ -346,7 +347,7 @@ static void mkstale(const char *prefix, pid_t pid, pid_t holder, time_t age_s)
 static bool exists(const char *prefix, pid_t pid)
 {
 	char path[AIPM_CGROUP_PATH_MAX];
-	snprintf(path, sizeof path, "%s/%s-%d", fs.self, prefix, (int)pid);
+	assert_true(snprintf(path, sizeof path, "%s/%s-%d", fs.self, prefix, (int)pid) < (int)sizeof path);
 	int fd = aipm_cgroup_open_dir(&fs, path);
 	if (fd >= 0)
 		close(fd);
@@ -356,7 +357,8 @@ static bool exists(const char *prefix, pid_t pid)
 static void rm_cgroup(const char *prefix, pid_t pid)
 {
 	char path[AIPM_CGROUP_PATH_MAX + 300];
-	snprintf(path, sizeof path, "%s%s/%s-%d", fs.mount_point, strcmp(fs.self, "/") ? fs.self : "", prefix, (int)pid);
+	assert_true(snprintf(path, sizeof path, "%s%s/%s-%d", fs.mount_point, strcmp(fs.self, "/") ? fs.self : "", prefix,
+			     (int)pid) < (int)sizeof path);
 	for (int i = 0; i < 100 && rmdir(path) < 0 && errno != ENOENT; i++)
 		usleep(5000);
 }

@@ -435,7 +435,9 @@ int aipm_summary_load_file(const char *path, const struct aipm_window *w, int th
 		rc = aipm_err(-ENOMEM, "%s: out of memory", path);
 	if (rc < 0)
 		goto out;
-	snprintf(s->dir, sizeof s->dir, "%s", path);
+	/* the recording's name in the report and its JSON "dir": never cut */
+	if ((rc = aipm_path_fmt(s->dir, sizeof s->dir, "%s", path)) < 0)
+		goto out;
 	s->window_from_ts = isinf(w->from_ts) ? NAN : w->from_ts;
 	s->window_to_ts = isinf(w->to_ts) ? NAN : w->to_ts;
 	a->first_ts = a->last_ts = a->forward_ts = NAN;
@@ -553,10 +555,10 @@ int aipm_summary_load(const char *dir, const struct aipm_summary_opts *o, struct
 		return rc;
 	*out = NULL;
 	rc = aipm_summary_load_file(path, &w, o->threads, o->last_segment_only, out);
-	if (rc == 0) {
-		snprintf((*out)->dir, sizeof (*out)->dir, "%s", dir);
+	if (rc == 0)
+		rc = aipm_path_fmt((*out)->dir, sizeof (*out)->dir, "%s", dir);
+	if (rc == 0)
 		rc = aipm_summary_read_side_files(*out, dir);
-	}
 	if (rc < 0) {
 		aipm_summary_free(*out);
 		*out = NULL;

@@ -19,6 +19,7 @@
 #ifndef AIPM_SUMMARY_H
 #define AIPM_SUMMARY_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -60,7 +61,7 @@ struct aipm_summary_estimate {
 };
 
 struct aipm_summary {
-	char dir[1024];
+	char dir[PATH_MAX]; /* any path the kernel opens fits: the name is never cut */
 	char description[512];
 	/* "aipm" (metadata.json names an aipm_version, or the lines carry a
 	 * "timestamp": aipm writes both, with or without energy counters) or

@@ -408,7 +408,8 @@ static void label_power(struct collect *c, struct plot_series *s)
 		char lo[64], hi[64];
 		plot_energy_str(e[AIPM_EST_J_LOW], lo, sizeof lo);
 		plot_energy_str(e[AIPM_EST_J_HIGH], hi, sizeof hi);
-		snprintf(extra, sizeof extra, " (%s to %s)", lo, hi);
+		/* legend text: two short energies ("1.2 kJ"); a cut one still reads */
+		aipm_snprintf_trunc(extra, sizeof extra, " (%s to %s)", lo, hi);
 		if (isfinite(e[AIPM_EST_J]))
 			plot_legend_energy(s, e[AIPM_EST_J], dur,
 				      isfinite(e[AIPM_EST_J_LOW]) && isfinite(e[AIPM_EST_J_HIGH]) ? extra : NULL);
@@ -457,7 +458,8 @@ static void finish(struct collect *c)
 			plot_legend_named(s, d->sum);
 		}
 		if (!s->label[0])
-			snprintf(s->label, sizeof s->label, "%s", s->key); /* never unnamed */
+			/* never unnamed; a legend, so a long key may lose its tail */
+			aipm_snprintf_trunc(s->label, sizeof s->label, "%s", s->key);
 		d->s[k++] = *s;
 	}
 	d->ns = k;

@@ -220,7 +220,7 @@ static void axes(struct aipm_canvas *c, const struct frame *f, const struct layo
 		text(c, LEFT - 6, y + 4, b.data ? b.data : "", 11, 1, ink, false);
 	}
 	double span = (f->t1 - f->t0) / l->t_unit, ts = nice_step(span, 8);
-	char last_clock[16] = "";
+	char last_clock[sizeof buf] = ""; /* a copy of buf: never cut */
 	for (double u = 0; u <= span + ts / 1e6; u += ts) {
 		double t = f->t0 + u * l->t_unit, x = px(f, t);
 		line(c, x, p->y0, x, p->y1, grid, 1);

@@ -233,21 +233,23 @@ static int find_mount(const char *proc_root, struct aipm_mountinfo *best, bool *
 	return 0;
 }
 
+/* A sentence for probe and metadata.json: on a deep mount point its tail
+ * (the controllers) may be cut, which loses no measurement. */
 static void describe(struct aipm_cgroup_fs *fs)
 {
 	const char *ctl = fs->controllers[0] ? fs->controllers : "none";
 	switch (fs->layout) {
 	case AIPM_CGROUP_PURE:
-		snprintf(fs->describe, sizeof fs->describe, "cgroup v2 at %s (controllers: %s)", fs->mount_point, ctl);
+		aipm_snprintf_trunc(fs->describe, sizeof fs->describe, "cgroup v2 at %s (controllers: %s)", fs->mount_point, ctl);
 		break;
 	case AIPM_CGROUP_HYBRID:
-		snprintf(fs->describe, sizeof fs->describe,
+		aipm_snprintf_trunc(fs->describe, sizeof fs->describe,
 			 "cgroup v2 at %s beside cgroup v1 (hybrid: the v1 hierarchies own the controllers; "
 			 "cpu.stat counts CPU time, memory.* is absent; controllers here: %s)",
 			 fs->mount_point, ctl);
 		break;
 	case AIPM_CGROUP_OVERRIDE:
-		snprintf(fs->describe, sizeof fs->describe, "cgroup v2 tree at %s (root override; controllers: %s)",
+		aipm_snprintf_trunc(fs->describe, sizeof fs->describe, "cgroup v2 tree at %s (root override; controllers: %s)",
 			 fs->mount_point, ctl);
 		break;
 	}
@@ -257,11 +259,15 @@ int aipm_cgroup_fs_open(struct aipm_cgroup_fs *fs, const char *proc_root, const 
 {
 	memset(fs, 0, sizeof *fs);
 	fs->dirfd = -1;
-	snprintf(fs->proc_root, sizeof fs->proc_root, "%s", proc_root && *proc_root ? proc_root : "/proc");
+	/* cut roots name other trees: refused */
+	int e = aipm_path_fmt(fs->proc_root, sizeof fs->proc_root, "%s", proc_root && *proc_root ? proc_root : "/proc");
+	if (e < 0)
+		return aipm_err_wrap(e, "the procfs root (AIPM_PROC_ROOT)");
 	snprintf(fs->mount_root, sizeof fs->mount_root, "/");
 	if (cgroup_root && *cgroup_root) {
 		fs->layout = AIPM_CGROUP_OVERRIDE;
-		snprintf(fs->mount_point, sizeof fs->mount_point, "%s", cgroup_root);
+		if ((e = aipm_path_fmt(fs->mount_point, sizeof fs->mount_point, "%s", cgroup_root)) < 0)
+			return aipm_err_wrap(e, "the cgroup root (AIPM_CGROUP_ROOT)");
 	} else {
 		struct aipm_mountinfo m = {0};
 		bool v1 = false;

@@ -128,7 +128,8 @@ static void note_memory(struct aipm_cgroup_run *run)
 {
 	if (!faccessat(run->dirfd, "memory.current", F_OK, 0))
 		return;
-	snprintf(run->note, sizeof run->note,
+	/* a note for people: two long cgroup paths may cut its tail */
+	aipm_snprintf_trunc(run->note, sizeof run->note,
 		 "the run's cgroup %s has no memory.* files: its parent %s does not enable the memory controller "
 		 "for its children (on a hybrid mount v1 owns it; a parent that holds processes cannot enable "
 		 "it); memory comes from /proc",

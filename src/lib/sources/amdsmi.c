@@ -236,7 +236,8 @@ static void open_gpu(struct amdsmi *a, struct gpu *g)
 	unsigned len = sizeof uuid - 1;
 	memset(&asic, 0, sizeof asic);
 	if (a->fn.asic && a->fn.asic(g->h, &asic) == AMDSMI_STATUS_SUCCESS && asic.market_name[0])
-		snprintf(g->name, sizeof g->name, "%.*s", (int)sizeof asic.market_name, asic.market_name);
+		/* a display name (the uuid identifies the GPU): a long one may be cut */
+		aipm_snprintf_trunc(g->name, sizeof g->name, "%.*s", (int)sizeof asic.market_name, asic.market_name);
 	else
 		snprintf(g->name, sizeof g->name, "AMD GPU %u", g->index);
 	memset(uuid, 0, sizeof uuid);

@@ -215,8 +215,9 @@ static void note(struct cgsrc *c)
 		snprintf(fds, sizeof fds, "up to %zu of %zu processes were read by open-read-close, past the budget of "
 					  "%zu kept file descriptors (RLIMIT_NOFILE; `ulimit -n` raises it)",
 			 c->peak_unkept, c->peak_unkept_of, c->rd.fd_budget);
+	/* notes for people: a long proc root may cut the advice's tail */
 	if (c->foreign_proc)
-		snprintf(unread, sizeof unread, "%s belongs to another PID namespace: the cgroup's CPU time is "
+		aipm_snprintf_trunc(unread, sizeof unread, "%s belongs to another PID namespace: the cgroup's CPU time is "
 						"measured, its processes' own keys and PSS/USS are not (mount a procfs for "
 						"this namespace)",
 			 c->proc_root);
@@ -297,7 +298,9 @@ static int exp_open(struct cgsrc *c, const struct aipm_source_config *cfg, const
 	long hz = aipm_clk_tck();
 	c->rd.tick_ns = 1000000000u / (uint64_t)(hz > 0 ? hz : 100);
 	c->rd.fd_budget = aipm_procfs_fd_budget(); /* the process source keeps none for members here */
-	snprintf(c->proc_root, sizeof c->proc_root, "%s", aipm_paths_proc(&cfg->paths));
+	r = aipm_path_fmt(c->proc_root, sizeof c->proc_root, "%s", aipm_paths_proc(&cfg->paths));
+	if (r < 0)
+		return aipm_err_wrap(r, "the procfs root (AIPM_PROC_ROOT)");
 	c->rd.proc_fd = open(c->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->rd.proc_fd < 0)
 		return aipm_err(-errno, "cgroup %s: cannot open %s: %s", path, c->proc_root, strerror(errno));

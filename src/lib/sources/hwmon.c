@@ -47,7 +47,9 @@ static int add(struct hwmon *h, int fd, const char *name)
 	struct sensor *t = &h->s[h->n++];
 	memset(t, 0, sizeof *t);
 	t->fd = fd;
-	snprintf(t->name, sizeof t->name, "%s", name);
+	/* "chip/label" for people and the recording's key: the kernel's are
+	 * short; a long label loses its tail, as a display name may */
+	aipm_snprintf_trunc(t->name, sizeof t->name, "%s", name);
 	return 0;
 }
 
@@ -130,10 +132,12 @@ static int hwmon_open(const struct aipm_source_config *cfg, struct aipm_catalog 
 	char root[512];
 	char **a = calloc(MAX_LISTED, sizeof *a), **b = calloc(MAX_LISTED, sizeof *b);
 	int err = !a || !b ? -ENOMEM : 0;
-	snprintf(root, sizeof root, "%s/class/hwmon", sys);
+	if (!err && (err = aipm_path_fmt(root, sizeof root, "%s/class/hwmon", sys)) < 0)
+		err = aipm_err_wrap(err, "the sysfs root (AIPM_SYSFS_ROOT)");
 	if (!err)
 		err = scan_hwmon(h, root, a, b);
-	snprintf(root, sizeof root, "%s/class/thermal", sys);
+	if (!err && (err = aipm_path_fmt(root, sizeof root, "%s/class/thermal", sys)) < 0)
+		err = aipm_err_wrap(err, "the sysfs root (AIPM_SYSFS_ROOT)");
 	if (!err)
 		err = scan_thermal(h, root, a);
 	free(a);

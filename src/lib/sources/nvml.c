@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aipm.h"
 #include "error.h"
 #include "membership.h"
 #include "nvml_priv.h"
@@ -167,7 +168,12 @@ static bool open_lib(struct nvml *n, const struct aipm_source_config *cfg)
 	s->requested = given && *given;
 	/* The .so.1 name on purpose: the CUDA toolkit's stubs/ directory has a
 	 * libnvidia-ml.so that only fails nvmlInit. */
-	snprintf(n->lib_path, sizeof n->lib_path, "%s", s->requested ? given : "libnvidia-ml.so.1");
+	/* a cut library path would load another library, or none */
+	if (aipm_path_fmt(n->lib_path, sizeof n->lib_path, "%s", s->requested ? given : "libnvidia-ml.so.1") < 0) {
+		aipm_source_set(s, false, "set AIPM_NVML_LIB to a shorter path (a symlink to the library)", "AIPM_NVML_LIB: %s",
+				aipm_error_last());
+		return false;
+	}
 	n->lib = dlopen(n->lib_path, RTLD_NOW | RTLD_LOCAL);
 	if (!n->lib) {
 		const char *why = dlerror();

@@ -2,6 +2,7 @@
 #include "pidns.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,9 +71,11 @@ static void refresh(struct aipm_pidmap *n, double now_s)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
-		char path[512];
+		char path[PATH_MAX];
 		pid_t ids[16];
-		snprintf(path, sizeof path, "%s/%s/status", n->proc_root, e->d_name);
+		/* a name too long for a path is no pid: skip it, never read a cut path */
+		if (aipm_path_fmt(path, sizeof path, "%s/%s/status", n->proc_root, e->d_name) < 0)
+			continue;
 		int k = read_nspid(path, ids, 16);
 		if (k < 1 || k > 16)
 			continue;

@@ -379,7 +379,9 @@ static int procfs_open(const struct aipm_source_config *cfg, struct aipm_catalog
 		return aipm_err(-ENOMEM, "out of memory opening the process source");
 	s->proc_fd = s->stat_fd = s->meminfo_fd = -1;
 	*out = &s->base;
-	snprintf(s->root, sizeof s->root, "%s", aipm_paths_proc(&cfg->paths));
+	int e = aipm_path_fmt(s->root, sizeof s->root, "%s", aipm_paths_proc(&cfg->paths));
+	if (e < 0)
+		return aipm_err_wrap(e, "the procfs root (AIPM_PROC_ROOT)");
 	long hz = aipm_clk_tck();
 	s->tick_ns = 1000000000u / (uint64_t)(hz > 0 ? hz : 100);
 	s->proc_fd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

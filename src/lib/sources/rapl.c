@@ -82,10 +82,12 @@ static void zone_name(char *out, size_t n, const char *dir, const char *name, in
 {
 	bool mmio = !strncmp(dir, "intel-rapl-mmio", 15);
 	enum aipm_domain_kind k = kind_of(name);
+	/* the kernel's zone names are short ("package-0", "dram"); one from a
+	 * tree with a name near its 63 bytes may lose its tail, as a label can */
 	if (k == AIPM_DOMAIN_PACKAGE || k == AIPM_DOMAIN_PSYS || socket < 0)
-		snprintf(out, n, "%s%s", mmio ? "mmio-" : "", name);
+		aipm_snprintf_trunc(out, n, "%s%s", mmio ? "mmio-" : "", name);
 	else
-		snprintf(out, n, "%s%s-%d", mmio ? "mmio-" : "", name, socket);
+		aipm_snprintf_trunc(out, n, "%s%s-%d", mmio ? "mmio-" : "", name, socket);
 }
 
 static int add_zone(struct rapl *r, int pc, const char *dir, int *unreadable, char *first_bad, size_t badlen)
@@ -194,8 +196,11 @@ static int rapl_open(const struct aipm_source_config *cfg, struct aipm_catalog *
 	struct rapl *r = calloc(1, sizeof *r);
 	if (!r)
 		return aipm_err(-ENOMEM, "out of memory opening the RAPL source");
-	snprintf(r->root, sizeof r->root, "%s/class/powercap", aipm_paths_sysfs(&cfg->paths));
 	*out = &r->base;
+	/* a cut root names another tree (or none, read as "no RAPL here") */
+	int e = aipm_path_fmt(r->root, sizeof r->root, "%s/class/powercap", aipm_paths_sysfs(&cfg->paths));
+	if (e < 0)
+		return aipm_err_wrap(e, "the sysfs root (AIPM_SYSFS_ROOT)");
 	int pc = open(r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pc < 0) {
 		aipm_source_set(&r->base, false,
