@@ -114,6 +114,14 @@ static int parse_args(int argc, char **argv, struct report_args *ra)
 		}
 	}
 	ra->dirs = cli_args_rest(&a, &ra->ndirs);
+	/* A phase's and a point's windows are their own: a window or a factor
+	 * given with them would be dropped, so it is refused instead. */
+	if ((ra->by_phase || ra->metrics) &&
+	    (!isnan(o->from) || !isnan(o->to) || !isnan(ra->carbon) || !isnan(ra->pue)))
+		return cli_fail(AIPM_EXIT_USAGE, "report: --from, --to, --carbon-intensity and --pue apply to the summary, "
+						 "not to %s (each phase and logged point is its own window). Drop them, "
+						 "or ask for the summary in a second `aipm report`",
+				ra->by_phase ? "--by-phase" : "--metrics");
 	if (!isnan(o->from) && !isnan(o->to) && o->from_relative == o->to_relative && o->from > o->to)
 		return cli_fail(AIPM_EXIT_USAGE, "report: --from is after --to: the window would be empty. Swap them");
 	if (!ra->ndirs) {

@@ -109,6 +109,9 @@ usage_err "report: unknown option" 'aipm: report: --jsn is not an option. See `a
 	report --jsn "$REC"
 usage_err "report: missing value" 'aipm: report: --pue needs a value (a number >= 1). See `aipm report --help`' \
 	report "$REC" --pue
+usage_err "report: a window with --by-phase is refused, not dropped" \
+	"aipm: report: --from, --to, --carbon-intensity and --pue apply to the summary, not to --by-phase (each phase and logged point is its own window). Drop them, or ask for the summary in a second \`aipm report\`" \
+	report --by-phase --from 1 "$REC"
 
 # --- probe ---
 check "probe --json: exit 0" sh -c '"$AIPM" probe --json >"$1"' _ "$T/p.json"
