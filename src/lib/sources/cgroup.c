@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "scope/parse.h"
 #include "util.h"
 
 int aipm_cgsrc_members(struct aipm_cgroup_scope *s, pid_t **pids, size_t *cap, size_t *n)
@@ -118,12 +119,6 @@ static int by_member_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int by_pid(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* Processes born between the reads of cgroup.procs and cpu.stat: cpu.stat
  * already holds what they ran, so they are read in this sample; left to
  * the next, they would be new there and their CPU time counted twice (in
@@ -154,7 +149,7 @@ static int add_born(struct cgsrc *c)
 			c->unreadable++;
 	}
 	qsort(c->m, c->n, sizeof *c->m, by_member_pid);
-	qsort(c->pids, c->npids, sizeof *c->pids, by_pid);
+	c->npids = aipm_pids_sort_unique(c->pids, c->npids);
 	return 0;
 }
 
