@@ -170,8 +170,10 @@ typedef struct aipm_recording aipm_recording;
 
 /* What the recording measures besides its roots: a cgroup, or the process
  * tree of the roots and why no cgroup, for metadata.json's "scope"
- * (docs/recording.md). The strings are copied at open. Labels: "" or NULL
- * where they do not apply. */
+ * (docs/recording.md). Read, and its strings copied, at start, not open:
+ * the caller may settle it in between (aipm run makes its cgroup and moves
+ * the forked command in, or falls back to the tree, after opening). Labels:
+ * "" or NULL where they do not apply. */
 struct aipm_recording_scope {
 	const char *kind;      /* "cgroup" or "proc-tree" */
 	const char *cgroup;    /* kind "cgroup": its hierarchy path, which is then what is measured */
@@ -213,7 +215,7 @@ struct aipm_recording_options {
 	 * caller's: the library never prints. NULL: not told. */
 	void (*on_event)(void *ctx, enum aipm_recording_event event, const char *message);
 	void *on_event_ctx;
-	const struct aipm_recording_scope *scope; /* NULL: the process tree of the roots */
+	const struct aipm_recording_scope *scope; /* NULL: the process tree of the roots; read at start */
 	const pid_t *pids;          /* metadata.json's "pids" (attach); copied */
 	size_t npids;
 };

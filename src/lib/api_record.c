@@ -40,7 +40,7 @@ struct aipm_recording {
 	struct aipm_paths paths;
 	struct aipm_scope_info scope;
 	struct aipm_scope labels;
-	bool have_scope;
+	const struct aipm_recording_scope *scope_src; /* the caller's, read at start */
 	char *strs[16]; /* owned copies: paths, mode, description, scope sentences */
 	size_t nstrs;
 	pid_t *pids;
@@ -75,7 +75,6 @@ static bool take_scope(struct aipm_recording *r, const struct aipm_recording_sco
 		return true;
 	struct aipm_scope_info *i = &r->scope;
 	struct aipm_scope *l = &r->labels;
-	r->have_scope = true;
 	i->created = s->created != 0;
 	label(l->slurm_job, sizeof l->slurm_job, s->slurm_job);
 	label(l->slurm_sluid, sizeof l->slurm_sluid, s->slurm_sluid);
@@ -115,13 +114,14 @@ static int open_locked(struct aipm_recording *r, const char *dir, const struct a
 {
 	if (!keep(r, o->sysfs_root, &r->paths.sysfs) || !keep(r, o->proc_root, &r->paths.proc) ||
 	    !keep(r, o->cgroup_root, &r->paths.cgroup) || !keep(r, o->nvml_lib, &r->paths.nvml_lib) ||
-	    !keep(r, o->amdsmi_lib, &r->paths.amdsmi_lib) || !take_scope(r, o->scope))
+	    !keep(r, o->amdsmi_lib, &r->paths.amdsmi_lib))
 		return aipm_err(-ENOMEM, "out of memory");
 	if (o->npids) {
 		if (!(r->pids = malloc(o->npids * sizeof *r->pids)))
 			return aipm_err(-ENOMEM, "out of memory");
 		memcpy(r->pids, o->pids, o->npids * sizeof *r->pids);
 	}
+	r->scope_src = o->scope;
 	r->on_event = o->on_event;
 	r->on_event_ctx = o->on_event_ctx;
 	/* The command and description are read only by open and stop's
@@ -142,7 +142,7 @@ static int open_locked(struct aipm_recording *r, const char *dir, const struct a
 			 .interval_s = o->interval_s > 0 ? o->interval_s : 0.1,
 			 .mem_interval_s = o->mem_interval_s > 0 ? o->mem_interval_s : 1.0,
 			 .gpu_all_processes = o->gpu_all_processes != 0,
-			 .scope = r->have_scope ? &r->scope : NULL},
+			 .scope = o->scope ? &r->scope : NULL}, /* filled at start */
 		.exclude_own_thread = o->exclude_own_thread != 0,
 		.no_cpu_estimate = o->no_cpu_estimate != 0,
 		.paths = &r->paths,
@@ -217,6 +217,8 @@ AIPM_API int aipm_recording_start(aipm_recording *r, const pid_t *roots, size_t 
 	int e;
 	if (r->started)
 		e = aipm_err(-EALREADY, "aipm_recording_start: the recording into %s is already started", r->dir);
+	else if (!take_scope(r, r->scope_src))
+		e = aipm_err(-ENOMEM, "out of memory");
 	else if ((e = aipm_recorder_start(r->rec, roots, nroots)) == 0)
 		r->started = true;
 	pthread_mutex_unlock(&r->lock);

@@ -166,7 +166,7 @@ static void test_metadata_holds_mode_command_pids_scope_and_its_end(void **state
 	(void)state;
 	struct aipm_recording_options o = opts();
 	const char *cmd[] = {"train.py", "--epochs", "3", NULL};
-	struct aipm_recording_scope sc = {.kind = "proc-tree", .why = "no cgroup here", .slurm_job = "123"};
+	struct aipm_recording_scope sc = {.kind = "proc-tree", .why = "not settled yet", .slurm_job = "123"};
 	o.mode = "attach";
 	o.command = cmd;
 	o.scope = &sc;
@@ -175,7 +175,9 @@ static void test_metadata_holds_mode_command_pids_scope_and_its_end(void **state
 	o.npids = 1;
 	aipm_recording *r;
 	assert_int_equal(aipm_recording_open(&r, dir, &o), 0);
+	sc.why = "no cgroup here"; /* read at start (aipm run settles it after open) */
 	assert_int_equal(aipm_recording_start(r, &p, 1), 0);
+	sc.why = "changed after start"; /* and copied then */
 	assert_int_equal(aipm_recording_tree_alive(r), 1);
 	end_child(p);
 	assert_int_equal(aipm_recording_add_reaped(r, 1500000), 0);
