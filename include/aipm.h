@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "aipm_version.h"
 
@@ -140,6 +141,149 @@ AIPM_API int aipm_meter_log_many(aipm_meter *m, const char *const *names, const 
  * the meter's recording. input_shapes: n "NAME=1x3x224x224" strings for
  * inputs whose shape the file leaves symbolic (n may be 0). */
 AIPM_API int aipm_meter_model(aipm_meter *m, const char *onnx_path, const char *const *input_shapes, size_t n);
+
+/* ---- A recording driven by its caller -------------------------------------
+ *
+ * What `aipm run` and `aipm attach` are built on, and what the meter above
+ * is a special case of (roots: the calling process, its sampler thread's
+ * CPU time excluded, no scope): a recording of any processes (roots), a
+ * cgroup, or the whole machine, whose caller decides when it starts, when
+ * it becomes the recording (commit) and when it ends.
+ *
+ *     aipm_recording *r;
+ *     aipm_recording_open(&r, "out", &opts);   the directory checked, nothing runs
+ *     aipm_recording_start(r, &pid, 1);        sampling; returns after the first sample
+ *     aipm_recording_commit(r);                (only with opts.defer_commit)
+ *     ... aipm_recording_tree_alive(r) ... aipm_recording_add_reaped(r, us) ...
+ *     aipm_recording_stop(r, status);
+ *     aipm_recording_close(r);
+ *
+ * open changes nothing the directory holds: a new power_metrics.json is
+ * staged beside the old one until commit. commit replaces the old
+ * recording (or adds the segment); a recording closed without a commit
+ * leaves the directory as open found it, so a command that could not be
+ * started loses nothing. With defer_commit 0, start commits itself. Every
+ * call on a NULL handle fails with -EINVAL. Unlike the meter, several
+ * recordings may run in one process (each counts the other's sampler as
+ * the experiment's only when their roots include the process). */
+typedef struct aipm_recording aipm_recording;
+
+/* What the recording measures besides its roots: a cgroup, or the process
+ * tree of the roots and why no cgroup, for metadata.json's "scope"
+ * (docs/recording.md). Read, and its strings copied, at start, not open:
+ * the caller may settle it in between (aipm run makes its cgroup and moves
+ * the forked command in, or falls back to the tree, after opening). Labels:
+ * "" or NULL where they do not apply. */
+struct aipm_recording_scope {
+	const char *kind;      /* "cgroup" or "proc-tree" */
+	const char *cgroup;    /* kind "cgroup": its hierarchy path, which is then what is measured */
+	const char *why;       /* why this scope; for a process tree, why no cgroup */
+	const char *note;      /* what it lacks (no memory.* there); NULL: nothing */
+	const char *hierarchy; /* where cgroup v2 is, one sentence; NULL: none */
+	int created;           /* made for this recording, removed at its end */
+	const char *slurm_job, *slurm_sluid, *slurm_step; /* a Slurm job or step */
+	const char *container_id, *runtime, *pod_uid, *qos; /* a container or pod */
+};
+
+/* The events of aipm_recording_options.on_event. */
+enum aipm_recording_event {
+	AIPM_RECORDING_WRITE_FAILING = 0, /* the disk refuses the recording; lines are held in memory */
+	AIPM_RECORDING_WRITE_RESUMED = 1, /* everything held is written */
+};
+
+/* Options of a recording, versioned as the meter's (aipm_meter_options
+ * says how); the five roots and library paths have the meter's names and
+ * meaning. */
+#define AIPM_RECORDING_OPTIONS_VERSION 1
+
+struct aipm_recording_options {
+	unsigned int version;       /* AIPM_RECORDING_OPTIONS_VERSION, set by aipm_recording_options_init */
+	const char *mode;           /* metadata.json's "mode" ("run", "attach"); NULL: "library" */
+	const char *const *command; /* metadata.json's "command": a NULL-terminated argv; NULL: none */
+	const char *description;    /* metadata.json's description; NULL: none */
+	double interval_s;          /* as the meter's: 0: 0.1 s */
+	double mem_interval_s;      /* as the meter's: 0: 1 s */
+	int append;                 /* nonzero: add a segment instead of replacing */
+	int as_owner;               /* as root: write into another user's directory as that user */
+	int defer_commit;           /* nonzero: start does not commit; call aipm_recording_commit */
+	int gpu_all_processes;      /* every GPU process is the experiment's (containers) */
+	int no_cpu_estimate;        /* no CPU power estimate where RAPL is missing */
+	int exclude_own_thread;     /* the sampler thread's CPU time is not the roots' (the meter's way) */
+	const char *sysfs_root, *proc_root, *cgroup_root, *nvml_lib, *amdsmi_lib;
+	/* Called with one sentence (no "aipm: " prefix) when writing starts
+	 * failing and when it works again, from the sampler thread or the
+	 * caller's: the library never prints. NULL: not told. */
+	void (*on_event)(void *ctx, enum aipm_recording_event event, const char *message);
+	void *on_event_ctx;
+	const struct aipm_recording_scope *scope; /* NULL: the process tree of the roots; read at start */
+	const pid_t *pids;          /* metadata.json's "pids" (attach); copied */
+	size_t npids;
+};
+
+#define AIPM_RECORDING_OPTIONS_INIT {.version = AIPM_RECORDING_OPTIONS_VERSION}
+
+/* aipm_recording_flags: what open found. */
+#define AIPM_RECORDING_REPLACES 1u    /* a recording is there, replaced at commit */
+#define AIPM_RECORDING_CLOSED_OPEN 2u /* appending found a last segment without its end (a
+				       * killed run) and closed it */
+
+/* As aipm_meter_options_init: 0, or -EINVAL (opts left as it was). */
+AIPM_API int aipm_recording_options_init(struct aipm_recording_options *opts, unsigned int version);
+/* Check dir and every file of the recording there (created if needed),
+ * start nothing. opts may be NULL (the defaults). */
+AIPM_API int aipm_recording_open(aipm_recording **out, const char *dir, const struct aipm_recording_options *opts);
+/* AIPM_RECORDING_* bits of what open found; 0 for NULL. */
+AIPM_API unsigned int aipm_recording_flags(const aipm_recording *r);
+AIPM_API const char *aipm_recording_dir(const aipm_recording *r);
+/* Start sampling the nroots processes in roots and their descendants
+ * (nroots 0 and no scope cgroup: the whole machine); returns once the
+ * first sample is taken. Once only. */
+AIPM_API int aipm_recording_start(aipm_recording *r, const pid_t *roots, size_t nroots);
+/* Make the started recording the recording (with defer_commit). */
+AIPM_API int aipm_recording_commit(aipm_recording *r);
+/* A descendant the caller reaped (wait4): its user+system CPU time in
+ * microseconds, which /proc no longer shows. */
+AIPM_API int aipm_recording_add_reaped(aipm_recording *r, unsigned long long cpu_us);
+/* 1 while a process of the tree (or the scope's cgroup) lives, 0 once none
+ * does, -EINVAL for NULL; 1 before start. */
+AIPM_API int aipm_recording_tree_alive(aipm_recording *r);
+/* Take the last sample, close the segment, complete metadata.json.
+ * exit_status < 0: none (attach). Errors as aipm_meter_stop's. */
+AIPM_API int aipm_recording_stop(aipm_recording *r, int exit_status);
+/* After stop: what became of the scope, into metadata.json. */
+struct aipm_recording_scope_end {
+	const char *policy;         /* "move-out", "keep" or "kill"; NULL: none */
+	size_t left;                /* processes still in the cgroup when the command ended */
+	const pid_t *pids;          /* the first of them */
+	size_t npids;
+	size_t moved;               /* moved back to the parent (move-out) */
+	int removed;                /* the cgroup is gone */
+	const char *error;          /* why it could not be removed; NULL */
+	int have_usage;             /* the cgroup's cpu.stat usage at the end */
+	unsigned long long usage_usec;
+	int have_memory_peak;       /* memory.peak, where the memory controller is on */
+	unsigned long long memory_peak_bytes;
+};
+AIPM_API int aipm_recording_scope_end(aipm_recording *r, const struct aipm_recording_scope_end *e);
+/* Stop when started and committed; undo when not committed; free. NULL is
+ * fine. */
+AIPM_API void aipm_recording_close(aipm_recording *r);
+/* Phases, metrics and the model, as the meter's calls (same rules, same
+ * files), from any thread, before stop. */
+AIPM_API int aipm_recording_phase_begin(aipm_recording *r, const char *name);
+AIPM_API int aipm_recording_phase_end(aipm_recording *r, const char *name);
+AIPM_API int aipm_recording_log_many(aipm_recording *r, const char *const *names, const double *values, size_t n);
+AIPM_API int aipm_recording_model(aipm_recording *r, const char *onnx_path, const char *const *input_shapes,
+				  size_t n);
+/* After start: what the live sources lack, one sentence a line (no
+ * "aipm: " prefix): each source missing whose loss must be said (RAPL:
+ * always; GPUs: when asked for and requested nonzero) with its reason and
+ * fix, and each estimate standing in for a measurement. "" when nothing.
+ * Into *text_out (aipm_string_free). */
+AIPM_API int aipm_recording_warnings_text(aipm_recording *r, int requested, char **text_out);
+/* The summary `aipm run` prints at its end: the last segment of the
+ * recording in dir, as text, into *text_out (aipm_string_free). */
+AIPM_API int aipm_recording_last_segment_text(const char *dir, char **text_out);
 
 /* ---- Reading a recording -------------------------------------------------
  *

@@ -106,10 +106,15 @@ int cmd_attach(int argc, char **argv)
 		scope_state_free(&scope);
 		return r;
 	}
-	struct aipm_recorder_config rc = {.info = {.mode = "attach", .pids = pids, .npids = npids, .scope = &scope.info}};
-	struct aipm_recorder *rec;
+	struct aipm_recording_options ro;
+	aipm_recording_options_init(&ro, AIPM_RECORDING_OPTIONS_VERSION);
+	ro.mode = "attach";
+	ro.pids = pids;
+	ro.npids = npids;
+	ro.scope = &scope.info;
+	aipm_recording *rec;
 	bool replaced = false;
-	r = record_opts_open(&o, &rc, &rec, &replaced);
+	r = record_opts_open(&o, &ro, &rec, &replaced);
 	if (r) {
 		scope_state_free(&scope);
 		return r;
@@ -120,9 +125,9 @@ int cmd_attach(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	if (aipm_recorder_start(rec, pids, npids) < 0) {
+	if (aipm_recording_start(rec, pids, npids) < 0) {
 		int e = cli_fail_lib(AIPM_EXIT_FAIL, "attach");
-		aipm_recorder_close(rec);
+		aipm_recording_close(rec);
 		scope_state_free(&scope);
 		return e;
 	}
@@ -136,21 +141,21 @@ int cmd_attach(int argc, char **argv)
 			why = "interrupted";
 			break;
 		}
-		if (!aipm_recorder_tree_alive(rec))
+		if (!aipm_recording_tree_alive(rec))
 			break;
 		if (duration > 0 && aipm_mono_s() - t0 >= duration) {
 			why = "duration reached";
 			break;
 		}
 	}
-	int werr = aipm_recorder_stop(rec, -1);
+	int werr = aipm_recording_stop(rec, -1);
 	if (werr < 0)
 		cli_fail_lib(0, "attach: the recording may be incomplete");
 	bool removed = false;
 	scope_attach_finish(&scope, rec, &removed);
 	if (removed && !strcmp(why, "the cgroup has no process left"))
 		why = "the cgroup was removed (its job or container ended)";
-	aipm_recorder_close(rec);
+	aipm_recording_close(rec);
 	scope_state_free(&scope);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (!o.quiet) {

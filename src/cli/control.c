@@ -21,8 +21,6 @@
 
 #include "aipm.h"
 #include "error.h"
-#include "record/phases.h"
-#include "record/recorder.h"
 
 #define MSG_MAX 65536
 #define CLIENT_TIMEOUT_MS 5000
@@ -32,7 +30,7 @@ struct control {
 	int listen_fd, wake[2];
 	pthread_t thread;
 	bool started;
-	struct aipm_phases *phases;
+	aipm_recording *rec; /* its phases and metrics (not owned) */
 	char name[64]; /* AIPM_CONTROL: "@" and the abstract socket's name */
 };
 
@@ -87,9 +85,9 @@ static int handle(struct control *c, char *msg, size_t len)
 		return aipm_err(-E2BIG, "%zu metrics in one log request; at most %d make one line. Log them in "
 					"several calls", (n - 1) / 2, LOG_MAX);
 	if (n == 2 && !strcmp(f[0], "begin"))
-		return aipm_phases_begin(c->phases, f[1]);
+		return aipm_recording_phase_begin(c->rec, f[1]);
 	if (n == 2 && !strcmp(f[0], "end"))
-		return aipm_phases_end(c->phases, f[1]);
+		return aipm_recording_phase_end(c->rec, f[1]);
 	if (n >= 3 && n % 2 == 1 && !strcmp(f[0], "log")) {
 		const char *names[LOG_MAX];
 		double values[LOG_MAX];
@@ -101,7 +99,7 @@ static int handle(struct control *c, char *msg, size_t len)
 			if (end == f[i + 1] || *end)
 				return aipm_err(-EINVAL, "metric '%s': '%s' is not a number", f[i], f[i + 1]);
 		}
-		return aipm_phases_log(c->phases, names, values, k);
+		return aipm_recording_log_many(c->rec, names, values, k);
 	}
 	return aipm_err(-EPROTO, "malformed request (an aipm of another version?). Use the aipm that runs "
 				 "the measurement");
@@ -171,7 +169,7 @@ static void *serve(void *arg)
  * however aipm ends, so a killed run leaves nothing behind, and no
  * directory is needed. The name is random, so it cannot be taken in
  * advance; the pid in it says whose it is. */
-int control_start(struct control **out, struct aipm_recorder *rec, bool append)
+int control_start(struct control **out, aipm_recording *rec)
 {
 	struct control *c = calloc(1, sizeof *c);
 	if (!c)
@@ -205,9 +203,7 @@ int control_start(struct control **out, struct aipm_recorder *rec, bool append)
 		e = aipm_err(-errno, "control socket %s: %s", c->name, strerror(errno));
 		goto fail;
 	}
-	if ((e = aipm_phases_open(&c->phases, aipm_recorder_outdir(rec), append)) < 0)
-		goto fail;
-	aipm_phases_set_edge(c->phases, aipm_recorder_edge_hook, rec);
+	c->rec = rec;
 	if ((e = -pthread_create(&c->thread, NULL, serve, c)) < 0) {
 		aipm_err(e, "cannot start the control thread: %s", strerror(-e));
 		goto fail;
@@ -236,7 +232,6 @@ void control_stop(struct control *c)
 	for (int i = 0; i < 2; i++)
 		if (c->wake[i] >= 0)
 			close(c->wake[i]);
-	aipm_phases_close(c->phases);
 	free(c);
 }
 

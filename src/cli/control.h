@@ -14,11 +14,11 @@
  *            (at most 256 pairs and 64 KiB: more is refused, never cut)
  *   reply    "ok" | "error" ERRNO MESSAGE
  *
- * The server writes through record/phases.h, so phases and metrics land in
- * the recording exactly as the library's meter writes them: each at an
- * edge sample of the recorder (record/recorder.h), taken when the request
- * arrives, so the reply comes once that sample is taken (or its bounded
- * wait is over).
+ * The server writes through the recording's phase and log calls
+ * (include/aipm.h), so phases and metrics land in the recording exactly as
+ * the library's meter writes them: each at an edge sample, taken when the
+ * request arrives, so the reply comes once that sample is taken (or its
+ * bounded wait is over).
  */
 #ifndef AIPM_CLI_CONTROL_H
 #define AIPM_CLI_CONTROL_H
@@ -28,16 +28,16 @@
 
 #define AIPM_CONTROL_ENV "AIPM_CONTROL"
 
-struct control;
+#include "aipm.h"
 
-struct aipm_recorder;
+struct control;
 
 /* Create the socket for rec's recording, set AIPM_CONTROL and start
  * serving. Call with the signals already blocked (the thread inherits the
  * mask, so signals keep going to run's sigwaitinfo). -errno with the
- * message in aipm_error_last(). Lines before aipm_recorder_start have the
- * clock's time; stop serving before the recorder stops. */
-int control_start(struct control **out, struct aipm_recorder *rec, bool append);
+ * message in aipm_error_last(). Lines before aipm_recording_start have the
+ * clock's time; stop serving before the recording stops. */
+int control_start(struct control **out, aipm_recording *rec);
 /* Stop serving, close the socket, unset AIPM_CONTROL. NULL is fine. */
 void control_stop(struct control *c);
 

@@ -5,11 +5,7 @@
 #include <string.h>
 
 #include "aipm.h"
-#include "analysis/summary.h"
-#include "model/model.h"
 #include "common.h"
-#include "record/outdir.h"
-#include "sampler.h"
 
 void record_opts_init(struct record_opts *o)
 {
@@ -62,8 +58,8 @@ int record_opts_apply(struct record_opts *o, const struct cli_args *a, int id)
 	case DESCRIPTION: o->description = v; break;
 	case MODEL: o->model = v; break;
 	case INPUT_SHAPE:
-		if (o->ninput_shapes == AIPM_ARRAY_SIZE(o->input_shapes)) {
-			cli_fail(AIPM_EXIT_USAGE, "--input-shape: at most %zu inputs", AIPM_ARRAY_SIZE(o->input_shapes));
+		if (o->ninput_shapes == (sizeof o->input_shapes / sizeof o->input_shapes[0])) {
+			cli_fail(AIPM_EXIT_USAGE, "--input-shape: at most %zu inputs", (sizeof o->input_shapes / sizeof o->input_shapes[0]));
 			return -1;
 		}
 		o->input_shapes[o->ninput_shapes++] = v;
@@ -78,32 +74,38 @@ int record_opts_apply(struct record_opts *o, const struct cli_args *a, int id)
 	return 1;
 }
 
-/* The recorder's news about writing, said at once (from the sampler
+/* The recording's news about writing, said at once (from the sampler
  * thread: one fprintf per line). Always, even with --quiet: a recording
  * that is losing lines must never pass for a complete one. */
-static void on_event(void *ctx, enum aipm_recorder_event ev, const char *msg)
+static void on_event(void *ctx, enum aipm_recording_event ev, const char *msg)
 {
 	(void)ctx;
 	(void)ev;
 	cli_fail(0, "%s", msg);
 }
 
-int record_opts_open(const struct record_opts *o, struct aipm_recorder_config *rc, struct aipm_recorder **rec,
+int record_opts_open(const struct record_opts *o, struct aipm_recording_options *ro, aipm_recording **rec,
 		     bool *replaced)
 {
-	rc->dir = o->dir;
-	rc->append = o->append;
-	rc->as_owner = o->as_owner;
-	rc->info.description = o->description;
-	rc->info.interval_s = o->interval_s;
-	rc->info.mem_interval_s = o->mem_interval_s;
-	rc->info.gpu_all_processes = o->gpu_all_processes;
-	rc->no_cpu_estimate = o->no_estimate;
-	rc->on_event = on_event;
-	bool closed = false;
-	if (aipm_recorder_open(rec, rc, replaced, &closed) < 0)
-		return cli_fail_lib(AIPM_EXIT_USAGE, rc->info.mode);
-	if (closed)
+	ro->append = o->append;
+	ro->as_owner = o->as_owner;
+	ro->description = o->description;
+	ro->interval_s = o->interval_s;
+	ro->mem_interval_s = o->mem_interval_s;
+	ro->gpu_all_processes = o->gpu_all_processes;
+	ro->no_cpu_estimate = o->no_estimate;
+	ro->on_event = on_event;
+	/* The command's way (the library reads no environment). */
+	ro->sysfs_root = getenv("AIPM_SYSFS_ROOT");
+	ro->proc_root = getenv("AIPM_PROC_ROOT");
+	ro->cgroup_root = getenv("AIPM_CGROUP_ROOT");
+	ro->nvml_lib = getenv("AIPM_NVML_LIB");
+	ro->amdsmi_lib = getenv("AIPM_AMDSMI_LIB");
+	if (aipm_recording_open(rec, o->dir, ro) < 0)
+		return cli_fail_lib(AIPM_EXIT_USAGE, ro->mode);
+	unsigned flags = aipm_recording_flags(*rec);
+	*replaced = flags & AIPM_RECORDING_REPLACES;
+	if (flags & AIPM_RECORDING_CLOSED_OPEN)
 		cli_fail(0, "%s/power_metrics.json: its last segment had no end (aipm was killed?): it is closed "
 			    "now, and the new segment starts after it", o->dir);
 	return 0;
@@ -115,80 +117,53 @@ void record_opts_say_replaced(const struct record_opts *o, bool replaced)
 		cli_fail(0, "replacing the recording in %s (use --append to add a segment instead)", o->dir);
 }
 
-/* A model standing in for a measurement is said as plainly as the
- * measurement's absence, and always: a recording with an estimate must
- * never pass for one that measured. */
-static void say_estimates(struct aipm_sampler *s)
+/* What cannot measure here, said once, each line ALWAYS even with --quiet
+ * where a recording without it must never pass for a complete one (RAPL,
+ * an estimate standing in for it); the library picks the lines. */
+void record_opts_warn_sources(aipm_recording *r, bool quiet)
 {
-	for (size_t i = 0; s && i < aipm_sampler_nsources(s); i++) {
-		const struct aipm_source *src = aipm_sampler_source(s, i);
-		if (src->available && (src->ops->provides & AIPM_PROVIDES_CPU_ESTIMATE))
-			cli_fail(0, "%s. Recorded apart as cpu_estimate, with low and high bounds, never as measured "
-				    "energy (--no-estimate turns it off)", src->reason);
+	char *t = NULL;
+	if (aipm_recording_warnings_text(r, !quiet, &t) < 0) {
+		cli_fail_lib(0, "the sources' warnings are unknown");
+		return;
 	}
-}
-
-void record_opts_warn_sources(struct aipm_recorder *r, bool quiet)
-{
-	/* Generic over the sources: each says what is lost without it and
-	 * when that must be said. ALWAYS even with --quiet: a recording
-	 * without CPU energy must never pass for a complete one. */
-	struct aipm_sampler *s = aipm_recorder_sampler(r);
-	for (size_t i = 0; s && i < aipm_sampler_nsources(s); i++) {
-		const struct aipm_source *src = aipm_sampler_source(s, i);
-		const struct aipm_source_ops *o = src->ops;
-		if (src->available || !o->missing)
-			continue;
-		if (o->say == AIPM_SAY_ALWAYS || (o->say == AIPM_SAY_IF_REQUESTED && src->requested && !quiet))
-			cli_fail(0, "no %s will be recorded: %s. To measure %s: %s", o->missing, src->reason,
-				 o->missing, src->fix[0] ? src->fix : "see `aipm probe`");
+	for (const char *line = t; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		cli_fail(0, "%.*s", (int)n, line);
+		line += n + (nl != NULL);
 	}
-	say_estimates(s);
+	aipm_string_free(t);
 }
 
 void record_opts_print_summary(const char *dir)
 {
-	struct aipm_summary *s = NULL;
-	if (aipm_summary_load_dir(dir, true, &s) < 0) {
+	char *t = NULL;
+	if (aipm_recording_last_segment_text(dir, &t) < 0) {
 		cli_fail(0, "cannot summarise %s: %s", dir, aipm_error_last());
 		return;
 	}
-	aipm_summary_print(s, stderr);
-	aipm_summary_free(s);
+	fputs(t, stderr);
+	aipm_string_free(t);
 }
 
-int record_opts_model_check(struct record_opts *o, void **model)
+int record_opts_model_check(const struct record_opts *o)
 {
-	*model = NULL;
 	if (!o->model) {
 		if (o->ninput_shapes)
 			return cli_fail(AIPM_EXIT_USAGE, "--input-shape only applies with --model FILE.onnx");
 		return 0;
 	}
-	struct aipm_model_summary *m = calloc(1, sizeof *m);
-	if (!m)
-		return cli_fail(AIPM_EXIT_FAIL, "out of memory");
-	if (aipm_model_analyze(o->model, o->input_shapes, o->ninput_shapes, m) < 0) {
-		free(m);
+	char *json = NULL;
+	if (aipm_model_json(o->model, o->input_shapes, o->ninput_shapes, &json) < 0)
 		return cli_fail_lib(AIPM_EXIT_USAGE, "--model");
-	}
-	*model = m;
+	aipm_string_free(json);
 	return 0;
 }
 
-void record_opts_model_free(void *model)
+int record_opts_model_store(aipm_recording *rec, const struct record_opts *o)
 {
-	struct aipm_model_summary *m = model;
-	if (!m)
-		return;
-	aipm_model_summary_free(m);
-	free(m);
-}
-
-int record_opts_model_store(struct aipm_recorder *rec, void *model)
-{
-	struct aipm_model_summary *m = model;
-	if (m && aipm_recorder_store_model(rec, m) < 0)
+	if (o->model && aipm_recording_model(rec, o->model, o->input_shapes, o->ninput_shapes) < 0)
 		return cli_fail_lib(AIPM_EXIT_FAIL, "--model: the model summary is not stored");
 	return 0;
 }

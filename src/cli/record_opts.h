@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "aipm.h"
 #include "args.h"
-#include "record/recorder.h"
 
 struct record_opts {
 	const char *dir;
@@ -29,24 +29,23 @@ extern const struct cli_opt record_opts_model_table[];
 /* Option id of those tables, just returned by cli_args_next: 1 taken; 0
  * not one of them; -1 after a usage error. */
 int record_opts_apply(struct record_opts *o, const struct cli_args *a, int id);
-/* Fill rc from the options (rc->info.mode and what is the subcommand's
- * already set), open the recorder and say what opening found (a killed
- * segment closed); *replaced: a recording is there to replace. 0, or the
- * exit status after the message. */
-int record_opts_open(const struct record_opts *o, struct aipm_recorder_config *rc, struct aipm_recorder **rec,
+/* Fill ro from the options and the environment's roots (ro->mode and what
+ * is the subcommand's already set), open the recording and say what
+ * opening found (a killed segment closed); *replaced: a recording is there
+ * to replace. 0, or the exit status after the message. */
+int record_opts_open(const struct record_opts *o, struct aipm_recording_options *ro, aipm_recording **rec,
 		     bool *replaced);
 /* "replacing the recording in DIR", once it is (unless --quiet). */
 void record_opts_say_replaced(const struct record_opts *o, bool replaced);
 /* Tell the user, once, about sources that cannot measure here: RAPL
  * missing is said plainly, with the fix, never silently skipped. */
-void record_opts_warn_sources(struct aipm_recorder *r, bool quiet);
+void record_opts_warn_sources(aipm_recording *r, bool quiet);
 /* --model: size the model before anything starts (a bad model is a usage
  * error, and no recording is touched), then store model_summary.json in
  * the recording once the command runs (a failure is said, the run goes
- * on), and free it. */
-int record_opts_model_check(struct record_opts *o, void **model);
-int record_opts_model_store(struct aipm_recorder *rec, void *model);
-void record_opts_model_free(void *model);
+ * on). */
+int record_opts_model_check(const struct record_opts *o);
+int record_opts_model_store(aipm_recording *rec, const struct record_opts *o);
 /* The end-of-run summary of the recording's last segment, on stderr. */
 void record_opts_print_summary(const char *dir);
 

@@ -100,13 +100,16 @@ struct wait_result {
 	bool done;
 };
 
-static void reap(struct aipm_recorder *rec, pid_t cmd, struct wait_result *w)
+static void reap(aipm_recording *rec, pid_t cmd, struct wait_result *w)
 {
 	int st;
 	struct rusage ru;
 	pid_t p;
 	while ((p = wait4(-1, &st, WNOHANG, &ru)) > 0) {
-		aipm_recorder_add_reaped(rec, &ru);
+		aipm_recording_add_reaped(rec, (unsigned long long)ru.ru_utime.tv_sec * 1000000u +
+							(unsigned long long)ru.ru_utime.tv_usec +
+							(unsigned long long)ru.ru_stime.tv_sec * 1000000u +
+							(unsigned long long)ru.ru_stime.tv_usec);
 		if (p == cmd) {
 			w->status = st;
 			w->done = true;
@@ -142,22 +145,23 @@ int cmd_run(int argc, char **argv)
 		return cli_fail(AIPM_EXIT_NOEXEC, "run: cannot run '%s': command not found or not executable. "
 						  "Check the name and PATH", cmd[0]);
 
-	void *model = NULL;
-	if (record_opts_model_check(&o, &model))
+	if (record_opts_model_check(&o))
 		return AIPM_EXIT_USAGE;
 
 	/* Committed only once the command is exec'd: a command that cannot
 	 * start leaves the previous recording as it was. */
 	struct scope_state scope;
-	struct aipm_recorder_config rc = {.info = {.mode = "run", .command = cmd, .scope = &scope.info},
-					  .defer_commit = true};
-	struct aipm_recorder *rec;
+	struct aipm_recording_options ro;
+	aipm_recording_options_init(&ro, AIPM_RECORDING_OPTIONS_VERSION);
+	ro.mode = "run";
+	ro.command = (const char *const *)cmd;
+	ro.scope = &scope.info;
+	ro.defer_commit = 1;
+	aipm_recording *rec;
 	bool replaced = false;
-	int r = record_opts_open(&o, &rc, &rec, &replaced);
-	if (r) {
-		record_opts_model_free(model);
+	int r = record_opts_open(&o, &ro, &rec, &replaced);
+	if (r)
 		return r;
-	}
 
 	sigset_t set, old;
 	sigemptyset(&set);
@@ -171,8 +175,7 @@ int cmd_run(int argc, char **argv)
 	 * stale ones swept) waits for the command, as any other does. */
 	if ((r = scope_run_prepare(&scope, &so)) != 0) {
 		scope_state_free(&scope);
-		aipm_recorder_close(rec);
-		record_opts_model_free(model);
+		aipm_recording_close(rec);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return r;
 	}
@@ -180,19 +183,17 @@ int cmd_run(int argc, char **argv)
 	int go[2], errp[2];
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		scope_state_free(&scope);
-		aipm_recorder_close(rec);
-		record_opts_model_free(model);
+		aipm_recording_close(rec);
 		return cli_fail(AIPM_EXIT_FAIL, "run: pipe: %s", strerror(errno));
 	}
 	struct control *ctl = NULL; /* `aipm mark` and `aipm log` reach the recording through it */
-	if (control_start(&ctl, rec, o.append) < 0)
+	if (control_start(&ctl, rec) < 0)
 		cli_fail_lib(0, "run: aipm mark and aipm log will not work");
 	pid_t pid = fork();
 	if (pid < 0) {
 		control_stop(ctl);
 		scope_state_free(&scope);
-		aipm_recorder_close(rec);
-		record_opts_model_free(model);
+		aipm_recording_close(rec);
 		return cli_fail(AIPM_EXIT_FAIL, "run: fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
@@ -203,14 +204,13 @@ int cmd_run(int argc, char **argv)
 	close(go[0]);
 	close(errp[1]);
 	scope_run_enter(&scope, pid, o.quiet);
-	if (aipm_recorder_start(rec, &pid, 1) < 0) {
+	if (aipm_recording_start(rec, &pid, 1) < 0) {
 		int e = cli_fail_lib(AIPM_EXIT_FAIL, "run");
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		control_stop(ctl);
 		scope_state_free(&scope);
-		aipm_recorder_close(rec);
-		record_opts_model_free(model);
+		aipm_recording_close(rec);
 		return e;
 	}
 	record_opts_warn_sources(rec, o.quiet);
@@ -227,19 +227,17 @@ int cmd_run(int argc, char **argv)
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		control_stop(ctl);
-		aipm_recorder_close(rec);
+		aipm_recording_close(rec);
 		scope_state_free(&scope);
-		record_opts_model_free(model);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return cli_fail(AIPM_EXIT_NOEXEC, "run: cannot run '%s': %s. Nothing was recorded; %s is left as it was",
 				cmd[0], strerror(exec_errno), o.dir);
 	}
-	if (aipm_recorder_commit(rec) < 0)
+	if (aipm_recording_commit(rec) < 0)
 		cli_fail_lib(0, "run: the command runs, but is not recorded");
 	else
 		record_opts_say_replaced(&o, replaced);
-	record_opts_model_store(rec, model);
-	record_opts_model_free(model);
+	record_opts_model_store(rec, &o);
 
 	struct wait_result w = {0};
 	while (!w.done) {
@@ -254,11 +252,11 @@ int cmd_run(int argc, char **argv)
 	}
 	reap(rec, pid, &w);
 	control_stop(ctl);
-	int werr = aipm_recorder_stop(rec, exit_code(w.status));
+	int werr = aipm_recording_stop(rec, exit_code(w.status));
 	if (werr < 0)
 		cli_fail_lib(0, "run: the recording may be incomplete");
 	scope_run_finish(&scope, &so, rec);
-	aipm_recorder_close(rec);
+	aipm_recording_close(rec);
 	scope_state_free(&scope);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (!o.quiet)

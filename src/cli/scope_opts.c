@@ -112,7 +112,7 @@ static int fs_open(struct scope_state *st)
 static void proc_tree(struct scope_state *st, const char *why)
 {
 	snprintf(st->why, sizeof st->why, "%s", why);
-	st->info = (struct aipm_scope_info){
+	st->info = (struct aipm_recording_scope){
 		.kind = "proc-tree",
 		.why = st->why,
 		.hierarchy = st->fs_open ? st->hierarchy : NULL,
@@ -121,7 +121,7 @@ static void proc_tree(struct scope_state *st, const char *why)
 
 static void in_cgroup(struct scope_state *st, const char *path, bool created)
 {
-	st->info = (struct aipm_scope_info){
+	st->info = (struct aipm_recording_scope){
 		.kind = "cgroup",
 		.cgroup = path,
 		.why = st->why,
@@ -177,7 +177,7 @@ void scope_run_enter(struct scope_state *st, pid_t pid, bool quiet)
 }
 
 /* The cgroup's cpu.stat (and memory.peak) once sampling has stopped. */
-static void last_readings(struct scope_state *st, const char *path, struct aipm_scope_end *e, bool *removed)
+static void last_readings(struct scope_state *st, const char *path, struct aipm_recording_scope_end *e, bool *removed)
 {
 	struct aipm_cgroup_scope *s;
 	struct aipm_cgroup_stat cs;
@@ -219,11 +219,11 @@ static void say_left(const struct scope_state *st, const struct aipm_cgroup_run_
 		 what, st->run.path);
 }
 
-void scope_run_finish(struct scope_state *st, const struct scope_opts *o, struct aipm_recorder *rec)
+void scope_run_finish(struct scope_state *st, const struct scope_opts *o, aipm_recording *rec)
 {
 	if (!st->have_run)
 		return;
-	struct aipm_scope_end e = {.policy = policy_name(o->leftover)};
+	struct aipm_recording_scope_end e = {.policy = policy_name(o->leftover)};
 	bool removed;
 	last_readings(st, st->run.path, &e, &removed);
 	struct aipm_cgroup_run_end end;
@@ -241,7 +241,7 @@ void scope_run_finish(struct scope_state *st, const struct scope_opts *o, struct
 	e.error = err[0] ? err : NULL;
 	if (end.left)
 		say_left(st, &end, o->leftover);
-	if (rec && aipm_recorder_scope_end(rec, &e) < 0)
+	if (rec && aipm_recording_scope_end(rec, &e) < 0)
 		cli_fail_lib(0, "run: metadata.json lacks what became of the run's cgroup");
 }
 
@@ -267,18 +267,25 @@ int scope_attach_resolve(struct scope_state *st, const struct scope_opts *o)
 					  "its cgroup.procs and its descendants'",
 		 flag, arg);
 	in_cgroup(st, st->labels.cgroup, false);
-	st->info.labels = &st->labels;
+	const struct aipm_scope *l = &st->labels;
+	st->info.slurm_job = l->slurm_job;
+	st->info.slurm_sluid = l->slurm_sluid;
+	st->info.slurm_step = l->slurm_step;
+	st->info.container_id = l->container_id;
+	st->info.runtime = l->runtime;
+	st->info.pod_uid = l->pod_uid;
+	st->info.qos = l->qos;
 	return 0;
 }
 
-void scope_attach_finish(struct scope_state *st, struct aipm_recorder *rec, bool *removed)
+void scope_attach_finish(struct scope_state *st, aipm_recording *rec, bool *removed)
 {
 	*removed = false;
 	if (!st->info.cgroup)
 		return;
-	struct aipm_scope_end e = {0};
+	struct aipm_recording_scope_end e = {0};
 	last_readings(st, st->info.cgroup, &e, removed);
-	if (rec && aipm_recorder_scope_end(rec, &e) < 0)
+	if (rec && aipm_recording_scope_end(rec, &e) < 0)
 		cli_fail_lib(0, "attach: metadata.json lacks the cgroup's last readings");
 }
 

@@ -12,9 +12,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "aipm.h"
 #include "args.h"
-#include "record/metadata.h"
-#include "record/recorder.h"
 #include "scope/cgroup.h"
 #include "scope/names.h"
 
@@ -39,8 +38,8 @@ int scope_opts_apply(struct scope_opts *o, const struct cli_args *a, int id);
 /* attach: a cgroup was named (instead of -p). */
 bool scope_opts_named(const struct scope_opts *o);
 
-/* One recording's scope, alive from before the recorder starts to after it
- * stops (the recorder keeps a pointer to info). */
+/* One recording's scope, alive from before the recording opens (it copies
+ * info) to after it stops. */
 struct scope_state {
 	struct aipm_cgroup_fs fs;
 	bool fs_open;
@@ -48,7 +47,7 @@ struct scope_state {
 	bool have_run;                /* aipm made a cgroup for this run */
 	struct aipm_scope labels;
 	char why[1200], note[600], hierarchy[512];
-	struct aipm_scope_info info;
+	struct aipm_recording_scope info;
 };
 
 /* run, before fork: make the run's cgroup (--scope auto|cgroup) or say why
@@ -58,16 +57,16 @@ int scope_run_prepare(struct scope_state *st, const struct scope_opts *o);
 /* run, after fork and before the command execs: move it in. A failure
  * falls back to the process tree, saying why (unless quiet). */
 void scope_run_enter(struct scope_state *st, pid_t pid, bool quiet);
-/* run, after the recorder stopped: the cgroup's last readings, the
+/* run, after the recording stopped: the cgroup's last readings, the
  * processes that outlived the command (said on stderr), removal by the
  * --leftover policy, all into metadata.json. */
-void scope_run_finish(struct scope_state *st, const struct scope_opts *o, struct aipm_recorder *rec);
+void scope_run_finish(struct scope_state *st, const struct scope_opts *o, aipm_recording *rec);
 /* attach: resolve --cgroup, --slurm-job or --container into info; 0 or an
  * exit status after the message naming the value. Without them, info says
  * the process tree of the pids. */
 int scope_attach_resolve(struct scope_state *st, const struct scope_opts *o);
 /* attach, after stop: the cgroup's last readings; *removed: it is gone. */
-void scope_attach_finish(struct scope_state *st, struct aipm_recorder *rec, bool *removed);
+void scope_attach_finish(struct scope_state *st, aipm_recording *rec, bool *removed);
 /* Remove a run cgroup still held (error paths), close everything. */
 void scope_state_free(struct scope_state *st);
 

@@ -1,11 +1,11 @@
 /* meter.c: the public API (include/aipm.h): a meter that measures the
  * calling process from inside it, and the JSON views of a recording.
  *
- * A thin layer: the recorder (record/recorder.h) samples and writes
- * power_metrics.json and metadata.json exactly as `aipm run` does, with the
- * sampler thread's own CPU time excluded; record/phases.h writes the phase
- * and metric lines, each at a sample taken at that instant (the recorder's
- * edge samples); analysis/ computes what the readers return. This file
+ * A thin layer: the meter is a recording handle (api_record.c, the one
+ * `aipm run` drives) whose roots are the calling process, with the sampler
+ * thread's own CPU time excluded; it writes power_metrics.json,
+ * metadata.json and the phase and metric lines exactly as `aipm run` does;
+ * analysis/ computes what the readers return. This file
  * owns only the handle's life cycle, the one-meter-per-process rule and the
  * checks of what a caller hands in (the options, read as the version they
  * say they are), so every misuse gets a sentence in aipm_error_last()
@@ -27,15 +27,12 @@
 #include "api_util.h"
 #include "error.h"
 #include "export/csv.h"
-#include "model/model.h"
-#include "record/phases.h"
-#include "record/recorder.h"
+#include "record/recorder.h" /* aipm_interval_check */
 #include "util.h"
 
 struct aipm_meter {
 	pthread_mutex_t lock; /* orders stop against phase/log calls */
-	struct aipm_recorder *rec;
-	struct aipm_phases *phases;
+	aipm_recording *rec;
 	bool stopped;
 	pid_t pid; /* the process that started it: a forked child holds a copy */
 	char dir[4096];
@@ -83,34 +80,23 @@ static int start_locked(struct aipm_meter *m, const char *dir, const struct aipm
 {
 	/* Never the environment (aipm.h says why): what is not given is the
 	 * system's own. */
-	struct aipm_paths paths = {
-		.sysfs = o->sysfs_root,
-		.proc = o->proc_root,
-		.cgroup = o->cgroup_root,
-		.nvml_lib = o->nvml_lib,
-		.amdsmi_lib = o->amdsmi_lib,
-	};
-	struct aipm_recorder_config rc = {
-		.dir = dir,
-		.append = o->append != 0,
-		.info = {.mode = "library",
-			 .description = o->description,
-			 .interval_s = o->interval_s > 0 ? o->interval_s : 0.1,
-			 .mem_interval_s = o->mem_interval_s > 0 ? o->mem_interval_s : 1.0},
-		.exclude_own_thread = true,
-		.paths = &paths,
-	};
-	int e = aipm_recorder_open(&m->rec, &rc, NULL, NULL);
+	struct aipm_recording_options ro;
+	aipm_recording_options_init(&ro, AIPM_RECORDING_OPTIONS_VERSION);
+	ro.description = o->description;
+	ro.interval_s = o->interval_s;
+	ro.mem_interval_s = o->mem_interval_s;
+	ro.append = o->append;
+	ro.exclude_own_thread = 1;
+	ro.sysfs_root = o->sysfs_root;
+	ro.proc_root = o->proc_root;
+	ro.cgroup_root = o->cgroup_root;
+	ro.nvml_lib = o->nvml_lib;
+	ro.amdsmi_lib = o->amdsmi_lib;
+	int e = aipm_recording_open(&m->rec, dir, &ro);
 	if (e < 0)
 		return e;
-	e = aipm_phases_open(&m->phases, aipm_recorder_outdir(m->rec), rc.append);
-	if (e < 0)
-		return e;
-	/* Each phase edge and logged point is a sample of its own
-	 * (recorder.h: shared, budgeted, a bounded wait). */
-	aipm_phases_set_edge(m->phases, aipm_recorder_edge_hook, m->rec);
 	pid_t self = getpid();
-	return aipm_recorder_start(m->rec, &self, 1);
+	return aipm_recording_start(m->rec, &self, 1);
 }
 
 AIPM_API int aipm_meter_start(aipm_meter **out, const char *dir, const struct aipm_meter_options *opts)
@@ -142,8 +128,7 @@ AIPM_API int aipm_meter_start(aipm_meter **out, const char *dir, const struct ai
 	}
 	e = start_locked(m, dir, &o);
 	if (e < 0) {
-		aipm_phases_close(m->phases);
-		aipm_recorder_close(m->rec);
+		aipm_recording_close(m->rec);
 		pthread_mutex_unlock(&busy_lock);
 		pthread_mutex_destroy(&m->lock);
 		free(m);
@@ -180,7 +165,7 @@ AIPM_API int aipm_meter_stop(aipm_meter *m)
 	if (e < 0)
 		return e;
 	m->stopped = true;
-	e = aipm_recorder_stop(m->rec, -1);
+	e = aipm_recording_stop(m->rec, -1);
 	pthread_mutex_unlock(&m->lock);
 	pthread_mutex_lock(&busy_lock);
 	if (running == m)
@@ -199,8 +184,7 @@ AIPM_API void aipm_meter_free(aipm_meter *m)
 		return;
 	if (!m->stopped)
 		aipm_meter_stop(m);
-	aipm_recorder_close(m->rec);
-	aipm_phases_close(m->phases);
+	aipm_recording_close(m->rec);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
@@ -212,7 +196,7 @@ AIPM_API int aipm_meter_phase_begin(aipm_meter *m, const char *name)
 	int e = enter(m, "aipm_meter_phase_begin");
 	if (e < 0)
 		return e;
-	e = aipm_phases_begin(m->phases, name);
+	e = aipm_recording_phase_begin(m->rec, name);
 	pthread_mutex_unlock(&m->lock);
 	return e;
 }
@@ -222,7 +206,7 @@ AIPM_API int aipm_meter_phase_end(aipm_meter *m, const char *name)
 	int e = enter(m, "aipm_meter_phase_end");
 	if (e < 0)
 		return e;
-	e = aipm_phases_end(m->phases, name);
+	e = aipm_recording_phase_end(m->rec, name);
 	pthread_mutex_unlock(&m->lock);
 	return e;
 }
@@ -234,7 +218,7 @@ AIPM_API int aipm_meter_log_many(aipm_meter *m, const char *const *names, const 
 	int e = enter(m, "aipm_meter_log");
 	if (e < 0)
 		return e;
-	e = aipm_phases_log(m->phases, names, values, n);
+	e = aipm_recording_log_many(m->rec, names, values, n);
 	pthread_mutex_unlock(&m->lock);
 	return e;
 }
@@ -250,15 +234,11 @@ AIPM_API int aipm_meter_model(aipm_meter *m, const char *onnx_path, const char *
 		return aipm_err(-EINVAL, "aipm_meter_model: no ONNX file given");
 	if (n && !input_shapes)
 		return aipm_err(-EINVAL, "aipm_meter_model: input_shapes is NULL");
-	struct aipm_model_summary s;
-	int e = aipm_model_analyze(onnx_path, input_shapes, n, &s);
+	int e = enter(m, "aipm_meter_model");
 	if (e < 0)
 		return e;
-	if ((e = enter(m, "aipm_meter_model")) == 0) {
-		e = aipm_recorder_store_model(m->rec, &s);
-		pthread_mutex_unlock(&m->lock);
-	}
-	aipm_model_summary_free(&s);
+	e = aipm_recording_model(m->rec, onnx_path, input_shapes, n);
+	pthread_mutex_unlock(&m->lock);
 	return e;
 }
 
