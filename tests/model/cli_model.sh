@@ -94,4 +94,11 @@ bad 2 "FIFO" "fifo.onnx: not a regular file (a FIFO)" "$T/fifo.onnx"
 bad 2 "directory" "not a regular file (a directory)" "$T"
 check "symbolic dims resolved by --input-shape" sh -c '"$AIPM" model "$1" --input-shape x=2x5x8 --json >"$2"' _ "$FX/symbolic.onnx" "$T/sym.json"
 check "symbolic MACs == 2*5*4*8" [ "$(json_get "$T/sym.json" "d['macs']")" = 320 ]
+
+# A saturated count (macs_overflow) is a bound: the report gives no MACs for it.
+cp -r "$AIPM_SRC/tests/fixtures/recordings/aipm-basic" "$T/sat"
+printf '{"params_total": 10, "macs": 18446744073709551615, "macs_overflow": true}\n' >"$T/sat/model_summary.json"
+"$AIPM" report --json "$T/sat" >"$T/sat.json" 2>/dev/null
+check "a saturated MAC count is not reported as the model's MACs" \
+	[ "$(json_get "$T/sat.json" "(d['model']['params_total'], d['model'].get('macs'))")" = "(10, None)" ]
 finish

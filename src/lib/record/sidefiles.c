@@ -384,6 +384,10 @@ int aipm_model_numbers(const char *dir, double *params, double *macs)
 	*macs = json_num(j, "macs");
 	if (isnan(*macs))
 		*macs = json_num(j, "total_mult_adds");
+	/* A count that saturated (the model module's macs_overflow) is a
+	 * bound, not the model's MACs: not reported as one. */
+	if (cJSON_IsTrue(get(j, "macs_overflow")))
+		*macs = NAN;
 	cJSON_Delete(j);
 	return 0;
 }
