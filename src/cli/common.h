@@ -4,6 +4,7 @@
 #define AIPM_CLI_COMMON_H
 
 #include <stdbool.h>
+#include <stdlib.h>
 
 enum {
 	AIPM_EXIT_OK = 0,
@@ -23,6 +24,16 @@ bool cli_parse_interval(const char *flag, const char *arg, double max_s, double 
 bool cli_parse_seconds(const char *flag, const char *arg, double *out);
 /* A positive, finite duration in seconds (no upper bound). */
 bool cli_parse_duration(const char *flag, const char *arg, double *out);
+
+/* The AIPM_* variables are the CLI's way to set the library's roots and
+ * library paths (the library reads no environment): one mapping for every
+ * options struct of aipm.h that has these five members (the meter's, the
+ * probe's, the recording's). Read in the caller's thread, before any of
+ * the library's threads exist. */
+#define CLI_ROOTS_FROM_ENV(o)                                                                                  \
+	((o)->sysfs_root = getenv("AIPM_SYSFS_ROOT"), (o)->proc_root = getenv("AIPM_PROC_ROOT"),               \
+	 (o)->cgroup_root = getenv("AIPM_CGROUP_ROOT"), (o)->nvml_lib = getenv("AIPM_NVML_LIB"),               \
+	 (o)->amdsmi_lib = getenv("AIPM_AMDSMI_LIB"))
 
 /* Subcommands: argc/argv start at the subcommand's name. */
 int cmd_run(int argc, char **argv);

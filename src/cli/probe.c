@@ -49,11 +49,7 @@ int cmd_probe(int argc, char **argv)
 	 * getenv (aipm.h says why). */
 	struct aipm_probe_options po;
 	aipm_probe_options_init(&po, AIPM_PROBE_OPTIONS_VERSION);
-	po.sysfs_root = getenv("AIPM_SYSFS_ROOT");
-	po.proc_root = getenv("AIPM_PROC_ROOT");
-	po.cgroup_root = getenv("AIPM_CGROUP_ROOT");
-	po.nvml_lib = getenv("AIPM_NVML_LIB");
-	po.amdsmi_lib = getenv("AIPM_AMDSMI_LIB");
+	CLI_ROOTS_FROM_ENV(&po);
 	char *out = NULL;
 	if ((json ? aipm_probe_json(&po, &out) : aipm_probe_text(&po, &out)) < 0)
 		return cli_fail_lib(AIPM_EXIT_FAIL, "probe");

@@ -96,11 +96,7 @@ int record_opts_open(const struct record_opts *o, struct aipm_recording_options 
 	ro->no_cpu_estimate = o->no_estimate;
 	ro->on_event = on_event;
 	/* The command's way (the library reads no environment). */
-	ro->sysfs_root = getenv("AIPM_SYSFS_ROOT");
-	ro->proc_root = getenv("AIPM_PROC_ROOT");
-	ro->cgroup_root = getenv("AIPM_CGROUP_ROOT");
-	ro->nvml_lib = getenv("AIPM_NVML_LIB");
-	ro->amdsmi_lib = getenv("AIPM_AMDSMI_LIB");
+	CLI_ROOTS_FROM_ENV(ro);
 	if (aipm_recording_open(rec, o->dir, ro) < 0)
 		return cli_fail_lib(AIPM_EXIT_USAGE, ro->mode);
 	unsigned flags = aipm_recording_flags(*rec);
